@@ -1,0 +1,21 @@
+// createApi(deps) -> the express app, unbound, so tests drive it with supertest (STYLE P5).
+import express from 'express';
+import type { ApiDeps } from './deps.js';
+import { errorMiddleware, notFoundHandler } from './errors.js';
+import { hostsRouter } from './operator/hosts.js';
+import { sitesRouter } from './operator/sites.js';
+import { sotRouter } from './operator/sot.js';
+
+export function createApi(deps: ApiDeps): express.Express {
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('etag', false);
+  app.use(express.json({ limit: '1mb' }));
+  app.get('/v1/health', (_req, res) => {
+    res.json({ ok: true, version: deps.version, sot_revision: deps.sot.status().revision ?? null });
+  });
+  app.use('/v1', sotRouter(deps), sitesRouter(deps), hostsRouter(deps));
+  app.use(notFoundHandler);
+  app.use(errorMiddleware(deps.log));
+  return app;
+}

@@ -1,0 +1,26 @@
+// What every API surface is given (STYLE P5): nothing is imported as a singleton.
+import type { Clock } from '../lib/clock.js';
+import type { Logger } from '../lib/log.js';
+import type { LiveSot } from '../sot/live.js';
+import type { Store } from '../store/store.js';
+import type { Sot } from '../model/index.js';
+import { ApplianceError } from '../model/index.js';
+
+export interface ApiDeps {
+  sot: LiveSot;
+  store: Store;
+  clock: Clock;
+  log: Logger;
+  version: string;
+}
+
+/** The SoT being served, or 503 until a first good load. */
+export function servedSot(deps: ApiDeps): Sot {
+  const sot = deps.sot.current();
+  if (!sot) {
+    const last = deps.sot.status().lastAttempt;
+    const n = last?.problems.filter((p) => p.severity === 'error').length ?? 0;
+    throw new ApplianceError('SOT_NOT_LOADED', last ? `no valid SoT loaded yet: ${n} problem(s), see GET /v1/sot` : 'the SoT is still loading');
+  }
+  return sot;
+}

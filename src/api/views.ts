@@ -1,0 +1,106 @@
+// JSON views of model objects for the API (snake_case, as Vaquero and resmgr speak). Built
+// field by field so nothing secret (BMC passwords, secret references) can leak by accident.
+import type { Cluster, Host, HostRuntime, Interface, Site, Subnet } from '../model/index.js';
+
+export function interfaceView(i: Interface) {
+  return {
+    type: i.type,
+    mac: i.mac ?? null,
+    subnet: i.subnet ?? null,
+    ipv4: i.ipv4 ?? null,
+    ipv6: i.ipv6 ?? null,
+    identifier: i.identifier ?? null,
+    hostname: i.hostname ?? null,
+    ignore_dhcp: i.ignoreDhcp,
+    ...(i.bmc && {
+      bmc: {
+        type: i.bmc.type,
+        address: i.bmc.address ?? i.ipv4 ?? null,
+        port: i.bmc.port ?? null,
+        username: i.bmc.username ?? null,
+        password_set: i.bmc.password !== undefined,
+        cipher_suite: i.bmc.cipherSuite ?? null,
+      },
+    }),
+  };
+}
+
+export function runtimeView(rt: HostRuntime | undefined) {
+  if (!rt) return { state: 'inactive', stage: null, power: 'unknown', last_error: null, since: null, boot_index: 0, attempts: 0 };
+  return {
+    state: rt.state,
+    stage: rt.stage ?? null,
+    power: rt.power,
+    last_error: rt.lastError ?? null,
+    since: new Date(rt.since).toISOString(),
+    boot_index: rt.bootIndex,
+    attempts: rt.attempts,
+  };
+}
+
+export function hostView(h: Host, rt: HostRuntime | undefined) {
+  return {
+    id: h.id,
+    name: h.name,
+    site: h.siteId,
+    cluster: h.clusterId,
+    workflow: h.workflow ?? null,
+    role: h.role ?? null,
+    never_provision: h.neverProvision,
+    interfaces: h.interfaces.map(interfaceView),
+    hardware: {
+      cpu_cores: h.hardware.cpuCores ?? null,
+      cpu_model: h.hardware.cpuModel ?? null,
+      memory_bytes: h.hardware.memoryBytes ?? null,
+      disks: h.hardware.disks.map((d) => ({ name: d.name ?? null, size_bytes: d.sizeBytes, type: d.type ?? null })),
+      arch: h.hardware.arch,
+      firmware: h.hardware.firmware,
+      gpus: h.hardware.gpus ?? null,
+    },
+    labels: h.labels,
+    tags: h.tags,
+    metadata: h.metadata,
+    ...runtimeView(rt),
+    source: h.source,
+  };
+}
+
+function subnetView(s: Subnet) {
+  return {
+    id: s.id,
+    cidr: s.cidr,
+    gateway: s.gateway ?? null,
+    dns: s.dns,
+    ntp: s.ntp,
+    domain: s.domain ?? null,
+    vlan: s.vlan,
+    dhcp_mode: s.dhcpMode ?? null,
+  };
+}
+
+export function siteView(s: Site, hostCount: number) {
+  return {
+    id: s.id,
+    name: s.name,
+    mode: s.mode,
+    dhcp_mode: s.agents[0]?.dhcpMode ?? 'server',
+    discovery: { enabled: s.discovery.enabled, subnet: s.discovery.subnet ?? null, range: s.discovery.range ?? null },
+    subnets: s.subnets.map(subnetView),
+    clusters: s.clusterIds,
+    host_count: hostCount,
+    metadata: s.metadata,
+    source: s.source,
+  };
+}
+
+export function clusterView(c: Cluster) {
+  return {
+    id: c.id,
+    site: c.siteId,
+    name: c.name,
+    description: c.description ?? null,
+    metadata: c.metadata,
+    hosts: c.hostIds,
+    source: c.source,
+  };
+}

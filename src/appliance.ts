@@ -1,0 +1,104 @@
+// The composition root (STYLE P11): builds the real clock, store, SoT watcher and API, binds
+// them, and returns stop(). If a later step fails, what was already opened is closed.
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { systemClock, type Clock } from './lib/clock.js';
+import { createLogger, type Logger } from './lib/log.js';
+import { packageRoot } from './lib/package-root.js';
+import { createLiveSot, type LiveSot } from './sot/live.js';
+import { openStore } from './store/lowdb-store.js';
+import type { Store } from './store/store.js';
+import { createApi } from './api/app.js';
+import { syncHostRecords } from './lifecycle/sync.js';
+
+export interface ApplianceConfig {
+  sotDir: string;
+  dataDir: string;
+  /** Operator API listen address. */
+  apiHost: string;
+  apiPort: number;
+  /** SoT watcher tuning. */
+  watch?: boolean;
+  pollMs?: number;
+}
+
+export interface ApplianceDeps {
+  clock?: Clock;
+  log?: Logger;
+}
+
+export interface Appliance {
+  sot: LiveSot;
+  store: Store;
+  /** Where the API really listens (port 0 resolves to the chosen port). */
+  apiAddress: { host: string; port: number };
+  stop(): Promise<void>;
+}
+
+export function corralVersion(): string {
+  try {
+    return (JSON.parse(readFileSync(join(packageRoot(), 'package.json'), 'utf8')) as { version: string }).version;
+  } catch {
+    return 'unknown';
+  }
+}
+
+export async function startAppliance(config: ApplianceConfig, deps: ApplianceDeps = {}): Promise<Appliance> {
+  const clock = deps.clock ?? systemClock;
+  const log = deps.log ?? createLogger();
+  const closers: (() => Promise<void> | void)[] = [];
+  const stop = async () => {
+    for (const close of closers.reverse()) {
+      try {
+        await close();
+      } catch (e) {
+        log.warn('error while stopping', { error: (e as Error).message });
+      }
+    }
+    closers.length = 0;
+  };
+  try {
+    const store = await openStore({ dir: config.dataDir, clock, log });
+    closers.push(() => store.close());
+    const sot = createLiveSot({ root: config.sotDir, clock, log: log.child({ component: 'sot' }), ...(config.pollMs !== undefined && { pollMs: config.pollMs }) });
+    closers.push(() => sot.stop());
+    sot.on('loaded', (s) => {
+      syncHostRecords(store, s, clock.now()).catch((e) => log.error('cannot record new hosts', { error: (e as Error).message }));
+    });
+    await sot.reload();
+    if (config.watch !== false) sot.startWatching();
+    const app = createApi({ sot, store, clock, log: log.child({ component: 'api' }), version: corralVersion() });
+    const server = createServer(app);
+    await listen(server, config.apiHost, config.apiPort);
+    closers.push(() => closeServer(server));
+    const addr = server.address() as AddressInfo;
+    log.info('operator API listening', { url: `http://${formatHost(addr.address)}:${addr.port}/v1` });
+    return { sot, store, apiAddress: { host: addr.address, port: addr.port }, stop };
+  } catch (e) {
+    await stop();
+    throw e;
+  }
+}
+
+function listen(server: Server, host: string, port: number): Promise<void> {
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+}
+
+function closeServer(server: Server): Promise<void> {
+  return new Promise((resolve) => {
+    server.close(() => resolve());
+    server.closeAllConnections();
+  });
+}
+
+function formatHost(h: string): string {
+  return h.includes(':') ? `[${h}]` : h;
+}

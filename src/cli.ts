@@ -1,0 +1,180 @@
+// corral: validate | render | serve | version. Usage errors exit 2, SoT problems exit 1.
+import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { join } from 'node:path';
+import type { Problem } from './model/index.js';
+import { isApplianceError } from './model/index.js';
+import { loadSot } from './sot/load.js';
+import { checkRenders } from './sot/templates.js';
+import { renderIpxe, renderUnattended, workflowOf } from './render/render.js';
+import { siteBaseUrl } from './render/context.js';
+import { corralVersion, startAppliance } from './appliance.js';
+import { createLogger, type LogLevel } from './lib/log.js';
+import { parseMac } from './lib/mac.js';
+
+const USAGE = `Usage:
+  corral validate <sot-dir> [--no-render]
+  corral render <sot-dir> --host <name> [--kind ipxe|unattended] [--boot <n|id>] [--base-url <url>] [--mac <mac>]
+  corral serve --sot <dir> --data <dir> [--listen host:port] [--log-level debug|info|warn|error] [--log-format json|pretty] [--no-watch]
+  corral version`;
+
+class UsageError extends Error {}
+
+type Out = { out: (s: string) => void; err: (s: string) => void };
+const stdio: Out = { out: (s) => process.stdout.write(s), err: (s) => process.stderr.write(s) };
+
+function parse<O extends NonNullable<ParseArgsConfig['options']>>(args: string[], options: O) {
+  try {
+    return parseArgs({ args, options, allowPositionals: true, strict: true });
+  } catch (e) {
+    throw new UsageError((e as Error).message);
+  }
+}
+
+function formatProblem(root: string, p: Problem): string {
+  const file = p.file.startsWith('/') ? p.file : join(root, p.file);
+  return `${file}:${p.line}:${p.col}: ${p.severity === 'warning' ? 'warning: ' : ''}${p.message}\n`;
+}
+
+async function cmdValidate(args: string[], io: Out): Promise<number> {
+  const { values, positionals } = parse(args, { 'no-render': { type: 'boolean' } });
+  const dir = positionals[0];
+  if (!dir || positionals.length > 1) throw new UsageError('validate takes one SoT folder');
+  const res = await loadSot(dir);
+  const problems = [...res.problems];
+  if (res.ok && !values['no-render']) {
+    for (const site of res.sot.sites) {
+      const sub = { ...res.sot, hosts: res.sot.hosts.filter((h) => h.siteId === site.id) };
+      problems.push(...checkRenders(sub, { base: siteBaseUrl(site) ?? 'http://127.0.0.1:8080' }));
+    }
+  }
+  const errors = problems.filter((p) => p.severity === 'error');
+  for (const p of errors) io.out(formatProblem(dir, p));
+  for (const p of problems.filter((x) => x.severity === 'warning')) io.err(formatProblem(dir, p));
+  const s = res.sot;
+  io.err(
+    `${errors.length === 0 ? 'ok' : 'invalid'}: ${s.sites.length} sites, ${s.clusters.length} clusters, ${s.hosts.length} hosts, ` +
+      `${s.workflows.length} workflows, ${s.roles.length} roles, ${s.pools.length} pools; ${errors.length} errors, ${problems.length - errors.length} warnings (revision ${s.revision})\n`,
+  );
+  return errors.length === 0 ? 0 : 1;
+}
+
+async function cmdRender(args: string[], io: Out): Promise<number> {
+  const { values, positionals } = parse(args, {
+    host: { type: 'string' },
+    kind: { type: 'string', default: 'ipxe' },
+    boot: { type: 'string' },
+    'base-url': { type: 'string' },
+    mac: { type: 'string' },
+  });
+  const dir = positionals[0];
+  if (!dir || positionals.length > 1) throw new UsageError('render takes one SoT folder');
+  if (!values.host) throw new UsageError('render needs --host <name>');
+  if (values.kind !== 'ipxe' && values.kind !== 'unattended') throw new UsageError('--kind must be ipxe or unattended');
+  const res = await loadSot(dir);
+  if (!res.ok) {
+    for (const p of res.problems.filter((x) => x.severity === 'error')) io.err(formatProblem(dir, p));
+    return 1;
+  }
+  const sot = res.sot;
+  const host = sot.hosts.find((h) => h.name === values.host);
+  if (!host) {
+    io.err(`corral: host "${values.host}" is not in the SoT\n`);
+    return 1;
+  }
+  const workflow = workflowOf(sot, host);
+  let bootIndex = 0;
+  if (values.boot !== undefined) {
+    bootIndex = /^\d+$/.test(values.boot) ? Number(values.boot) : (workflow?.boots.indexOf(values.boot) ?? -1);
+    if (!workflow || bootIndex < 0 || bootIndex >= workflow.boots.length) {
+      io.err(`corral: boot "${values.boot}" is not in host "${host.name}"'s workflow\n`);
+      return 1;
+    }
+  }
+  let iface;
+  if (values.mac) {
+    const mac = parseMac(values.mac);
+    iface = host.interfaces.find((i) => i.mac === mac);
+    if (!iface) throw new UsageError(`--mac ${values.mac} is not an interface of host ${host.name}`);
+  }
+  const site = sot.sites.find((s) => s.id === host.siteId)!;
+  const urls = { base: (values['base-url'] ?? siteBaseUrl(site) ?? 'http://127.0.0.1:8080').replace(/\/+$/, '') };
+  const target = { host, ...(workflow && { workflow }), bootIndex, ...(iface && { iface }) };
+  try {
+    const text = values.kind === 'ipxe' ? renderIpxe(sot, target, urls) : renderUnattended(sot, target, urls).text;
+    io.out(text.endsWith('\n') ? text : text + '\n');
+    return 0;
+  } catch (e) {
+    io.err(`corral: ${isApplianceError(e) || e instanceof Error ? e.message : String(e)}\n`);
+    return 1;
+  }
+}
+
+export function parseListen(s: string): { host: string; port: number } {
+  const m = /^(?:\[([^\]]+)\]|([^:]*)):(\d{1,5})$/.exec(s) ?? /^()()(\d{1,5})$/.exec(s);
+  const port = m ? Number(m[3]) : NaN;
+  if (!m || port > 65535) throw new UsageError(`--listen "${s}" is not host:port (e.g. 127.0.0.1:8080)`);
+  return { host: m[1] || m[2] || '127.0.0.1', port };
+}
+
+async function cmdServe(args: string[], io: Out): Promise<number> {
+  const { values, positionals } = parse(args, {
+    sot: { type: 'string' },
+    data: { type: 'string' },
+    listen: { type: 'string', default: '127.0.0.1:8080' },
+    'log-level': { type: 'string', default: 'info' },
+    'log-format': { type: 'string' },
+    'no-watch': { type: 'boolean' },
+  });
+  if (positionals.length) throw new UsageError(`unexpected argument "${positionals[0]}"`);
+  if (!values.sot || !values.data) throw new UsageError('serve needs --sot <dir> and --data <dir>');
+  const level = values['log-level'] as LogLevel;
+  if (!['debug', 'info', 'warn', 'error'].includes(level)) throw new UsageError('--log-level must be debug, info, warn or error');
+  const format = values['log-format'] ?? (process.stderr.isTTY ? 'pretty' : 'json');
+  if (format !== 'json' && format !== 'pretty') throw new UsageError('--log-format must be json or pretty');
+  const { host, port } = parseListen(values.listen!);
+  const log = createLogger({ level, pretty: format === 'pretty' });
+  const app = await startAppliance({ sotDir: values.sot, dataDir: values.data, apiHost: host, apiPort: port, watch: !values['no-watch'] }, { log });
+  io.err(`corral ${corralVersion()} serving ${values.sot} on http://${app.apiAddress.host}:${app.apiAddress.port}/v1\n`);
+  await new Promise<void>((resolve) => {
+    const onSignal = (sig: string) => {
+      log.info('stopping', { signal: sig });
+      resolve();
+    };
+    process.once('SIGTERM', onSignal);
+    process.once('SIGINT', onSignal);
+  });
+  await app.stop();
+  return 0;
+}
+
+export async function main(argv: string[], io: Out = stdio): Promise<number> {
+  const [cmd, ...rest] = argv;
+  try {
+    switch (cmd) {
+      case 'validate':
+        return await cmdValidate(rest, io);
+      case 'render':
+        return await cmdRender(rest, io);
+      case 'serve':
+        return await cmdServe(rest, io);
+      case 'version':
+      case '--version':
+        io.out(`${corralVersion()}\n`);
+        return 0;
+      case 'help':
+      case '--help':
+      case '-h':
+        io.out(USAGE + '\n');
+        return 0;
+      default:
+        throw new UsageError(cmd ? `unknown command "${cmd}"` : 'no command given');
+    }
+  } catch (e) {
+    if (e instanceof UsageError) {
+      io.err(`corral: ${e.message}\n${USAGE}\n`);
+      return 2;
+    }
+    io.err(`corral: ${(e as Error).message}\n`);
+    return 1;
+  }
+}

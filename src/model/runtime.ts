@@ -1,0 +1,121 @@
+// Runtime state: what Corral learns and decides while it runs. It lives in the store (src/store),
+// never in the SoT files. Every record is plain JSON so the store can persist it as is.
+
+import type { Mac } from './sot.js';
+
+/** Lifecycle states of a host (docs/lifecycle.md). resmgr's state/role_status are views of these. */
+export type LifecycleState =
+  | 'discovered'
+  | 'inactive'
+  | 'provisioning'
+  | 'active'
+  | 'failed'
+  | 'reclaiming'
+  | 'maintenance';
+
+/** Where a provisioning host is in its current boot. */
+export type ProvisionStage = 'power' | 'dhcp' | 'firmware' | 'ipxe' | 'kernel' | 'installing' | 'checkpoint';
+
+export type PowerState = 'on' | 'off' | 'unknown';
+
+export interface HostRuntime {
+  id: string;
+  state: LifecycleState;
+  stage?: ProvisionStage;
+  /** Index into the workflow's boots of the boot in progress (or last completed). */
+  bootIndex: number;
+  /** Checkpoints reported for the current boot. */
+  checkpoint: number;
+  /** Workflow/boot/os fingerprint the host was (or is being) provisioned with; a change triggers re-provisioning. */
+  desiredFingerprint?: string;
+  appliedFingerprint?: string;
+  workflow?: string;
+  role?: { name: string; version: string; settings?: Record<string, unknown> };
+  power: PowerState;
+  powerCheckedAt?: number;
+  attempts: number;
+  lastError?: string;
+  /** Epoch ms of the last state change. */
+  since: number;
+  /** Epoch ms when the current stage times out, if a timer is armed. */
+  deadline?: number;
+  /** Last address seen for the host (DHCP or callback). */
+  lastIp?: string;
+  discoveredMac?: Mac;
+  updatedAt: number;
+}
+
+/** A DHCP lease handed out in server mode (RFC 2131 §4.3). */
+export interface Lease {
+  mac: Mac;
+  ip: string;
+  subnet: string;
+  siteId: string;
+  hostId?: string;
+  /** Epoch ms. */
+  start: number;
+  expires: number;
+  state: 'offered' | 'bound' | 'released' | 'declined';
+}
+
+/** One entry of a host's (or the appliance's) history; kept in the append-only journal. */
+export interface HostEvent {
+  /** Monotonic sequence number across the whole journal. */
+  seq: number;
+  /** Epoch ms. */
+  at: number;
+  /** The host id, or "appliance" for events about Corral itself. */
+  subject: string;
+  type: string;
+  /** Free-form details; never a secret. */
+  data?: Record<string, unknown>;
+}
+
+export type TaskState = 'RUNNING' | 'COMPLETED' | 'ABORTED' | 'TIMED_OUT';
+
+/** An asynchronous operation (vNext server task, power action, provision request). */
+export interface Task {
+  id: string;
+  action: string;
+  subject: string;
+  state: TaskState;
+  createdAt: number;
+  createdBy?: string;
+  endedAt?: number;
+  message?: string;
+}
+
+export interface ApiToken {
+  /** sha256 of the token; the token itself is shown once and never stored. */
+  hash: string;
+  user: string;
+  roles: ('user' | 'admin')[];
+  createdAt: number;
+  lastUsedAt?: number;
+}
+
+/** A host handed out from a pool (vmpooler check-out) or as a vNext server. */
+export interface Allocation {
+  id: string;
+  hostId: string;
+  kind: 'checkout' | 'server';
+  pool?: string;
+  owner?: string;
+  tags: Record<string, string>;
+  createdAt: number;
+  /** Seconds since createdAt after which the host is reclaimed; 0 = never. */
+  lifetime: number;
+}
+
+export type PlanStatus = 'template' | 'translated' | 'solving' | 'solved' | 'not found' | 'error' | 'done';
+
+export interface Plan {
+  id: string;
+  name: string;
+  status: PlanStatus;
+  createdAt: number;
+  updatedAt: number;
+  template: unknown;
+  recommendations: unknown[];
+  message?: string;
+}

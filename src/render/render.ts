@@ -1,0 +1,133 @@
+// Rendering iPXE scripts and unattended files: a pure function of (SoT, host, URLs). Template
+// sets are parsed once per SoT revision and reused for every request.
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Host, Os, Sot, Workflow } from '../model/index.js';
+import { ApplianceError } from '../model/index.js';
+import { packageRoot } from '../lib/package-root.js';
+import { TemplateError, TemplateSet } from './template/index.js';
+import { buildHostContext, checkpointUrl, type BootUrls, type HostContext, type RenderTarget } from './context.js';
+
+/** Functions Vaquero templates may call; bodies are bound per render (see funcsFor). */
+export const TEMPLATE_FUNCS: Record<string, (...args: unknown[]) => unknown> = {
+  Checkpoint: () => '',
+};
+
+const HOST_TEMPLATE = 'pxe/host.ipxe.tpl';
+const EXIT_TEMPLATE = 'pxe/exit.ipxe.tpl';
+
+export interface Compiled {
+  /** One set per asset type (snippets of a type are shared by all its files). */
+  byType: Map<string, TemplateSet>;
+  /** OS kernel/initrd/cmdline strings, named "<os file>#<field>". */
+  osFields: TemplateSet;
+  builtin: TemplateSet;
+}
+
+const cache = new WeakMap<Sot, Compiled>();
+
+/** Parses every template of the SoT. Throws TemplateError on the first bad one. */
+export function compileSot(sot: Sot): Compiled {
+  const hit = cache.get(sot);
+  if (hit) return hit;
+  const byType = new Map<string, TemplateSet>();
+  const ordered = [...sot.assets].sort((a, b) => Number(b.snippet) - Number(a.snippet));
+  for (const a of ordered) {
+    let set = byType.get(a.type);
+    if (!set) byType.set(a.type, (set = new TemplateSet({ funcs: TEMPLATE_FUNCS })));
+    set.add(a.file, a.text);
+  }
+  const osFields = new TemplateSet({ funcs: TEMPLATE_FUNCS });
+  for (const os of sot.oses) for (const [name, text] of osFieldTemplates(os)) osFields.add(name, text);
+  const compiled = { byType, osFields, builtin: builtinTemplates() };
+  cache.set(sot, compiled);
+  return compiled;
+}
+
+export function osFieldTemplates(os: Os): [string, string][] {
+  const base = `${os.source.file}#`;
+  const out: [string, string][] = [[`${base}boot.kernel`, os.kernel]];
+  os.initrd.forEach((t, i) => out.push([`${base}boot.initrd[${i}]`, t]));
+  os.cmdline.forEach((c, i) => c.value && out.push([`${base}cmdline[${i}].${c.key}`, c.value]));
+  return out;
+}
+
+let builtin: TemplateSet | undefined;
+function builtinTemplates(): TemplateSet {
+  if (builtin) return builtin;
+  const set = new TemplateSet({ funcs: TEMPLATE_FUNCS });
+  for (const name of [HOST_TEMPLATE, EXIT_TEMPLATE]) set.add(name, readFileSync(join(packageRoot(), name), 'utf8'));
+  return (builtin = set);
+}
+
+function funcsFor(ctx: HostContext, urls: BootUrls): Record<string, (...args: unknown[]) => unknown> {
+  return { Checkpoint: (n?: unknown) => checkpointUrl(urls.base, ctx.mac, ctx.boot?.id ?? 'none', n) };
+}
+
+export function workflowOf(sot: Sot, host: Host): Workflow | undefined {
+  let id = host.workflow;
+  if (!id && host.role) {
+    const role = sot.roles.find((r) => r.name === host.role!.name);
+    const version = host.role.version ?? role?.activeVersion;
+    id = role?.versions.find((v) => v.version === version)?.workflow;
+  }
+  return id ? sot.workflows.find((w) => w.id === id) : undefined;
+}
+
+/** The host's iPXE script for its current boot. */
+export function renderIpxe(sot: Sot, target: RenderTarget, urls: BootUrls): string {
+  const t = { ...target, workflow: target.workflow ?? workflowOf(sot, target.host) };
+  const ctx = buildHostContext(sot, t, urls);
+  if (!ctx.boot || !ctx.os) {
+    throw new ApplianceError('TEMPLATE_ERROR', `host "${target.host.name}" has no workflow boot to render`);
+  }
+  const compiled = compileSot(sot);
+  const funcs = funcsFor(ctx, urls);
+  const field = (name: string) => wrap(() => compiled.osFields.execute(`${ctx.os!.source.file}#${name}`, ctx.data, funcs));
+  const kernel = field('boot.kernel');
+  const initrds = ctx.os.initrd.map((_, i) => field(`boot.initrd[${i}]`));
+  const cmdline = ctx.os.cmdline.map((c, i) => (c.value ? `${c.key}=${field(`cmdline[${i}].${c.key}`)}` : c.key));
+  // The EFI stub loads initrds by name from the kernel command line; harmless on BIOS.
+  if (!ctx.os.cmdline.some((c) => c.key === 'initrd')) {
+    for (const url of initrds) cmdline.push(`initrd=${basename(url)}`);
+  }
+  const data = { ...ctx.data, kernel, initrds, cmdline };
+  if (ctx.os.ipxeTemplate) {
+    const set = compiled.byType.get('ipxe');
+    const asset = sot.assets.find((a) => a.type === 'ipxe' && a.name === ctx.os!.ipxeTemplate);
+    if (set && asset) return wrap(() => set.execute(asset.file, data, funcs));
+  }
+  return wrap(() => compiled.builtin.execute(HOST_TEMPLATE, data, funcs));
+}
+
+/** The script for a machine Corral will not boot: exit to the next boot device. */
+export function renderExitScript(reason: string): string {
+  return wrap(() => builtinTemplates().execute(EXIT_TEMPLATE, { reason }));
+}
+
+/** The host's unattended file (ignition, cloud-config, kickstart, preseed or untyped) for its current boot. */
+export function renderUnattended(sot: Sot, target: RenderTarget, urls: BootUrls): { type: string; text: string } {
+  const t = { ...target, workflow: target.workflow ?? workflowOf(sot, target.host) };
+  const ctx = buildHostContext(sot, t, urls);
+  const un = ctx.boot?.unattended;
+  if (!un) throw new ApplianceError('NOT_FOUND', `host "${target.host.name}" has no unattended file in its current boot`);
+  const compiled = compileSot(sot);
+  const set = compiled.byType.get(un.type);
+  const asset = sot.assets.find((a) => a.type === un.type && a.name === un.use && !a.snippet);
+  if (!set || !asset) throw new ApplianceError('NOT_FOUND', `unattended file assets/${un.type}/${un.use} not found`);
+  return { type: un.type, text: wrap(() => set.execute(asset.file, ctx.data, funcsFor(ctx, urls))) };
+}
+
+function basename(url: string): string {
+  const path = url.split(/[?#]/)[0]!;
+  return path.slice(path.lastIndexOf('/') + 1);
+}
+
+function wrap<T>(fn: () => T): T {
+  try {
+    return fn();
+  } catch (e) {
+    if (e instanceof TemplateError) throw new ApplianceError('TEMPLATE_ERROR', e.message, { file: e.file, line: e.line });
+    throw e;
+  }
+}

@@ -1,0 +1,154 @@
+// The live SoT: the last good model, the outcome of the last load, and a watcher that reloads
+// on change. A reload with errors keeps the last good SoT serving and reports the problems.
+import { watch, type FSWatcher } from 'node:fs';
+import { EventEmitter } from 'node:events';
+import type { Host, Problem, Sot } from '../model/index.js';
+import type { Clock, TimerHandle } from '../lib/clock.js';
+import type { Logger } from '../lib/log.js';
+import { loadSot } from './load.js';
+import { fingerprint } from './read.js';
+
+export interface SotStatus {
+  /** Revision being served (undefined until a first good load). */
+  revision?: string;
+  loadedAt?: number;
+  /** Outcome of the most recent load attempt, good or bad. */
+  lastAttempt?: { revision: string; at: number; ok: boolean; problems: Problem[] };
+  /** Problems of the SoT being served (warnings only, by construction). */
+  problems: Problem[];
+}
+
+export interface SotIndex {
+  hostsById: Map<string, Host>;
+  hostsByMac: Map<string, { host: Host; ifaceIndex: number }>;
+}
+
+export interface LiveSot extends EventEmitter {
+  current(): Sot | undefined;
+  index(): SotIndex;
+  status(): SotStatus;
+  /** Loads the folder now; resolves with whether the new SoT is being served. */
+  reload(): Promise<boolean>;
+  startWatching(): void;
+  stop(): void;
+}
+
+export interface LiveSotOptions {
+  root: string;
+  clock: Clock;
+  log: Logger;
+  /** Quiet period after the last file event before reloading (editors write in bursts). */
+  debounceMs?: number;
+  /** Fallback poll when file events are missed (network filesystems); 0 disables. */
+  pollMs?: number;
+}
+
+export function createLiveSot(opts: LiveSotOptions): LiveSot {
+  const emitter = new EventEmitter() as LiveSot;
+  let sot: Sot | undefined;
+  let idx: SotIndex = { hostsById: new Map(), hostsByMac: new Map() };
+  const status: SotStatus = { problems: [] };
+  let watcher: FSWatcher | undefined;
+  let timer: TimerHandle | undefined;
+  let poller: ReturnType<typeof setInterval> | undefined;
+  let loading: Promise<boolean> | undefined;
+  let again = false;
+
+  async function loadOnce(): Promise<boolean> {
+    const res = await loadSot(opts.root);
+    const at = opts.clock.now();
+    status.lastAttempt = { revision: res.sot.revision, at, ok: res.ok, problems: res.problems };
+    if (!res.ok) {
+      const errors = res.problems.filter((p) => p.severity === 'error');
+      opts.log.error('SoT has problems; still serving the last good revision', {
+        revision: res.sot.revision,
+        serving: status.revision ?? null,
+        errors: errors.length,
+        first: errors.slice(0, 5).map((p) => `${p.file}:${p.line}:${p.col}: ${p.message}`),
+      });
+      emitter.emit('rejected', res.problems);
+      return false;
+    }
+    if (sot && sot.revision === res.sot.revision) return true;
+    const previous = sot;
+    sot = res.sot;
+    idx = buildIndex(res.sot);
+    status.revision = res.sot.revision;
+    status.loadedAt = at;
+    status.problems = res.problems;
+    opts.log.info('SoT loaded', { revision: res.sot.revision, sites: res.sot.sites.length, hosts: res.sot.hosts.length, warnings: res.problems.length });
+    emitter.emit('loaded', res.sot, previous);
+    return true;
+  }
+
+  emitter.reload = async () => {
+    // One load at a time; a change during a load triggers exactly one more.
+    if (loading) {
+      again = true;
+      return loading;
+    }
+    loading = (async () => {
+      try {
+        let ok = await loadOnce();
+        while (again) {
+          again = false;
+          ok = await loadOnce();
+        }
+        return ok;
+      } catch (e) {
+        opts.log.error('SoT reload failed', { error: (e as Error).message });
+        return false;
+      } finally {
+        loading = undefined;
+      }
+    })();
+    return loading;
+  };
+
+  const schedule = () => {
+    timer?.cancel();
+    timer = opts.clock.setTimeout(() => void emitter.reload(), opts.debounceMs ?? 250);
+  };
+
+  emitter.startWatching = () => {
+    try {
+      watcher = watch(opts.root, { recursive: true }, schedule);
+      watcher.on('error', (e) => opts.log.warn('SoT watcher error; relying on polling', { error: e.message }));
+    } catch (e) {
+      opts.log.warn('cannot watch the SoT folder; relying on polling', { error: (e as Error).message });
+    }
+    const pollMs = opts.pollMs ?? 5000;
+    if (pollMs > 0) {
+      let last: string | undefined;
+      poller = setInterval(() => {
+        void fingerprint(opts.root).then((fp) => {
+          if (last !== undefined && fp !== last) schedule();
+          last = fp;
+        });
+      }, pollMs);
+      poller.unref();
+    }
+  };
+
+  emitter.stop = () => {
+    watcher?.close();
+    timer?.cancel();
+    if (poller) clearInterval(poller);
+  };
+  emitter.current = () => sot;
+  emitter.index = () => idx;
+  emitter.status = () => status;
+  return emitter;
+}
+
+export function buildIndex(sot: Sot): SotIndex {
+  const hostsById = new Map<string, Host>();
+  const hostsByMac = new Map<string, { host: Host; ifaceIndex: number }>();
+  for (const host of sot.hosts) {
+    hostsById.set(host.id, host);
+    host.interfaces.forEach((i, ifaceIndex) => {
+      if (i.mac && !hostsByMac.has(i.mac)) hostsByMac.set(i.mac, { host, ifaceIndex });
+    });
+  }
+  return { hostsById, hostsByMac };
+}

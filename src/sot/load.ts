@@ -1,0 +1,125 @@
+// loadSot(dir) -> { sot, problems }: reads every file, builds the normalised model, and reports
+// every problem found (never stops at the first). `sot` is usable only when no problem is an error.
+import type { Asset, Problem, Site, Sot, UnattendedType } from '../model/index.js';
+import { readSotDir, type ParsedDoc } from './read.js';
+import { Reporter } from './report.js';
+import { buildSite } from './build-site.js';
+import { buildCluster } from './build-host.js';
+import { buildBoot, buildOs, buildPool, buildRole, buildWorkflow } from './build-catalog.js';
+import { crossCheck } from './crossref.js';
+import { checkTemplates } from './templates.js';
+
+export interface LoadResult {
+  sot: Sot;
+  problems: Problem[];
+  /** True when no problem is an error: the SoT may be served. */
+  ok: boolean;
+}
+
+const ASSET_TYPES = new Set(['ignition', 'cloud-config', 'kickstart', 'preseed', 'untyped', 'ipxe']);
+
+export async function loadSot(root: string): Promise<LoadResult> {
+  const read = await readSotDir(root);
+  const r = new Reporter();
+  r.direct.push(...read.problems);
+  const docOf = new Map<object, ParsedDoc>();
+  const keep = <T extends object>(doc: ParsedDoc, o: T | undefined): o is T => {
+    if (o) docOf.set(o, doc);
+    return o !== undefined;
+  };
+  const sot: Sot = {
+    revision: read.revision,
+    root,
+    sites: [],
+    clusters: [],
+    hosts: [],
+    oses: [],
+    boots: [],
+    workflows: [],
+    assets: [],
+    roles: [],
+    pools: [],
+  };
+  for (const a of read.assets) {
+    if (!ASSET_TYPES.has(a.type)) {
+      r.direct.push({ file: a.rel, line: 1, col: 1, severity: 'warning', message: `unknown asset type folder "${a.type}" (expected ${[...ASSET_TYPES].join(', ')})` });
+      continue;
+    }
+    sot.assets.push({ type: a.type as UnattendedType | 'ipxe', name: a.name, file: a.rel, text: a.text, snippet: a.snippet } satisfies Asset);
+  }
+  buildCatalog(read.docs, sot, r, keep);
+  buildSites(read.docs, read.siteDirs, sot, r, keep);
+  crossCheck(sot, (o) => docOf.get(o)!, r);
+  checkTemplates(sot, (o) => docOf.get(o)!, r);
+  const problems = r.resolve();
+  return { sot, problems, ok: !problems.some((p) => p.severity === 'error') };
+}
+
+type Keep = <T extends object>(doc: ParsedDoc, o: T | undefined) => o is T;
+
+function buildCatalog(docs: ParsedDoc[], sot: Sot, r: Reporter, keep: Keep): void {
+  for (const doc of docs) {
+    switch (doc.kind) {
+      case 'os': {
+        const o = buildOs(doc, r);
+        if (keep(doc, o)) sot.oses.push(o);
+        break;
+      }
+      case 'boot': {
+        const b = buildBoot(doc, r);
+        if (keep(doc, b)) sot.boots.push(b);
+        break;
+      }
+      case 'workflow': {
+        const w = buildWorkflow(doc, r);
+        if (keep(doc, w)) sot.workflows.push(w);
+        break;
+      }
+      case 'role': {
+        const x = buildRole(doc, r);
+        if (keep(doc, x)) sot.roles.push(x);
+        break;
+      }
+      case 'pool': {
+        const p = buildPool(doc, r);
+        if (keep(doc, p)) sot.pools.push(p);
+        break;
+      }
+      default:
+        break;
+    }
+  }
+}
+
+function buildSites(docs: ParsedDoc[], siteDirs: string[], sot: Sot, r: Reporter, keep: Keep): void {
+  for (const dir of siteDirs) {
+    const inDir = docs.filter((d) => d.siteDir === dir);
+    const envDocs = inDir.filter((d) => d.kind === 'env');
+    if (envDocs.length === 0) {
+      const f = inDir[0]?.file.rel ?? `sites/${dir}`;
+      r.direct.push({ file: f, line: 1, col: 1, severity: 'error', message: `site folder "sites/${dir}" has no env.yml` });
+      continue;
+    }
+    envDocs.slice(1).forEach((d) => r.at(d, [], 'env.yml must hold exactly one document (the site)'));
+    const site: Site | undefined = buildSite(envDocs[0]!, r);
+    if (!keep(envDocs[0]!, site)) continue;
+    sot.sites.push(site);
+    const byFile = new Map<string, ParsedDoc[]>();
+    for (const d of inDir) {
+      if (d.kind !== 'cluster-file') continue;
+      const l = byFile.get(d.file.rel);
+      if (l) l.push(d);
+      else byFile.set(d.file.rel, [d]);
+    }
+    for (const fileDocs of byFile.values()) {
+      const { cluster, hosts } = buildCluster(fileDocs, site.id, r);
+      keep(fileDocs[0]!, cluster);
+      sot.clusters.push(cluster);
+      site.clusterIds.push(cluster.id);
+      for (const { doc, host } of hosts) {
+        keep(doc, host);
+        sot.hosts.push(host);
+      }
+    }
+  }
+}

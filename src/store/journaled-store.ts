@@ -1,0 +1,235 @@
+// The durable Store: state in memory, every commit appended to the journal (group commit), and a
+// lowdb snapshot (state.json) rewritten in the background now and then. Built by openStore()
+// in lowdb-store.ts, which also does the locking and the replay at open.
+//
+// What happens when a journal write fails: the transactions of that write, and all those queued
+// behind it, are taken back out of memory (undo lists) and their promises reject with
+// STORE_FAILED; the unfinished bytes are cut off the journal (best effort); the store then
+// refuses every further write until it is reopened. Reads keep working and show exactly the
+// acknowledged state. A store that could not write once is not trusted to write again: the
+// cause (disk full, I/O error) needs an operator, and a reopen re-checks the files.
+
+import type { Low } from 'lowdb';
+import { ApplianceError, isApplianceError } from '../model/errors.js';
+import type { HostEvent } from '../model/index.js';
+import type { Logger } from '../lib/log.js';
+import { EventIndex } from './event-index.js';
+import { readEvents, type JournalEventRef } from './event-reader.js';
+import { GroupCommit } from './group-commit.js';
+import type { Journal } from './journal.js';
+import type { DirLock } from './lock.js';
+import { copyMaps, type StateImage } from './schema.js';
+import { rejected, type AppliedTx, type StoreState } from './state.js';
+import { SCHEMA_VERSION, type CollectionName, type Collections, type EventQuery, type Store, type Tx } from './store.js';
+
+/** Counters for tests, the benchmark and /metrics. */
+export interface StoreStats {
+  /** Journal appends (one write + fdatasync each): the disk commits. */
+  commits: number;
+  /** Transactions acknowledged. */
+  transactions: number;
+  /** Most transactions acknowledged by one commit. */
+  largestBatch: number;
+  journalBytes: number;
+  snapshots: number;
+  lastSeq: number;
+  events: number;
+  failed: boolean;
+}
+
+/** The Store plus what only the lowdb implementation has. */
+export interface CorralStore extends Store {
+  readonly dir: string;
+  stats(): StoreStats;
+}
+
+export interface StoreParts {
+  dir: string;
+  low: Low<StateImage>;
+  state: StoreState;
+  index: EventIndex<JournalEventRef>;
+  journal: Journal;
+  lock: DirLock;
+  clock: { now(): number };
+  log: Logger;
+  snapshotEvery: number;
+  snapshotIntervalMs: number;
+  beforeAppend: (() => void | Promise<void>) | undefined;
+}
+
+export function storeFailed(message: string, cause?: unknown): ApplianceError {
+  if (isApplianceError(cause) && cause.code === 'STORE_FAILED') return cause;
+  const why = cause instanceof Error ? `: ${cause.message}` : '';
+  return new ApplianceError('STORE_FAILED', message + why);
+}
+
+export class JournaledStore implements CorralStore {
+  readonly dir: string;
+  private readonly committer: GroupCommit<AppliedTx | null>;
+  private commits = 0;
+  private snapshots = 0;
+  private commitsSinceSnapshot = 0;
+  private lastSnapshotAt: number;
+  /** `t` covered by the newest snapshot on disk. */
+  private snapshotTx: number;
+  private snapshotting: Promise<void> | undefined;
+  private truncating: Promise<void> | undefined;
+  private readonly reads = new Set<Promise<unknown>>();
+  private closing: Promise<void> | undefined;
+  private closed = false;
+
+  constructor(private readonly p: StoreParts) {
+    this.dir = p.dir;
+    this.lastSnapshotAt = p.clock.now();
+    this.snapshotTx = p.low.data.journalSeq;
+    this.committer = new GroupCommit<AppliedTx | null>(
+      (batch) => this.flush(batch),
+      (err, lost) => this.onWriteFailure(err, lost),
+      (err) => storeFailed('store write failed', err),
+    );
+  }
+
+  get<C extends CollectionName>(c: C, id: string): Collections[C] | undefined {
+    return this.p.state.get(c, id);
+  }
+
+  list<C extends CollectionName>(c: C): Collections[C][] {
+    return this.p.state.list(c);
+  }
+
+  count(c: CollectionName): number {
+    return this.p.state.count(c);
+  }
+
+  transact<T>(fn: (tx: Tx) => T): Promise<T> {
+    const refusal = this.closing ? storeFailed('store is closed') : this.committer.failed;
+    if (refusal) return Promise.reject(refusal);
+    let run: { result: T; applied: AppliedTx | null };
+    try {
+      run = this.p.state.run(fn, this.p.clock.now());
+    } catch (e) {
+      return rejected(e);
+    }
+    // Even a transaction that changed nothing waits for the commit in flight: what it read may
+    // come from a transaction not yet durable, and it must not be acknowledged before that one.
+    return this.committer.submit(run.applied).then(() => run.result);
+  }
+
+  async events(q?: EventQuery): Promise<HostEvent[]> {
+    if (this.closed) throw storeFailed('store is closed');
+    const read = readEvents(this.p.journal, this.p.index.query(q));
+    this.reads.add(read);
+    try {
+      return await read;
+    } finally {
+      this.reads.delete(read);
+    }
+  }
+
+  /** Newest durable event (events() shows only events whose commit is on disk). */
+  lastSeq(): number {
+    return this.p.index.lastSeq;
+  }
+
+  stats(): StoreStats {
+    return {
+      commits: this.commits,
+      transactions: this.committer.entries,
+      largestBatch: this.committer.largestBatch,
+      journalBytes: this.p.journal.size,
+      snapshots: this.snapshots,
+      lastSeq: this.p.index.lastSeq,
+      events: this.p.index.size,
+      failed: this.committer.failed !== undefined,
+    };
+  }
+
+  close(): Promise<void> {
+    this.closing ??= this.shutdown();
+    return this.closing;
+  }
+
+  private async shutdown(): Promise<void> {
+    await this.committer.idle();
+    await this.snapshotting;
+    // Nothing is pending now, so memory is exactly the journal: a final snapshot makes the
+    // next open quick. Skipped after a failure (the disk is not trusted) or when nothing changed.
+    if (!this.committer.failed && this.p.state.txSeq > this.snapshotTx) {
+      await this.writeSnapshot(this.capture(this.p.journal.size));
+    }
+    this.closed = true;
+    await Promise.allSettled([...this.reads]);
+    await this.truncating;
+    await this.p.journal.close();
+    await this.p.lock.release();
+  }
+
+  /** One group commit: the batch's lines in one write + fdatasync. */
+  private async flush(batch: Array<AppliedTx | null>): Promise<void> {
+    const txs = batch.filter((t): t is AppliedTx => t !== null);
+    if (txs.length === 0) return;
+    const start = this.p.journal.size;
+    const chunk = txs.length === 1 ? txs[0]!.line : Buffer.concat(txs.map((t) => t.line));
+    // Right now memory holds exactly the journal plus this batch (the queue was just emptied
+    // into it), so this is the moment to capture a snapshot that covers up to its end.
+    const image = this.snapshotDue() ? this.capture(start + chunk.length) : undefined;
+    await this.p.beforeAppend?.();
+    await this.p.journal.append(chunk);
+    this.commits++;
+    this.indexEvents(txs, start);
+    // Written only after the batch is durable: a snapshot must never cover a journal position
+    // that is not on disk.
+    if (image) this.snapshotting = this.writeSnapshot(image).finally(() => (this.snapshotting = undefined));
+  }
+
+  private indexEvents(txs: AppliedTx[], start: number): void {
+    let offset = start;
+    for (const tx of txs) {
+      const length = tx.line.length;
+      for (const e of tx.events) this.p.index.add({ seq: e.seq, subject: e.subject, type: e.type, offset, length, index: e.index });
+      offset += length;
+    }
+  }
+
+  private snapshotDue(): boolean {
+    this.commitsSinceSnapshot++;
+    if (this.snapshotting) return false; // one at a time; the next commit will ask again
+    const now = this.p.clock.now();
+    return this.commitsSinceSnapshot >= this.p.snapshotEvery || now - this.lastSnapshotAt >= this.p.snapshotIntervalMs;
+  }
+
+  /** A point-in-time copy of the state, to be written while the live maps move on. */
+  private capture(journalOffset: number): StateImage {
+    const now = this.p.clock.now();
+    this.commitsSinceSnapshot = 0;
+    this.lastSnapshotAt = now;
+    const { state } = this.p;
+    return { schemaVersion: SCHEMA_VERSION, journalSeq: state.txSeq, journalOffset, savedAt: now, data: copyMaps(state.maps) };
+  }
+
+  private async writeSnapshot(image: StateImage): Promise<void> {
+    this.p.low.data = image;
+    try {
+      await this.p.low.write();
+      this.snapshots++;
+      this.snapshotTx = image.journalSeq;
+    } catch (e) {
+      // Not fatal: the journal still holds every acknowledged commit; the next one retries.
+      this.p.log.warn('store snapshot write failed', { error: (e as Error).message });
+    }
+  }
+
+  private onWriteFailure(err: Error, lost: Array<AppliedTx | null>): void {
+    const txs = lost.filter((t): t is AppliedTx => t !== null);
+    this.p.state.revert(txs);
+    this.p.log.error('store write failed; refusing writes until reopened', { error: err.message, rolledBack: txs.length });
+    // Cut off whatever part of the failed write reached the file, so a reopen cannot bring back
+    // a transaction that was reported as failed. If even that fails, the reopen still drops a
+    // torn line, but a complete one would be replayed: "rejected" then means "unknown", as in
+    // any database whose fsync fails.
+    const durableEnd = this.p.journal.size;
+    this.truncating = this.p.journal.truncate(durableEnd).catch((e: Error) => {
+      this.p.log.error('could not cut the failed write off the journal', { error: e.message });
+    });
+  }
+}

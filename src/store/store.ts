@@ -1,0 +1,61 @@
+// The Store: Corral's runtime state (never the SoT). One small interface, so the lowdb
+// implementation can later be swapped (PostgreSQL for several appliances) without touching callers.
+//
+// Contract:
+// - `transact(fn)` runs `fn` synchronously against the current state, applies its puts/deletes
+//   in memory at once (so later transactions and reads see them), and resolves only once the
+//   change is durable on disk. Concurrent transactions share one disk write (group commit).
+//   If `fn` throws, nothing it did is applied and the promise rejects with that error.
+// - A change is acknowledged (promise resolved) only after fsync; a kill -9 at any moment loses
+//   nothing acknowledged and never leaves an unreadable file.
+// - Events appended in a transaction go to the append-only JSONL journal with the same commit,
+//   numbered by a monotonic `seq`, and are read back oldest first by `events()`.
+
+import type { Allocation, ApiToken, HostEvent, HostRuntime, Lease, Plan, Task } from '../model/index.js';
+
+/** The collections of the store and the record type each holds, keyed by id. */
+export interface Collections {
+  hosts: HostRuntime;
+  leases: Lease;
+  tasks: Task;
+  tokens: ApiToken;
+  plans: Plan;
+  allocations: Allocation;
+  /** Small appliance-wide settings and counters. */
+  meta: unknown;
+}
+
+export type CollectionName = keyof Collections;
+
+/** An event as a transaction appends it: the store stamps `seq`, and `at` if missing. */
+export type EventInput = Omit<HostEvent, 'seq' | 'at'> & { at?: number };
+
+export interface Tx {
+  get<C extends CollectionName>(c: C, id: string): Collections[C] | undefined;
+  put<C extends CollectionName>(c: C, id: string, value: Collections[C]): void;
+  del(c: CollectionName, id: string): void;
+  event(e: EventInput): void;
+}
+
+export interface EventQuery {
+  subject?: string;
+  /** Only events with seq greater than this. */
+  afterSeq?: number;
+  /** Only events of these types. */
+  types?: string[];
+  limit?: number;
+}
+
+export interface Store {
+  get<C extends CollectionName>(c: C, id: string): Collections[C] | undefined;
+  list<C extends CollectionName>(c: C): Collections[C][];
+  count(c: CollectionName): number;
+  transact<T>(fn: (tx: Tx) => T): Promise<T>;
+  /** Journal events, oldest first. */
+  events(q?: EventQuery): Promise<HostEvent[]>;
+  /** The seq of the newest event (0 when none). */
+  lastSeq(): number;
+  close(): Promise<void>;
+}
+
+export const SCHEMA_VERSION = 1;

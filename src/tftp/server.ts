@@ -1,0 +1,250 @@
+// Read-only TFTP server (RFC 1350 with RFC 2347/2348/2349/7440 options). Requests arrive on the
+// listening socket; every transfer gets its own ephemeral socket (its TID, RFC 1350 §4) bound
+// to the same host address, so replies leave from the address the client talked to.
+
+import type { Clock } from '../lib/clock.js';
+import type { Logger } from '../lib/log.js';
+import {
+  decode, encodeError, ErrorCode, MAX_BLKSIZE, MIN_BLKSIZE, Opcode, TftpCodecError, TftpRequestError,
+  type RequestPacket, type TftpPacket,
+} from './codec.js';
+import type { TftpClient, TftpResolver } from './files.js';
+import { netasciiSource, type TftpSource } from './source.js';
+import { DEFAULT_LIMITS, ReadTransfer, type TransferResult } from './transfer.js';
+import { udpBind, type BindFn, type UdpPeer, type UdpSocket } from './udp.js';
+
+export interface TftpServerOptions {
+  host: string; // default 0.0.0.0; in a lab namespace the provisioning address
+  port: number; // default 69
+  maxBlksize: number; // RFC 2348 cap, default 1468
+  maxWindowsize: number; // RFC 7440 cap, default 16, at most 32767 (unambiguous ACK numbers)
+  timeoutMs: number; // retransmission timeout unless the client negotiates one, default 1000
+  retries: number; // retransmissions without progress before giving up, default 5
+  maxTransfers: number; // concurrent transfers; beyond: ERROR 0 "server busy"; default 256
+  maxNetasciiBytes: number; // netascii is converted in memory; default 4 MiB
+}
+
+export interface TftpServerDeps {
+  clock: Clock;
+  log: Logger;
+  /** null -> ERROR 1 File not found; a thrown TftpRequestError -> that error code. */
+  resolve: TftpResolver;
+  bind?: BindFn;
+  options?: Partial<TftpServerOptions>;
+}
+
+export interface TftpStats {
+  transfers: number; // transfers started
+  active: number; // requests being resolved or served
+  completed: number;
+  failed: number; // timeouts, read errors, internal errors
+  aborted: number; // ended by the client (ERROR packet) or the server (shutdown, restarted)
+  bytesSent: number; // DATA payload bytes of ended transfers, retransmissions included
+  dropped: number; // malformed or unexpected packets
+  refused: number; // requests answered with an ERROR (WRQ, not found, access, busy, bad option)
+}
+
+export interface TftpServer {
+  listen(): Promise<UdpPeer>;
+  close(): Promise<void>;
+  stats(): TftpStats;
+}
+
+interface Session {
+  key: string;
+  client: TftpClient;
+  filename: string;
+  transfer: ReadTransfer | null;
+  socket: UdpSocket | null;
+  source: TftpSource | null;
+  cancelled: boolean;
+  startedAt: number;
+}
+
+const clamp = (v: number, lo: number, hi: number) => Math.max(lo, Math.min(hi, Math.floor(v)));
+
+function withDefaults(o: Partial<TftpServerOptions> = {}): TftpServerOptions {
+  return {
+    host: o.host ?? '0.0.0.0',
+    port: o.port ?? 69,
+    maxBlksize: clamp(o.maxBlksize ?? DEFAULT_LIMITS.maxBlksize, MIN_BLKSIZE, MAX_BLKSIZE),
+    maxWindowsize: clamp(o.maxWindowsize ?? DEFAULT_LIMITS.maxWindowsize, 1, 32767),
+    timeoutMs: Math.max(1, o.timeoutMs ?? DEFAULT_LIMITS.timeoutMs),
+    retries: Math.max(0, o.retries ?? DEFAULT_LIMITS.retries),
+    maxTransfers: Math.max(1, o.maxTransfers ?? 256),
+    maxNetasciiBytes: o.maxNetasciiBytes ?? 4 * 1024 * 1024,
+  };
+}
+
+const errText = (err: unknown) => (err instanceof Error ? err.message : String(err));
+
+export function createTftpServer(deps: TftpServerDeps): TftpServer {
+  const opt = withDefaults(deps.options);
+  const { clock, log } = deps;
+  const bind = deps.bind ?? udpBind;
+  const limits = { ...DEFAULT_LIMITS, ...opt };
+  const st: TftpStats = { transfers: 0, active: 0, completed: 0, failed: 0, aborted: 0, bytesSent: 0, dropped: 0, refused: 0 };
+  const sessions = new Map<string, Session>();
+  const pending = new Set<Promise<unknown>>(); // request handling and socket/source closes
+  let main: UdpSocket | null = null;
+  let closing = false;
+
+  const track = (p: Promise<unknown>) => {
+    pending.add(p);
+    void p.finally(() => pending.delete(p));
+  };
+  const guard = (what: string, from: UdpPeer, fn: () => void) => {
+    try {
+      fn();
+    } catch (err) {
+      log.error(`tftp: ${what} failed`, { client: `${from.address}:${from.port}`, err: errText(err) });
+    }
+  };
+  const reply = (to: UdpPeer, code: number, message: string) => main?.send(encodeError(code, message), to.port, to.address);
+
+  function refuse(to: UdpPeer, code: number, message: string, fields: Record<string, unknown> = {}): void {
+    st.refused++;
+    log.info('tftp: request refused', { client: `${to.address}:${to.port}`, code, message, ...fields });
+    reply(to, code, message);
+  }
+
+  function onRequest(msg: Buffer, from: UdpPeer): void {
+    let pkt: TftpPacket;
+    try {
+      pkt = decode(msg);
+    } catch (err) {
+      if (!(err instanceof TftpCodecError)) throw err;
+      if (err.reply) return refuse(from, err.reply.code, err.reply.message, { reason: err.message });
+      st.dropped++;
+      return log.debug('tftp: malformed packet dropped', { client: `${from.address}:${from.port}`, reason: err.message });
+    }
+    if (pkt.op === 'wrq') return refuse(from, ErrorCode.ACCESS_VIOLATION, 'read-only server', { file: pkt.filename });
+    if (pkt.op !== 'rrq') {
+      st.dropped++; // DATA/ACK/ERROR/OACK have no business on the request port
+      return;
+    }
+    if (pkt.mode === 'mail') return refuse(from, ErrorCode.ILLEGAL_OPERATION, 'mail mode not supported');
+    onRrq(pkt, from);
+  }
+
+  function onRrq(req: RequestPacket, from: UdpPeer): void {
+    const key = `${from.address}:${from.port}`;
+    const old = sessions.get(key);
+    if (old) {
+      // RFC 1350: a client retransmits its RRQ when the first reply is late; do not start twice.
+      if (old.filename === req.filename && !old.transfer?.progressed) return;
+      cancel(old, 'client restarted', false); // same TID, new request: the old one is over
+    }
+    if (closing) return;
+    if (sessions.size >= opt.maxTransfers) return refuse(from, ErrorCode.NOT_DEFINED, 'server busy');
+    const s: Session = {
+      key, client: { ...from }, filename: req.filename, transfer: null, socket: null, source: null,
+      cancelled: false, startedAt: clock.now(),
+    };
+    sessions.set(key, s);
+    track(serve(s, req).catch((err: unknown) => serveFailed(s, err)));
+  }
+
+  async function serve(s: Session, req: RequestPacket): Promise<void> {
+    s.source = await deps.resolve(req.filename, s.client);
+    if (!s.source) {
+      if (!s.cancelled) refuse(s.client, ErrorCode.FILE_NOT_FOUND, 'file not found', { file: req.filename });
+      return end(s);
+    }
+    // netascii (RFC 1350) is converted; octet is served as is.
+    const source = req.mode === 'netascii' ? await netasciiSource(s.source, opt.maxNetasciiBytes) : s.source;
+    if (!s.cancelled) s.socket = await bind(opt.host, 0);
+    if (s.cancelled) return end(s);
+    const sock = s.socket!;
+    sock.onMessage((msg, from) => guard('transfer packet', from, () => onTransferPacket(s, msg, from)));
+    sock.onError((err) => log.warn('tftp: transfer socket error', { client: s.key, err: errText(err) }));
+    s.transfer = new ReadTransfer({
+      clock, source, options: req.options, limits,
+      send: (p) => sock.send(p, s.client.port, s.client.address),
+      onEnd: (r) => finished(s, r),
+    });
+    st.transfers++;
+    log.debug('tftp: transfer started', { client: s.key, file: s.filename, ...s.transfer.negotiated.oack });
+    s.transfer.start();
+  }
+
+  function serveFailed(s: Session, err: unknown): void {
+    if (err instanceof TftpRequestError) refuse(s.client, err.code, err.message, { file: s.filename });
+    else {
+      st.failed++;
+      log.error('tftp: request failed', { client: s.key, file: s.filename, err: errText(err) });
+      reply(s.client, ErrorCode.NOT_DEFINED, 'internal error');
+    }
+    end(s);
+  }
+
+  function onTransferPacket(s: Session, msg: Buffer, from: UdpPeer): void {
+    if (from.port !== s.client.port || from.address !== s.client.address) {
+      // RFC 1350 §4: wrong source TID -> ERROR 5 to it, the transfer goes on. Never answer an ERROR.
+      const isError = msg.length >= 2 && msg[0] === 0 && msg[1] === Opcode.ERROR;
+      if (!isError) s.socket?.send(encodeError(ErrorCode.UNKNOWN_TID, 'unknown transfer ID'), from.port, from.address);
+      return;
+    }
+    const t = s.transfer;
+    if (!t) return;
+    if (msg.length >= 4 && msg[0] === 0 && msg[1] === Opcode.ACK) return t.onAck((msg[2]! << 8) | msg[3]!); // hot path
+    let pkt: TftpPacket | null = null;
+    try {
+      pkt = decode(msg);
+    } catch {
+      // counted below
+    }
+    if (pkt?.op === 'error') return t.onError(pkt.code, pkt.message);
+    st.dropped++;
+  }
+
+  function finished(s: Session, r: TransferResult): void {
+    st[r.status]++;
+    st.bytesSent += r.bytesSent;
+    const fields = {
+      client: s.key, file: s.filename, status: r.status, reason: r.reason, bytes: r.bytesSent,
+      retransmits: r.retransmits, ms: clock.now() - s.startedAt,
+    };
+    if (r.status === 'failed') log.warn('tftp: transfer failed', fields);
+    else log.info('tftp: transfer ended', fields);
+    end(s);
+  }
+
+  function cancel(s: Session, reason: string, notifyClient: boolean): void {
+    s.cancelled = true;
+    if (s.transfer) s.transfer.cancel(reason, notifyClient); // -> finished -> end
+    else if (sessions.get(s.key) === s) sessions.delete(s.key); // serve() ends it when it resumes
+  }
+
+  function end(s: Session): void {
+    if (sessions.get(s.key) === s) sessions.delete(s.key);
+    const { socket, source } = s;
+    s.socket = null;
+    s.source = null;
+    const closeAll = async () => {
+      await socket?.close();
+      await source?.close?.();
+    };
+    track(closeAll().catch((err: unknown) => log.warn('tftp: close failed', { client: s.key, err: errText(err) })));
+  }
+
+  return {
+    async listen() {
+      if (main) throw new Error('tftp server already listening');
+      const sock = await bind(opt.host, opt.port);
+      main = sock;
+      sock.onMessage((msg, from) => guard('request', from, () => onRequest(msg, from)));
+      sock.onError((err) => log.error('tftp: socket error', { err: errText(err) }));
+      const addr = sock.address();
+      log.info('tftp: listening', { address: addr.address, port: addr.port });
+      return addr;
+    },
+    async close() {
+      closing = true;
+      for (const s of [...sessions.values()]) cancel(s, 'server shutting down', true);
+      await main?.close();
+      for (let i = 0; i < 10 && pending.size > 0; i++) await Promise.allSettled([...pending]);
+    },
+    stats: () => ({ ...st, active: sessions.size }),
+  };
+}

@@ -1,0 +1,64 @@
+// The small UDP socket surface the TFTP server needs, so tests can inject a fake, and its
+// implementation over node:dgram.
+
+import dgram from 'node:dgram';
+import net from 'node:net';
+
+export interface UdpPeer {
+  address: string;
+  port: number;
+}
+
+export interface UdpSocket {
+  /** Fire and forget: a failed send is a lost packet, which TFTP retransmission covers. */
+  send(packet: Uint8Array, port: number, address: string): void;
+  onMessage(fn: (msg: Buffer, from: UdpPeer) => void): void;
+  onError(fn: (err: Error) => void): void;
+  address(): UdpPeer;
+  close(): Promise<void>;
+}
+
+/** Binds a socket to host:port (port 0: an ephemeral port). */
+export type BindFn = (host: string, port: number) => Promise<UdpSocket>;
+
+export const udpBind: BindFn = (host, port) =>
+  new Promise((resolve, reject) => {
+    const sock = dgram.createSocket({ type: net.isIPv6(host) ? 'udp6' : 'udp4' });
+    const failed = (err: Error) => {
+      try {
+        sock.close();
+      } catch {
+        // already closed
+      }
+      reject(err);
+    };
+    sock.once('error', failed);
+    sock.bind(port, host, () => {
+      sock.off('error', failed);
+      resolve(wrap(sock));
+    });
+  });
+
+function wrap(sock: dgram.Socket): UdpSocket {
+  let closed: Promise<void> | null = null;
+  return {
+    // Without a callback, Node tries a synchronous send and drops errors silently.
+    send: (packet, port, address) => {
+      if (!closed) sock.send(packet, port, address);
+    },
+    onMessage: (fn) => sock.on('message', (msg, rinfo) => fn(msg, { address: rinfo.address, port: rinfo.port })),
+    onError: (fn) => sock.on('error', fn),
+    address: () => {
+      const a = sock.address();
+      return { address: a.address, port: a.port };
+    },
+    close: () =>
+      (closed ??= new Promise<void>((resolve) => {
+        try {
+          sock.close(() => resolve());
+        } catch {
+          resolve(); // not running any more
+        }
+      })),
+  };
+}

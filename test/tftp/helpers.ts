@@ -1,0 +1,184 @@
+// Test helpers for the TFTP server: temp roots, a small windowed TFTP client, raw sockets.
+
+import dgram from 'node:dgram';
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { decode, encodeAck, encodeError, encodeRequest, type TftpPacket } from '../../src/tftp/codec.js';
+
+export function tempDir(prefix = 'corral-tftp-'): { dir: string; cleanup: () => void } {
+  const dir = mkdtempSync(path.join(os.tmpdir(), prefix));
+  return { dir, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
+}
+
+/** Deterministic pseudo-random bytes (mulberry32), so failures are reproducible. */
+export function prng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+export function randomBytes(n: number, seed = 1): Buffer {
+  const r = prng(seed);
+  const b = Buffer.allocUnsafe(n);
+  for (let i = 0; i < n; i++) b[i] = (r() * 256) | 0;
+  return b;
+}
+
+export interface Received {
+  msg: Buffer;
+  pkt: TftpPacket | null;
+  from: { address: string; port: number };
+}
+
+/** A raw UDP socket on 127.0.0.1 with an awaitable receive queue. */
+export class RawSocket {
+  private queue: Received[] = [];
+  private waiters: Array<(r: Received) => void> = [];
+  private constructor(readonly sock: dgram.Socket) {
+    sock.on('message', (msg, rinfo) => {
+      let pkt: TftpPacket | null = null;
+      try {
+        pkt = decode(msg);
+      } catch {
+        // left null
+      }
+      const r = { msg, pkt, from: { address: rinfo.address, port: rinfo.port } };
+      const w = this.waiters.shift();
+      if (w) w(r);
+      else this.queue.push(r);
+    });
+  }
+
+  static async open(): Promise<RawSocket> {
+    const sock = dgram.createSocket('udp4');
+    await new Promise<void>((res) => sock.bind(0, '127.0.0.1', () => res()));
+    return new RawSocket(sock);
+  }
+
+  get port(): number {
+    return this.sock.address().port;
+  }
+
+  send(buf: Uint8Array, port: number): void {
+    this.sock.send(buf, port, '127.0.0.1');
+  }
+
+  /** The next packet, or null after timeoutMs. */
+  next(timeoutMs = 2000): Promise<Received | null> {
+    const q = this.queue.shift();
+    if (q) return Promise.resolve(q);
+    return new Promise((resolve) => {
+      const w = (r: Received) => {
+        clearTimeout(timer);
+        resolve(r);
+      };
+      const timer = setTimeout(() => {
+        this.waiters = this.waiters.filter((x) => x !== w);
+        resolve(null);
+      }, timeoutMs);
+      this.waiters.push(w);
+    });
+  }
+
+  close(): Promise<void> {
+    return new Promise((res) => this.sock.close(() => res()));
+  }
+}
+
+export interface GetOptions {
+  options?: Record<string, string | number>;
+  mode?: string;
+  /** Send ERROR 0 right after the OACK (OVMF's size probe). */
+  abortAfterOack?: boolean;
+  timeoutMs?: number;
+}
+
+export interface GetResult {
+  data: Buffer;
+  oack: Record<string, string> | null;
+  error: { code: number; message: string } | null;
+  dataPackets: number;
+}
+
+/** A minimal RFC 1350/2347/7440 client: lock-step or windowed, with RRQ/ACK retransmission. */
+export async function tftpGet(port: number, filename: string, o: GetOptions = {}): Promise<GetResult> {
+  const s = await RawSocket.open();
+  const res: GetResult = { data: Buffer.alloc(0), oack: null, error: null, dataPackets: 0 };
+  const chunks: Buffer[] = [];
+  let last: Buffer = encodeRequest('rrq', filename, o.mode ?? 'octet', o.options ?? {});
+  let tid = 0;
+  let blksize = 512;
+  let window = 1;
+  let expected = 1;
+  let inWindow = 0;
+  const deadline = Date.now() + (o.timeoutMs ?? 15_000);
+  s.send(last, port);
+  try {
+    for (let idle = 0; idle < 20 && Date.now() < deadline; ) {
+      const r = await s.next(300);
+      if (!r) {
+        idle++;
+        s.send(last, tid || port); // retransmit RRQ or the last ACK
+        continue;
+      }
+      idle = 0;
+      if (tid === 0) tid = r.from.port;
+      if (r.from.port !== tid || !r.pkt) continue;
+      const p = r.pkt;
+      if (p.op === 'error') {
+        res.error = { code: p.code, message: p.message };
+        break;
+      }
+      if (p.op === 'oack') {
+        res.oack = { ...p.options };
+        blksize = Number(p.options.blksize ?? 512);
+        window = Number(p.options.windowsize ?? 1);
+        if (o.abortAfterOack) {
+          s.send(encodeError(0, 'size probe done'), tid);
+          break;
+        }
+        last = encodeAck(0);
+        s.send(last, tid);
+        continue;
+      }
+      if (p.op !== 'data') continue;
+      res.dataPackets++;
+      if (p.block !== (expected & 0xffff)) {
+        last = encodeAck((expected - 1) & 0xffff); // out of order: ACK the last in-order block
+        s.send(last, tid);
+        inWindow = 0;
+        continue;
+      }
+      chunks.push(Buffer.from(p.data));
+      expected++;
+      inWindow++;
+      const final = p.data.length < blksize;
+      if (final || inWindow >= window) {
+        last = encodeAck(p.block);
+        s.send(last, tid);
+        inWindow = 0;
+      }
+      if (final) break;
+    }
+  } finally {
+    await s.close();
+  }
+  res.data = Buffer.concat(chunks);
+  return res;
+}
+
+/** Polls cond every 10 ms, at most timeoutMs. */
+export async function waitFor(cond: () => boolean, timeoutMs = 2000): Promise<boolean> {
+  const end = Date.now() + timeoutMs;
+  while (!cond()) {
+    if (Date.now() > end) return false;
+    await new Promise((r) => setTimeout(r, 10));
+  }
+  return true;
+}

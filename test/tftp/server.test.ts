@@ -1,0 +1,214 @@
+import assert from 'node:assert/strict';
+import { mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { systemClock } from '../../src/lib/clock.js';
+import { nullLogger } from '../../src/lib/log.js';
+import { encodeAck, encodeData, encodeRequest } from '../../src/tftp/codec.js';
+import { createFileResolver } from '../../src/tftp/files.js';
+import { createTftpServer, type TftpServer, type TftpServerOptions } from '../../src/tftp/server.js';
+import { randomBytes, RawSocket, tempDir, tftpGet, waitFor } from './helpers.js';
+
+const tmp = tempDir();
+const root = path.join(tmp.dir, 'root');
+const SMALL = randomBytes(3000, 11);
+const MIB = randomBytes(1024 * 1024, 12);
+
+async function start(options: Partial<TftpServerOptions> = {}) {
+  const server = createTftpServer({
+    clock: systemClock,
+    log: nullLogger,
+    resolve: createFileResolver({
+      root,
+      virtual: { 'whoami.txt': (c) => `you are ${c.address}\n` },
+    }),
+    options: { host: '127.0.0.1', port: 0, timeoutMs: 200, retries: 3, ...options },
+  });
+  const { port } = await server.listen();
+  return { server, port };
+}
+
+describe('tftp server over loopback', () => {
+  let server: TftpServer;
+  let port: number;
+  before(async () => {
+    mkdirSync(path.join(root, 'a'), { recursive: true });
+    writeFileSync(path.join(root, 'small.bin'), SMALL);
+    writeFileSync(path.join(root, 'mib.bin'), MIB);
+    writeFileSync(path.join(root, 'text.txt'), 'a\nb\rc');
+    writeFileSync(path.join(tmp.dir, 'secret'), 'TOP SECRET');
+    symlinkSync(path.join(tmp.dir, 'secret'), path.join(root, 'escape'));
+    ({ server, port } = await start());
+  });
+  after(async () => {
+    await server.close();
+    tmp.cleanup();
+  });
+
+  it('serves a file lock-step without options and windowed with options', async () => {
+    const plain = await tftpGet(port, 'small.bin');
+    assert.equal(plain.error, null);
+    assert.equal(plain.oack, null);
+    assert.ok(plain.data.equals(SMALL));
+    const opt = await tftpGet(port, '/mib.bin', { options: { blksize: 1468, tsize: 0, windowsize: 16 } });
+    assert.deepEqual(opt.oack, { blksize: '1468', tsize: String(MIB.length), windowsize: '16' });
+    assert.ok(opt.data.equals(MIB));
+  });
+
+  it('serves per-host virtual files and netascii (LF -> CR LF, CR -> CR NUL)', async () => {
+    assert.equal((await tftpGet(port, 'whoami.txt')).data.toString(), 'you are 127.0.0.1\n');
+    const t = await tftpGet(port, 'text.txt', { mode: 'NetAscii' });
+    assert.deepEqual(t.data, Buffer.from('a\r\nb\r\0c'));
+  });
+
+  it('refuses traversal with ERROR 2 (or 1 for root-relative absolute names) and leaks nothing', async () => {
+    const cases: Array<[string, number]> = [
+      ['../../etc/passwd', 2], ['a/../../x', 2], ['..\\secret', 2], ['escape', 2], ['/etc/passwd', 1],
+    ];
+    for (const [name, code] of cases) {
+      const r = await tftpGet(port, name);
+      assert.equal(r.error?.code, code, name);
+      assert.equal(r.dataPackets, 0, name);
+    }
+  });
+
+  it('refuses WRQ (read-only), unknown files, mail mode and bad option values', async () => {
+    const s = await RawSocket.open();
+    try {
+      s.send(encodeRequest('wrq', 'upload.bin', 'octet'), port);
+      assert.deepEqual((await s.next())?.pkt, { op: 'error', code: 2, message: 'read-only server' });
+      s.send(encodeRequest('rrq', 'nope.bin', 'octet'), port);
+      assert.deepEqual((await s.next())?.pkt, { op: 'error', code: 1, message: 'file not found' });
+      s.send(encodeRequest('rrq', 'small.bin', 'mail'), port);
+      assert.equal(((await s.next())?.pkt as { code: number }).code, 4);
+      s.send(encodeRequest('rrq', 'small.bin', 'octet', { blksize: 'big' }), port);
+      assert.equal(((await s.next())?.pkt as { code: number }).code, 8);
+    } finally {
+      await s.close();
+    }
+  });
+
+  it('drops and counts garbage, then still serves', async () => {
+    const before = server.stats().dropped;
+    const s = await RawSocket.open();
+    const junk = [Buffer.alloc(0), Buffer.from([0]), Buffer.from([0, 9, 1]), Buffer.from([0, 1, 0x41]), randomBytes(700, 5), encodeAck(3), encodeData(1, Buffer.from('x'))];
+    for (const j of junk) s.send(j, port);
+    assert.ok(await waitFor(() => server.stats().dropped >= before + junk.length), 'all junk counted');
+    assert.equal(await s.next(200), null, 'no reply to junk');
+    await s.close();
+    assert.ok((await tftpGet(port, 'small.bin')).data.equals(SMALL));
+  });
+
+  it('answers a wrong TID with ERROR 5 while the transfer completes', async () => {
+    const c = await RawSocket.open();
+    const intruder = await RawSocket.open();
+    try {
+      c.send(encodeRequest('rrq', 'small.bin', 'octet'), port);
+      const d1 = await c.next();
+      assert.equal(d1?.pkt?.op, 'data');
+      const tid = d1!.from.port;
+      intruder.send(encodeAck(1), tid);
+      assert.deepEqual((await intruder.next())?.pkt, { op: 'error', code: 5, message: 'unknown transfer ID' });
+      const parts = [Buffer.from((d1!.pkt as { data: Uint8Array }).data)];
+      for (let b = 1; b <= 10 && parts.length < 6; b++) {
+        c.send(encodeAck(b), tid);
+        const d = await c.next();
+        if (d?.pkt?.op !== 'data') break;
+        parts.push(Buffer.from(d.pkt.data));
+        if (d.pkt.data.length < 512) {
+          c.send(encodeAck(d.pkt.block), tid);
+          break;
+        }
+      }
+      assert.ok(Buffer.concat(parts).equals(SMALL));
+    } finally {
+      await c.close();
+      await intruder.close();
+    }
+  });
+
+  it('serves 50 concurrent transfers of 1 MiB, all byte-identical', async () => {
+    const done = server.stats().completed;
+    const gets = Array.from({ length: 50 }, (_, i) =>
+      tftpGet(port, 'mib.bin', { options: i % 2 ? { blksize: 1468, windowsize: 8 } : { blksize: 1432 }, timeoutMs: 30_000 }));
+    const results = await Promise.all(gets);
+    results.forEach((r, i) => assert.ok(r.error === null && r.data.equals(MIB), `transfer ${i}`));
+    assert.ok(await waitFor(() => server.stats().completed >= done + 50));
+  });
+
+  it('survives an OVMF-like aborted size probe, then serves the real download', async () => {
+    const s0 = server.stats();
+    const probe = await tftpGet(port, 'mib.bin', { options: { tsize: 0, blksize: 1468, windowsize: 4 }, abortAfterOack: true });
+    assert.deepEqual(probe.oack, { tsize: String(MIB.length), blksize: '1468', windowsize: '4' });
+    const real = await tftpGet(port, 'mib.bin', { options: { blksize: 1468, windowsize: 4 } });
+    assert.ok(real.data.equals(MIB));
+    assert.ok(await waitFor(() => server.stats().aborted === s0.aborted + 1 && server.stats().completed === s0.completed + 1));
+    assert.equal(server.stats().failed, s0.failed);
+  });
+
+  it('does not start a second transfer for a retransmitted RRQ', async () => {
+    const s0 = server.stats().transfers;
+    const c = await RawSocket.open();
+    try {
+      const rrq = encodeRequest('rrq', 'small.bin', 'octet');
+      c.send(rrq, port);
+      c.send(rrq, port);
+      const first = await c.next();
+      assert.equal(first?.pkt?.op, 'data');
+      assert.equal(await c.next(100), null, 'only one DATA 1');
+      assert.equal(server.stats().transfers, s0 + 1);
+    } finally {
+      await c.close();
+    }
+  });
+});
+
+describe('tftp server limits and shutdown', () => {
+  it('answers "server busy" beyond maxTransfers and notifies clients on close', async () => {
+    const t = tempDir();
+    writeFileSync(path.join(t.dir, 'f.bin'), randomBytes(5000));
+    const server = createTftpServer({
+      clock: systemClock, log: nullLogger, resolve: createFileResolver({ root: t.dir }),
+      options: { host: '127.0.0.1', port: 0, maxTransfers: 1, timeoutMs: 5000 },
+    });
+    const { port } = await server.listen();
+    const a = await RawSocket.open();
+    const b = await RawSocket.open();
+    try {
+      a.send(encodeRequest('rrq', 'f.bin', 'octet'), port);
+      assert.equal((await a.next())?.pkt?.op, 'data'); // a holds the only slot
+      b.send(encodeRequest('rrq', 'f.bin', 'octet'), port);
+      assert.deepEqual((await b.next())?.pkt, { op: 'error', code: 0, message: 'server busy' });
+      assert.equal(server.stats().refused, 1);
+      await server.close();
+      assert.deepEqual((await a.next())?.pkt, { op: 'error', code: 0, message: 'server shutting down' });
+      assert.equal(server.stats().active, 0);
+    } finally {
+      await a.close();
+      await b.close();
+      t.cleanup();
+    }
+  });
+
+  it('gives up on a silent client after the retries and frees the slot', async () => {
+    const t = tempDir();
+    writeFileSync(path.join(t.dir, 'f.bin'), randomBytes(5000));
+    const server = createTftpServer({
+      clock: systemClock, log: nullLogger, resolve: createFileResolver({ root: t.dir }),
+      options: { host: '127.0.0.1', port: 0, timeoutMs: 20, retries: 2 },
+    });
+    const { port } = await server.listen();
+    const a = await RawSocket.open();
+    try {
+      a.send(encodeRequest('rrq', 'f.bin', 'octet'), port);
+      const got = [await a.next(), await a.next(), await a.next()].map((r) => r?.pkt?.op);
+      assert.deepEqual(got, ['data', 'data', 'data'], 'first send + 2 retransmissions');
+      assert.ok(await waitFor(() => server.stats().failed === 1 && server.stats().active === 0));
+      assert.equal(await a.next(150), null);
+    } finally {
+      await a.close();
+      await server.close();
+      t.cleanup();
+    }
+  });
+});
