@@ -1,13 +1,3 @@
 #!/usr/bin/env node
-// Entry point: runs the compiled CLI (npm ci / npm run build produce dist/).
-import { main } from '../dist/src/cli.js';
-
-main(process.argv.slice(2)).then(
-  (code) => {
-    process.exitCode = code;
-  },
-  (err) => {
-    process.stderr.write(`corral: ${err?.stack ?? err}\n`);
-    process.exitCode = 1;
-  },
-);
+// The `corral` command: runs the compiled CLI (npm ci and npm run build produce dist/).
+import '../dist/src/bin.js';

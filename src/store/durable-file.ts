@@ -9,7 +9,12 @@ import { basename, dirname, join } from 'node:path';
 import type { Adapter } from 'lowdb';
 
 export interface Codec<T> {
-  encode(data: T): string;
+  /**
+   * The file's text, whole or in pieces. Pieces are produced while the file is written, one
+   * write per piece, so a large document does not block the event loop in one go; a codec that
+   * returns pieces must be given data that no longer changes (the store passes a snapshot copy).
+   */
+  encode(data: T): string | Iterable<string>;
   /** Parses the file's text; throws a clear error if it is not a valid document. */
   decode(text: string): T;
 }
@@ -35,9 +40,7 @@ export class DurableFile<T> implements Adapter<T> {
   }
 
   async write(data: T): Promise<void> {
-    // Encode before the first await: the caller's document is captured as it is right now.
-    const text = this.codec.encode(data);
-    await writeFileDurably(this.path, text);
+    await writeFileDurably(this.path, this.codec.encode(data));
     this.writes++;
   }
 }
@@ -49,12 +52,17 @@ export function tempPrefix(target: string): string {
   return `${basename(target)}.tmp-`;
 }
 
-export async function writeFileDurably(target: string, content: string | Buffer): Promise<void> {
+export async function writeFileDurably(target: string, content: string | Buffer | Iterable<string>): Promise<void> {
   const tmp = join(dirname(target), `${tempPrefix(target)}${process.pid}-${++tempCounter}`);
-  const buf = typeof content === 'string' ? Buffer.from(content, 'utf8') : content;
+  const pieces = typeof content === 'string' || Buffer.isBuffer(content) ? [content] : content;
   const fh = await open(tmp, 'wx', 0o600);
   try {
-    await writeAll(fh, buf, 0);
+    let position = 0;
+    for (const piece of pieces) {
+      const buf = typeof piece === 'string' ? Buffer.from(piece, 'utf8') : piece;
+      await writeAll(fh, buf, position);
+      position += buf.length;
+    }
     await fh.sync();
   } catch (e) {
     await fh.close().catch(() => {});

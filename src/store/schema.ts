@@ -146,17 +146,6 @@ export function* encodeImage(img: StateImage): Generator<string> {
     savedAt: img.savedAt,
   });
   let piece = `${head.slice(0, -1)},"data":{`;
-  COLLECTION_NAMES.forEach((c, ci) => {
-    piece += `${ci > 0 ? ',' : ''}${JSON.stringify(c)}:{`;
-  });
-  yield* encodeCollections(img, `${head.slice(0, -1)},"data":{`);
-  void piece;
-}
-
-const RECORDS_PER_PIECE = 500;
-
-function* encodeCollections(img: StateImage, start: string): Generator<string> {
-  let piece = start;
   let n = 0;
   for (const [ci, c] of COLLECTION_NAMES.entries()) {
     piece += `${ci > 0 ? ',' : ''}${JSON.stringify(c)}:{`;
@@ -173,6 +162,8 @@ function* encodeCollections(img: StateImage, start: string): Generator<string> {
   }
   yield piece + '}}\n';
 }
+
+const RECORDS_PER_PIECE = 500;
 
 function isCount(n: unknown): n is number {
   return typeof n === 'number' && Number.isInteger(n) && n >= 0;
