@@ -26,6 +26,9 @@ export interface HostRuntime {
   bootIndex: number;
   /** Checkpoints reported for the current boot. */
   checkpoint: number;
+  /** Boots in the workflow being run, and checkpoints each needs (default 1). */
+  bootsTotal?: number;
+  checkpointsPerBoot?: number[];
   /** Workflow/boot/os fingerprint the host was (or is being) provisioned with; a change triggers re-provisioning. */
   desiredFingerprint?: string;
   appliedFingerprint?: string;

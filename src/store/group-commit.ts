@@ -83,7 +83,10 @@ export class GroupCommit<E> {
     const failure = this.wrapError(err);
     this.failure = failure;
     // Undo first, then reject: a caller reacting to the rejection already sees the undone state.
-    this.onFailure(failure, lost.map((w) => w.entry));
-    for (const w of lost) w.reject(failure);
+    try {
+      this.onFailure(failure, lost.map((w) => w.entry));
+    } finally {
+      for (const w of lost) w.reject(failure);
+    }
   }
 }

@@ -2,6 +2,7 @@
 // implementation over node:dgram.
 
 import dgram from 'node:dgram';
+import dns from 'node:dns';
 import net from 'node:net';
 
 export interface UdpPeer {
@@ -23,7 +24,7 @@ export type BindFn = (host: string, port: number) => Promise<UdpSocket>;
 
 export const udpBind: BindFn = (host, port) =>
   new Promise((resolve, reject) => {
-    const sock = dgram.createSocket({ type: net.isIPv6(host) ? 'udp6' : 'udp4' });
+    const sock = dgram.createSocket({ type: net.isIPv6(host) ? 'udp6' : 'udp4', lookup: literalLookup });
     const failed = (err: Error) => {
       try {
         sock.close();
@@ -38,6 +39,17 @@ export const udpBind: BindFn = (host, port) =>
       resolve(wrap(sock));
     });
   });
+
+/**
+ * Peers are always IP literals (from rinfo): resolve them synchronously, so a send goes out in
+ * the call itself instead of after a process.nextTick of dns.lookup (faster, and a close()
+ * right after a send cannot drop it).
+ */
+const literalLookup = ((hostname: string, options: unknown, callback: (...a: unknown[]) => void) => {
+  const family = net.isIP(hostname);
+  if (family === 0) return dns.lookup(hostname, options as dns.LookupOneOptions, callback);
+  callback(null, hostname, family);
+}) as unknown as dgram.SocketOptions['lookup'];
 
 function wrap(sock: dgram.Socket): UdpSocket {
   let closed: Promise<void> | null = null;
@@ -54,11 +66,14 @@ function wrap(sock: dgram.Socket): UdpSocket {
     },
     close: () =>
       (closed ??= new Promise<void>((resolve) => {
-        try {
-          sock.close(() => resolve());
-        } catch {
-          resolve(); // not running any more
-        }
+        // after the current tick, so packets sent just before (an ERROR, a last ACK) leave first
+        setImmediate(() => {
+          try {
+            sock.close(() => resolve());
+          } catch {
+            resolve(); // not running any more
+          }
+        });
       })),
   };
 }

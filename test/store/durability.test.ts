@@ -234,3 +234,18 @@ describe('lowdb store on disk', () => {
     await s.close();
   });
 });
+
+describe('lowdb store: first open', () => {
+  it('creates the files; a journal torn while writing its header is started again', async () => {
+    const dir = await tempDir();
+    await writeFile(join(dir, 'journal.jsonl'), '{"corral":"jour');
+    const s = await openStore({ dir });
+    assert.equal(s.count('hosts'), 0);
+    await s.transact((tx) => tx.put('hosts', 'h1', host('h1')));
+    await s.close();
+    const [head, first] = (await readFile(join(dir, 'journal.jsonl'), 'utf8')).split('\n');
+    assert.deepEqual(JSON.parse(head!).schemaVersion, 1);
+    assert.equal(JSON.parse(first!).t, 1);
+    assert.deepEqual((await readdir(dir)).sort(), ['journal.jsonl', 'state.json']);
+  });
+});

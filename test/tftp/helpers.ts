@@ -87,7 +87,7 @@ export class RawSocket {
   }
 
   close(): Promise<void> {
-    return new Promise((res) => this.sock.close(() => res()));
+    return new Promise((res) => setImmediate(() => this.sock.close(() => res())));
   }
 }
 
