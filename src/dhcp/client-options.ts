@@ -6,7 +6,7 @@ import { latin1 } from './reader.js';
 
 /**
  * Splits encapsulated sub-options (code, length, data). With `padEnd`, 0 is pad and 255 ends the
- * list (PXE option 43, PXE 2.1 §2.2.6); without, every code is data (RFC 3046 §2.0 sub-options).
+ * list (PXE option 43, PXE 2.1 spec vendor options); without, every code is data (RFC 3046 §2.0).
  * Repeated codes are concatenated (RFC 3396 §7). Returns undefined when a length runs past the end.
  */
 export function parseSubOptions(bytes: Uint8Array, padEnd: boolean): Map<number, Uint8Array> | undefined {

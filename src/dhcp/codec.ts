@@ -3,8 +3,9 @@
 //
 // Decisions:
 // - Fewer than 240 bytes (236-byte header + cookie) is rejected. A vend area starting with four
-//   zero bytes is a plain BOOTP message (RFC 951; RFC 1497 §2 lets a client leave the vend field
-//   zero) and decodes with no options; any other non-cookie start is "bad magic cookie".
+//   zero bytes is a plain BOOTP message (RFC 951 makes vend optional; RFC 1497 gives it meaning
+//   only after the cookie) and decodes with no options; any other non-cookie start is
+//   "bad magic cookie": Corral reads no other vendor formats.
 // - op must be 1 or 2 and hlen at most 16; htype is not checked (InfiniBand is 32, RFC 4390).
 // - Every options area in use must end with option 255 (RFC 2131 §4.1); bytes after it are padding.
 // - sname/file are read up to the first NUL, one char per byte.

@@ -48,7 +48,7 @@ export function concatInstances(instances: readonly OptionInstance[]): Map<numbe
   return out;
 }
 
-/** The order options are written in: 53 first, 54 next, the rest as inserted, 82 last (RFC 3046 §2.1). */
+/** The order options are written in: 53 first, 54 next, the rest as inserted, 82 last (RFC 3046 §2.2). */
 export function orderedCodes(options: ReadonlyMap<number, Uint8Array>): number[] {
   const first = [Opt.messageType, Opt.serverId].filter((c) => options.has(c));
   const last = options.has(Opt.relayAgentInfo) ? [Opt.relayAgentInfo] : [];
@@ -104,6 +104,7 @@ export function layoutOptions(atoms: readonly Atom[], optionsCap: number, free: 
   if (spill.length === 0) {
     throw new DhcpCodecError(`options need ${need} bytes, only ${optionsCap} fit and file/sname are in use`);
   }
+  if (optionsCap < 4) throw new DhcpCodecError(`options need ${need} bytes, no room for option 52 in ${optionsCap}`);
   const fields: { name: OptionField; cap: number; atoms: Atom[] }[] = [
     { name: 'options', cap: optionsCap - 1 - 3, atoms: [] }, // room for end and option 52
     ...spill.map((f) => ({ name: f, cap: FIELD_SIZE[f] - 1, atoms: [] as Atom[] })),

@@ -1,7 +1,6 @@
 // DHCP option codes (RFC 2132 and later), message types, and the value codecs for the option
 // types a SoT may use in `dhcp_options` (Vaquero's list plus address/bool).
 import type { DhcpOptionSpec } from '../model/index.js';
-import { parseIpv4 } from '../lib/ip.js';
 import { DhcpCodecError, ipv4Bytes } from './reader.js';
 
 /** Option codes Corral reads or writes. Codes 0 and 255 are pad and end (RFC 2132 §3.1, §3.2). */
@@ -15,7 +14,7 @@ export const Opt = {
   rootPath: 17,
   broadcastAddress: 28,
   ntpServers: 42,
-  vendorSpecific: 43, // PXE sub-options when the vendor class is PXEClient (PXE 2.1 §2.2.6)
+  vendorSpecific: 43, // PXE sub-options when the vendor class is PXEClient (PXE 2.1 spec)
   requestedIp: 50,
   leaseTime: 51,
   overload: 52,
@@ -109,6 +108,7 @@ function isIntType(t: OptionValueType): t is IntType {
 /** Integers come from YAML as numbers, or as decimal / 0x-hex strings when quoted. */
 function toInteger(value: unknown): number | undefined {
   if (typeof value === 'number') return Number.isInteger(value) ? value : undefined;
+  if (typeof value === 'bigint') return Number(value);
   if (typeof value !== 'string') return undefined;
   const s = value.trim();
   if (/^-?\d+$/.test(s)) return Number(s);
@@ -140,7 +140,7 @@ function decodeInt(type: IntType, bytes: Uint8Array): number {
 }
 
 function addressList(value: unknown): string[] {
-  if (Array.isArray(value)) return value.map((v) => (typeof v === 'string' ? v.trim() : String(v)));
+  if (Array.isArray(value) && value.every((v) => typeof v === 'string')) return value.map((v: string) => v.trim());
   if (typeof value === 'string') return value.split(/[\s,]+/).filter((s) => s !== '');
   throw new DhcpCodecError(`addresses value must be a list of IPv4 addresses, got ${show(value)}`);
 }
@@ -161,7 +161,7 @@ function encodeBool(value: unknown): Uint8Array {
 
 function encodeString(value: unknown): Uint8Array {
   if (typeof value !== 'string') throw new DhcpCodecError(`string value must be a string, got ${show(value)}`);
-  if (value === '') throw new DhcpCodecError('string value must not be empty'); // RFC 2132 §2: min length 1
+  if (value === '') throw new DhcpCodecError('string value must not be empty'); // RFC 2132: string options have a minimum length of 1
   return new TextEncoder().encode(value);
 }
 
@@ -241,11 +241,17 @@ export function checkOptionSpec(spec: DhcpOptionSpec): string | undefined {
   return checkOptionValue(spec.type, spec.value);
 }
 
-export function isIpv4(s: string): boolean {
-  return parseIpv4(s) !== undefined;
-}
-
+/** A short rendering of any value for messages; never throws (bigint, symbols, null prototypes). */
 function show(v: unknown): string {
-  const s = typeof v === 'string' ? `'${v}'` : JSON.stringify(v) ?? String(v);
+  let s: string;
+  if (typeof v === 'string') s = `'${v}'`;
+  else if (typeof v === 'bigint') s = `${v}n`;
+  else {
+    try {
+      s = JSON.stringify(v) ?? Object.prototype.toString.call(v);
+    } catch {
+      s = Object.prototype.toString.call(v);
+    }
+  }
   return s.length > 40 ? `${s.slice(0, 37)}...` : s;
 }

@@ -1,5 +1,5 @@
-// PXE vendor options: option 43 when the vendor class is "PXEClient" (PXE spec 2.1 §2.2.6,
-// Table 2-1). Corral writes them in proxyDHCP and boot-server replies, and reads them in tests
+// PXE vendor options: option 43 when the vendor class is "PXEClient" (PXE spec 2.1, "PXE vendor
+// options"; sub-options 1-5 MTFTP and 7 multicast are not modelled and are ignored). Corral writes them in proxyDHCP and boot-server replies, and reads them in tests
 // and when it meets another PXE server's offer.
 import { formatIpv4 } from '../lib/ip.js';
 import { parseSubOptions } from './client-options.js';
@@ -15,7 +15,7 @@ export const PxeSub = {
   end: 255,
 } as const;
 
-/** PXE_DISCOVERY_CONTROL bits (PXE 2.1 Table 2-1). */
+/** PXE_DISCOVERY_CONTROL bits (PXE 2.1 spec, PXE vendor options). */
 export const DiscoveryControl = {
   noBroadcast: 1, // bit 0: disable broadcast discovery
   noMulticast: 2, // bit 1: disable multicast discovery

@@ -11,7 +11,7 @@ export interface BootClient {
   /** Option 93's first (preferred) entry; else the Arch field of a PXEClient/HTTPClient vendor class. */
   arch: number | undefined;
   firmware: FirmwareKind;
-  /** Option 60 starts with "PXEClient" (PXE 2.1 §2.2.1). */
+  /** Option 60 starts with "PXEClient" (PXE 2.1 spec: the class identifier's first 9 bytes). */
   isPxe: boolean;
   /** Option 60 starts with "HTTPClient" (UEFI 2.x HTTP Boot). */
   isHttpClient: boolean;
@@ -54,8 +54,10 @@ export const ARCHITECTURES: ReadonlyMap<number, ArchInfo> = new Map([
   [41, arch('ARM rpiboot', 'unknown')],
 ]);
 
-export function archName(code: number): string {
-  return ARCHITECTURES.get(code)?.name ?? `unknown architecture ${code}`;
+/** "arch 16 (x64 UEFI HTTP)", or "arch 12" for a code not in the table. */
+export function describeArch(code: number): string {
+  const info = ARCHITECTURES.get(code);
+  return info ? `arch ${code} (${info.name})` : `arch ${code}`;
 }
 
 function archFromVendorClass(vc: string): number | undefined {
@@ -130,7 +132,7 @@ function fileFor(archCode: number, files: BootFiles): string | { reason: string 
   const override = files.byArch?.[archCode];
   if (override) return override;
   const route = ROUTES.get(archCode);
-  if (!route) return { reason: `unsupported client architecture ${archCode} (${archName(archCode)})` };
+  if (!route) return { reason: `unsupported client ${describeArch(archCode)}` };
   return 'missing' in route ? { reason: route.missing } : route.file(files);
 }
 
@@ -149,7 +151,7 @@ export function decideBoot(client: BootClient, cfg: BootConfig): BootDecision {
   if (client.arch === undefined) return { kind: 'none', reason: 'no client architecture (option 93)' };
   const httpArch = ARCHITECTURES.get(client.arch)?.http ?? false;
   if (httpArch !== client.isHttpClient) {
-    return { kind: 'none', reason: `vendor class ${client.isHttpClient ? 'HTTPClient' : 'PXEClient'} does not match ${archName(client.arch)}` };
+    return { kind: 'none', reason: `vendor class ${client.isHttpClient ? 'HTTPClient' : 'PXEClient'} does not match ${describeArch(client.arch)}` };
   }
   const file = fileFor(client.arch, cfg.files ?? {});
   if (typeof file !== 'string') return { kind: 'none', reason: file.reason };

@@ -7,7 +7,7 @@ import { DhcpCodecError, ipv4Bytes } from './reader.js';
 
 export const DHCP_SERVER_PORT = 67;
 export const DHCP_CLIENT_PORT = 68;
-/** PXE boot server / proxyDHCP port (PXE 2.1 §2.2.5). */
+/** PXE boot server / proxyDHCP port (PXE 2.1 spec, boot server discovery). */
 export const PXE_SERVER_PORT = 4011;
 export const LIMITED_BROADCAST = '255.255.255.255';
 
@@ -115,7 +115,7 @@ const broadcast = (): ReplyDestination => ({ address: LIMITED_BROADCAST, port: D
 
 /**
  * RFC 2131 §4.1 destination of `reply`:
- * - a request to the PXE port 4011 is answered to its source address and port (PXE 2.1 §2.2.5);
+ * - a request to the PXE port 4011 is answered to its source address and port (PXE 2.1 boot server replies);
  * - giaddr set: unicast to the relay on port 67;
  * - a NAK without relay: broadcast;
  * - ciaddr set: unicast to ciaddr:68;

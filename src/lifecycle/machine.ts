@@ -6,7 +6,16 @@ import { ApplianceError } from '../model/index.js';
 
 /** What the machine is told. Boot-step events carry where they came from, for the journal. */
 export type LifecycleEvent =
-  | { type: 'provision.requested'; workflow: string; boots: number; fingerprint?: string; reason?: string; checkpoints?: number[] }
+  | {
+      type: 'provision.requested';
+      workflow: string;
+      boots: number;
+      fingerprint?: string;
+      reason?: string;
+      checkpoints?: number[];
+      /** The machine is already network-booting by itself (no power or PXE effects needed). */
+      alreadyBooting?: boolean;
+    }
   | { type: 'power.acked'; action: 'on' | 'cycle' | 'reset' }
   | { type: 'power.failed'; reason: string }
   | { type: 'dhcp.offered' | 'dhcp.acked'; ip?: string }
@@ -85,6 +94,9 @@ export function transition(h: HostRuntime, e: LifecycleEvent, now: number, p: Li
       if (e.fingerprint) host.desiredFingerprint = e.fingerprint;
       host.bootsTotal = e.boots;
       if (e.checkpoints) host.checkpointsPerBoot = e.checkpoints;
+      if (e.alreadyBooting) {
+        return { host: { ...host, stage: 'dhcp', checkpoint: 0, deadline: now + p.stageTimeoutMs.dhcp }, effects: [arm('dhcp', p)] };
+      }
       return startBoot(host, now, p);
     }
     case 'reclaim.requested': {

@@ -4,7 +4,7 @@
 import { after, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { appendFile, readFile, readdir, rename, stat, writeFile } from 'node:fs/promises';
+import { appendFile, readFile, readdir, rename, stat, utimes, writeFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { openStore, type CorralStore } from '../../src/store/lowdb-store.js';
@@ -126,9 +126,36 @@ describe('lowdb store on disk', () => {
     // A lock left by a process that died (kill -9): its pid no longer exists.
     const dead = spawnSync(process.execPath, ['-e', '']).pid!;
     await writeFile(join(dir, 'store.lock'), JSON.stringify({ pid: dead, host: hostname(), since: 1 }));
+    await writeFile(join(dir, `store.lock.${dead}.x1`), 'left by a kill between create and link');
     const r = await openStore({ dir });
     await r.close();
-    assert.ok(!(await readdir(dir)).includes('store.lock'), 'close releases the lock');
+    assert.deepEqual((await readdir(dir)).filter((f) => f.startsWith('store.lock')), [], 'stale files gone, lock released');
+  });
+
+  it('lock staleness: live pid, reboot, reused pid, other host, old heartbeat', async () => {
+    const dir = await tempDir();
+    const lock = join(dir, 'store.lock');
+    const bootId = (await readFile('/proc/sys/kernel/random/boot_id', 'utf8').catch(() => '')).trim();
+    const write = (h: object, ageMs = 0) =>
+      writeFile(lock, JSON.stringify({ since: 1, bootId, ...h })).then(() => {
+        const t = new Date(Date.now() - ageMs);
+        return utimes(lock, t, t);
+      });
+    const opens = async () => (await openStore({ dir })).close().then(() => true);
+    const alive = process.ppid; // the test runner: certainly running
+
+    await write({ pid: alive, host: hostname() });
+    await assert.rejects(openStore({ dir }), /in use/);
+    await write({ pid: alive, host: 'elsewhere' });
+    await assert.rejects(openStore({ dir }), /in use/);
+    await write({ pid: alive, host: 'elsewhere' }, 60_000); // no heartbeat for a minute
+    assert.ok(await opens());
+    if (bootId) {
+      await write({ pid: alive, host: hostname(), bootId: 'an-earlier-boot' }); // pid reused after a reboot
+      assert.ok(await opens());
+    }
+    await write({ pid: process.pid, host: hostname() }); // our pid, from a former process (containers)
+    assert.ok(await opens());
   });
 
   it('a torn journal tail is cut off; complete entries are kept', async () => {

@@ -1,0 +1,45 @@
+// Corral's TFTP server for the benchmark harness (/work/shared/harness/tftp-perf.sh --server-cmd):
+// serves $TFTP_ROOT on $LAB_SERVER_IP:69 (TFTP_PORT overrides the port) until SIGTERM/SIGINT.
+// `--check` only loads the modules and exits (warms the tsx cache before timed runs).
+// Run: node --import tsx /abs/path/bench/tftp-server.ts
+
+import { systemClock } from '../src/lib/clock.js';
+import { createLogger, type LogLevel } from '../src/lib/log.js';
+import { createFileResolver } from '../src/tftp/files.js';
+import { createTftpServer } from '../src/tftp/server.js';
+
+function main(): void {
+  if (process.argv.includes('--check')) return;
+  const root = process.env.TFTP_ROOT;
+  if (!root) {
+    process.stderr.write('TFTP_ROOT is not set\n');
+    process.exit(2);
+  }
+  const log = createLogger({ level: (process.env.LOG_LEVEL as LogLevel | undefined) ?? 'warn' });
+  const server = createTftpServer({
+    clock: systemClock,
+    log,
+    resolve: createFileResolver({ root }),
+    options: { host: process.env.LAB_SERVER_IP ?? '127.0.0.1', port: Number(process.env.TFTP_PORT ?? 69) },
+  });
+  let stopping = false;
+  const stop = () => {
+    if (stopping) return;
+    stopping = true;
+    void server.close().finally(() => {
+      process.stderr.write(`corral tftp stats ${JSON.stringify(server.stats())}\n`);
+      process.exit(0);
+    });
+  };
+  process.on('SIGTERM', stop);
+  process.on('SIGINT', stop);
+  server.listen().then(
+    (a) => process.stderr.write(`corral tftp listening on ${a.address}:${a.port}, root ${root}\n`),
+    (err: unknown) => {
+      process.stderr.write(`corral tftp: cannot listen: ${String(err)}\n`);
+      process.exit(1);
+    },
+  );
+}
+
+main();

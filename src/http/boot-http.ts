@@ -1,0 +1,167 @@
+// The boot HTTP service: what PXE-booting machines fetch. Unauthenticated and read-only (but for
+// checkpoints), separate from the operator API. Every step is reported to the lifecycle.
+//   GET /boot.ipxe                       chain script for iPXE clients sent here by another DHCP server
+//   GET /ipxe/<mac>, /ipxe?mac=<mac>     the host's iPXE script (or "exit" for hosts Corral must not boot)
+//   GET /config/<mac>[?boot=<id>]        the host's rendered unattended file
+//   GET /files/<path>                    boot assets (kernels, initrds, images), Range supported
+//   GET /ipxe-bin/<file>                 iPXE binaries, for UEFI HTTP boot
+//   GET|POST /checkpoint/<mac>/<boot>[/<n>]  installer callbacks
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Host, Mac, Sot } from '../model/index.js';
+import { isApplianceError } from '../model/index.js';
+import type { Logger } from '../lib/log.js';
+import { parseMac } from '../lib/mac.js';
+import type { LiveSot } from '../sot/live.js';
+import type { Store } from '../store/store.js';
+import type { Lifecycle } from '../lifecycle/runner.js';
+import { renderExitScript, renderIpxe, renderUnattended, workflowOf } from '../render/render.js';
+import { safePath, sendText, serveFile, type ServeResult } from './static-file.js';
+import { decideScript } from './policy.js';
+
+export interface BootHttpDeps {
+  sot: LiveSot;
+  store: Store;
+  lifecycle: Lifecycle;
+  log: Logger;
+  /** Root of /files/ (boot assets). */
+  assetsDir?: string;
+  /** Root of /ipxe-bin/ (Debian: /usr/lib/ipxe). */
+  ipxeDir?: string;
+  /** Base URL machines of a site use for this service. */
+  baseUrl: (siteId: string, req: IncomingMessage) => string;
+}
+
+export interface BootHttpStats {
+  requests: number;
+  scripts: number;
+  exits: number;
+  files: number;
+  bytes: number;
+  errors: number;
+}
+
+const TEXT = 'text/plain; charset=utf-8';
+
+export function createBootHttp(deps: BootHttpDeps) {
+  const stats: BootHttpStats = { requests: 0, scripts: 0, exits: 0, files: 0, bytes: 0, errors: 0 };
+  /** Which host last fetched from an address: kernel and initrd requests carry no MAC. */
+  const hostByIp = new Map<string, string>();
+
+  const clientIp = (req: IncomingMessage) => (req.socket.remoteAddress ?? '').replace(/^::ffff:/, '');
+  const lookup = (macText: string | undefined): { sot: Sot; host: Host; mac: Mac } | undefined => {
+    const sot = deps.sot.current();
+    const mac = macText ? parseMac(macText) : undefined;
+    if (!sot || !mac) return undefined;
+    const hit = deps.sot.index().hostsByMac.get(mac);
+    return hit ? { sot, host: hit.host, mac } : undefined;
+  };
+  const report = (hostId: string, ev: Parameters<Lifecycle['report']>[1], data?: Record<string, unknown>) => {
+    deps.lifecycle.report(hostId, ev, data).catch((e) => {
+      if (!isApplianceError(e) || e.code !== 'ILLEGAL_TRANSITION') deps.log.warn('boot event not recorded', { host: hostId, event: ev.type, error: String(e) });
+    });
+  };
+
+  async function script(req: IncomingMessage, res: ServerResponse, macText: string | undefined): Promise<ServeResult> {
+    const hit = lookup(macText);
+    if (!hit) {
+      stats.exits++;
+      return sendText(res, 200, renderExitScript(macText ? `${macText} is not a host of this appliance` : 'no MAC given'), TEXT);
+    }
+    const { sot, host, mac } = hit;
+    const rt = deps.store.get('hosts', host.id);
+    const workflow = workflowOf(sot, host);
+    const site = sot.sites.find((x) => x.id === host.siteId);
+    const decision = decideScript(host, rt, workflow, site?.mode ?? 'on-demand');
+    if (decision.kind === 'exit') {
+      stats.exits++;
+      void deps.lifecycle.note(host.id, 'ipxe.exit', { reason: decision.reason, ip: clientIp(req) });
+      return sendText(res, 200, renderExitScript(`${host.name}: ${decision.reason}`), TEXT);
+    }
+    if (decision.startProvisioning && workflow) {
+      await deps.lifecycle
+        .report(host.id, { type: 'provision.requested', workflow: workflow.id, boots: workflow.boots.length, checkpoints: checkpointsOf(sot, workflow.boots), alreadyBooting: true, reason: 'machine network-booted' })
+        .catch(() => undefined);
+    }
+    const iface = host.interfaces.find((i) => i.mac === mac);
+    const bootIndex = deps.store.get('hosts', host.id)?.bootIndex ?? 0;
+    const text = renderIpxe(sot, { host, ...(iface && { iface }), ...(workflow && { workflow }), bootIndex }, { base: deps.baseUrl(host.siteId, req) });
+    hostByIp.set(clientIp(req), host.id);
+    stats.scripts++;
+    report(host.id, { type: 'ipxe.served' }, { ip: clientIp(req), boot: workflow?.boots[bootIndex] ?? null });
+    return sendText(res, 200, text, TEXT);
+  }
+
+  async function config(req: IncomingMessage, res: ServerResponse, macText: string, bootId: string | null): Promise<ServeResult> {
+    const hit = lookup(macText);
+    if (!hit) return sendText(res, 404, `unknown host ${macText}\n`);
+    const { sot, host, mac } = hit;
+    const workflow = workflowOf(sot, host);
+    const rt = deps.store.get('hosts', host.id);
+    const bootIndex = bootId !== null ? (workflow?.boots.indexOf(bootId) ?? -1) : (rt?.bootIndex ?? 0);
+    if (bootIndex < 0) return sendText(res, 404, `boot ${bootId} is not in ${host.name}'s workflow\n`);
+    const iface = host.interfaces.find((i) => i.mac === mac);
+    const out = renderUnattended(sot, { host, ...(iface && { iface }), ...(workflow && { workflow }), bootIndex }, { base: deps.baseUrl(host.siteId, req) });
+    hostByIp.set(clientIp(req), host.id);
+    report(host.id, { type: 'unattended.served', kind: out.type }, { ip: clientIp(req) });
+    return sendText(res, 200, out.text, out.type === 'ignition' ? 'application/json' : TEXT);
+  }
+
+  function checkpoint(req: IncomingMessage, res: ServerResponse, parts: string[], query: URLSearchParams): ServeResult {
+    const [macText, bootId, n] = parts;
+    const hit = lookup(macText);
+    if (!hit || !bootId) return sendText(res, 404, 'unknown host or boot\n');
+    const num = n !== undefined && /^\d+$/.test(n) ? Number(n) : undefined;
+    const data: Record<string, unknown> = { ip: clientIp(req) };
+    for (const [k, v] of query) if (k.length < 32 && v.length < 256) data[`q_${k}`] = v;
+    report(hit.host.id, { type: 'checkpoint', boot: decodeURIComponent(bootId), ...(num !== undefined && { n: num }) }, data);
+    return sendText(res, 200, 'ok\n');
+  }
+
+  async function files(req: IncomingMessage, res: ServerResponse, rel: string, root: string | undefined, kind: string): Promise<ServeResult> {
+    const path = root ? await safePath(root, rel) : undefined;
+    if (!path) return sendText(res, 404, 'not found\n');
+    const r = await serveFile(req, res, path);
+    stats.files++;
+    stats.bytes += r.bytes;
+    const hostId = hostByIp.get(clientIp(req));
+    if (hostId && r.status < 300 && req.method === 'GET') {
+      const isKernel = /(vmlinuz|linux|kernel|bzimage)/i.test(rel) && kind === 'files';
+      if (isKernel) report(hostId, { type: 'kernel.fetched', url: `/${kind}/${rel}` });
+      else void deps.lifecycle.note(hostId, 'file.fetched', { path: `/${kind}/${rel}`, bytes: r.bytes });
+    }
+    return r;
+  }
+
+  async function route(req: IncomingMessage, res: ServerResponse): Promise<ServeResult> {
+    const url = new URL(req.url ?? '/', 'http://boot.invalid');
+    const path = url.pathname;
+    const parts = path.split('/').filter(Boolean);
+    const isGet = req.method === 'GET' || req.method === 'HEAD';
+    if (parts[0] === 'checkpoint' && (isGet || req.method === 'POST')) return checkpoint(req, res, parts.slice(1), url.searchParams);
+    if (!isGet) return sendText(res, 405, 'read-only service\n');
+    if (path === '/boot.ipxe') {
+      const base = `http://${req.headers.host ?? 'localhost'}`;
+      return sendText(res, 200, `#!ipxe\nchain ${base}/ipxe?mac=\${netX/mac}\n`, TEXT);
+    }
+    if (parts[0] === 'ipxe' && parts.length <= 2) return script(req, res, parts[1] ?? url.searchParams.get('mac') ?? undefined);
+    if (parts[0] === 'config' && parts.length === 2) return config(req, res, parts[1]!, url.searchParams.get('boot'));
+    if (parts[0] === 'files' && parts.length > 1) return files(req, res, decodeURIComponent(parts.slice(1).join('/')), deps.assetsDir, 'files');
+    if (parts[0] === 'ipxe-bin' && parts.length === 2) return files(req, res, parts[1]!, deps.ipxeDir, 'ipxe-bin');
+    return sendText(res, 404, 'not found\n');
+  }
+
+  const handler = (req: IncomingMessage, res: ServerResponse) => {
+    stats.requests++;
+    route(req, res).catch((e: unknown) => {
+      stats.errors++;
+      deps.log.warn('boot HTTP request failed', { url: req.url, error: String((e as Error)?.message ?? e) });
+      if (!res.headersSent) sendText(res, isApplianceError(e) && e.code === 'NOT_FOUND' ? 404 : 500, `error: ${(e as Error).message}\n`);
+      else res.destroy();
+    });
+  };
+  return { handler, stats: () => ({ ...stats }) };
+}
+
+function checkpointsOf(sot: Sot, boots: string[]): number[] {
+  return boots.map((b) => sot.boots.find((x) => x.id === b)?.checkpoints ?? 1);
+}

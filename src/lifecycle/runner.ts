@@ -1,0 +1,114 @@
+// Applies lifecycle events: runs the pure machine inside one store transaction (state + journal
+// event together), then carries out its effects (timers here; power and PXE through the
+// injected EffectHandler). Protocol code calls report(); nothing else changes a host's state.
+import type { HostRuntime } from '../model/index.js';
+import { isApplianceError } from '../model/index.js';
+import type { Clock, TimerHandle } from '../lib/clock.js';
+import type { Logger } from '../lib/log.js';
+import type { Store } from '../store/store.js';
+import { DEFAULT_POLICY, transition, type Effect, type LifecycleEvent, type LifecyclePolicy } from './machine.js';
+
+/** Carries out the effects that reach outside Corral (BMC power, one-time PXE boot). */
+export interface EffectHandler {
+  run(hostId: string, effect: Extract<Effect, { kind: 'bootPxe' | 'power' | 'notify' }>): void;
+}
+
+export interface Lifecycle {
+  /** Applies `event` to the host and journals it with `data`; resolves once durable. */
+  report(hostId: string, event: LifecycleEvent, data?: Record<string, unknown>): Promise<HostRuntime | undefined>;
+  /** Journals a fact about a host (or "appliance") that does not change its state. */
+  note(subject: string, type: string, data?: Record<string, unknown>): Promise<void>;
+  /** Re-arms timers of hosts in flight (after a restart). */
+  resume(): void;
+  stop(): void;
+}
+
+export interface LifecycleDeps {
+  store: Store;
+  clock: Clock;
+  log: Logger;
+  policy?: LifecyclePolicy;
+  effects?: EffectHandler;
+}
+
+export function createLifecycle(deps: LifecycleDeps): Lifecycle {
+  const policy = deps.policy ?? DEFAULT_POLICY;
+  const timers = new Map<string, TimerHandle>();
+
+  const arm = (hostId: string, stage: NonNullable<HostRuntime['stage']>, ms: number) => {
+    timers.get(hostId)?.cancel();
+    timers.set(
+      hostId,
+      deps.clock.setTimeout(() => {
+        timers.delete(hostId);
+        void lc.report(hostId, { type: 'timeout', stage });
+      }, Math.max(0, ms)),
+    );
+  };
+
+  const runEffects = (hostId: string, effects: Effect[]) => {
+    for (const eff of effects) {
+      if (eff.kind === 'setTimer') arm(hostId, eff.stage, eff.ms);
+      else if (eff.kind === 'clearTimer') {
+        timers.get(hostId)?.cancel();
+        timers.delete(hostId);
+      } else if (deps.effects) {
+        deps.effects.run(hostId, eff);
+      } else {
+        deps.log.warn('no effect handler for lifecycle effect', { host: hostId, effect: eff.kind });
+      }
+    }
+  };
+
+  const lc: Lifecycle = {
+    async report(hostId, event, data) {
+      const now = deps.clock.now();
+      let effects: Effect[] = [];
+      try {
+        const host = await deps.store.transact((tx) => {
+          const rt = tx.get('hosts', hostId);
+          const eventData = { ...eventFields(event), ...data };
+          if (!rt) {
+            tx.event({ subject: hostId, type: event.type, at: now, data: eventData });
+            return undefined;
+          }
+          const t = transition(rt, event, now, policy);
+          effects = t.effects;
+          tx.put('hosts', hostId, t.host);
+          const changed = t.host.state !== rt.state || t.host.stage !== rt.stage;
+          tx.event({ subject: hostId, type: event.type, at: now, data: changed ? { ...eventData, state: t.host.state, stage: t.host.stage ?? null } : eventData });
+          return t.host;
+        });
+        runEffects(hostId, effects);
+        return host;
+      } catch (e) {
+        if (isApplianceError(e) && e.code === 'ILLEGAL_TRANSITION') throw e;
+        deps.log.error('cannot record lifecycle event', { host: hostId, event: event.type, error: (e as Error).message });
+        throw e;
+      }
+    },
+    async note(subject, type, data) {
+      await deps.store.transact((tx) => tx.event({ subject, type, at: deps.clock.now(), ...(data && { data }) }));
+    },
+    resume() {
+      const now = deps.clock.now();
+      for (const h of deps.store.list('hosts')) {
+        if ((h.state === 'provisioning' || h.state === 'reclaiming') && h.stage) {
+          // A deadline that passed while Corral was down fires at once: nothing waits forever.
+          arm(h.id, h.stage, (h.deadline ?? now) - now);
+        }
+      }
+    },
+    stop() {
+      for (const t of timers.values()) t.cancel();
+      timers.clear();
+    },
+  };
+  return lc;
+}
+
+/** The event's own fields (minus its type) as journal data. */
+function eventFields(e: LifecycleEvent): Record<string, unknown> {
+  const { type: _type, ...rest } = e as { type: string } & Record<string, unknown>;
+  return rest;
+}
