@@ -22,6 +22,8 @@ else
   echo "== not root: Debian packages not installed; root-only tests (namespaces, QEMU, port 67/69) will skip"
 fi
 
+if [ -d /usr/lib/ipxe ]; then bash scripts/setup-pxe.sh >/dev/null; fi
+
 if [ "${CORRAL_SKIP_NPM_CI:-}" != 1 ]; then
   echo "== npm ci"
   npm ci --no-audit --no-fund

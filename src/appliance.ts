@@ -12,6 +12,8 @@ import { openStore } from './store/lowdb-store.js';
 import type { Store } from './store/store.js';
 import { createApi } from './api/app.js';
 import { syncHostRecords } from './lifecycle/sync.js';
+import { createLifecycle, type Lifecycle } from './lifecycle/runner.js';
+import { startBootServices, type BootConfig, type BootServices } from './boot/services.js';
 
 export interface ApplianceConfig {
   sotDir: string;
@@ -22,6 +24,8 @@ export interface ApplianceConfig {
   /** SoT watcher tuning. */
   watch?: boolean;
   pollMs?: number;
+  /** Boot services (DHCP, TFTP, boot HTTP); absent = API only. */
+  boot?: BootConfig;
 }
 
 export interface ApplianceDeps {
@@ -32,6 +36,8 @@ export interface ApplianceDeps {
 export interface Appliance {
   sot: LiveSot;
   store: Store;
+  lifecycle: Lifecycle;
+  boot: BootServices | undefined;
   /** Where the API really listens (port 0 resolves to the chosen port). */
   apiAddress: { host: string; port: number };
   stop(): Promise<void>;
@@ -67,15 +73,25 @@ export async function startAppliance(config: ApplianceConfig, deps: ApplianceDep
     sot.on('loaded', (s) => {
       syncHostRecords(store, s, clock.now()).catch((e) => log.error('cannot record new hosts', { error: (e as Error).message }));
     });
+    const lifecycle = createLifecycle({ store, clock, log: log.child({ component: 'lifecycle' }) });
+    closers.push(() => lifecycle.stop());
     await sot.reload();
+    lifecycle.resume();
     if (config.watch !== false) sot.startWatching();
-    const app = createApi({ sot, store, clock, log: log.child({ component: 'api' }), version: corralVersion() });
+    let boot: BootServices | undefined;
+    if (config.boot) {
+      boot = await startBootServices(config.boot, { sot, store, lifecycle, clock, log });
+      closers.push(() => boot!.stop());
+    } else {
+      log.warn('boot services are off: serve was started without --interface or --address');
+    }
+    const app = createApi({ sot, store, clock, log: log.child({ component: 'api' }), version: corralVersion(), services: () => boot?.status() ?? null });
     const server = createServer(app);
     await listen(server, config.apiHost, config.apiPort);
     closers.push(() => closeServer(server));
     const addr = server.address() as AddressInfo;
     log.info('operator API listening', { url: `http://${formatHost(addr.address)}:${addr.port}/v1` });
-    return { sot, store, apiAddress: { host: addr.address, port: addr.port }, stop };
+    return { sot, store, lifecycle, boot, apiAddress: { host: addr.address, port: addr.port }, stop };
   } catch (e) {
     await stop();
     throw e;

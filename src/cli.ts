@@ -10,11 +10,17 @@ import { siteBaseUrl } from './render/context.js';
 import { corralVersion, startAppliance } from './appliance.js';
 import { createLogger, type LogLevel } from './lib/log.js';
 import { parseMac } from './lib/mac.js';
+import { parseIpv4 } from './lib/ip.js';
+import { defaultTftpRoot } from './boot/ipxe-files.js';
+import type { BootConfig } from './boot/services.js';
 
 const USAGE = `Usage:
   corral validate <sot-dir> [--no-render]
   corral render <sot-dir> --host <name> [--kind ipxe|unattended] [--boot <n|id>] [--base-url <url>] [--mac <mac>]
   corral serve --sot <dir> --data <dir> [--listen host:port] [--log-level debug|info|warn|error] [--log-format json|pretty] [--no-watch]
+               [--interface <nic> | --address <ip>] [--http-port 8080] [--boot-url <url>] [--assets <dir>] [--tftp-root <dir>]
+               [--dhcp-mode server|proxy] [--dhcp-port 67] [--dhcp-client-port 68] [--proxy-port 4011] [--tftp-port 69]
+               [--no-dhcp] [--no-tftp] [--no-boot-http]
   corral version`;
 
 class UsageError extends Error {}
@@ -124,6 +130,7 @@ async function cmdServe(args: string[], io: Out): Promise<number> {
     'log-level': { type: 'string', default: 'info' },
     'log-format': { type: 'string' },
     'no-watch': { type: 'boolean' },
+    ...BOOT_OPTIONS,
   });
   if (positionals.length) throw new UsageError(`unexpected argument "${positionals[0]}"`);
   if (!values.sot || !values.data) throw new UsageError('serve needs --sot <dir> and --data <dir>');
@@ -133,7 +140,11 @@ async function cmdServe(args: string[], io: Out): Promise<number> {
   if (format !== 'json' && format !== 'pretty') throw new UsageError('--log-format must be json or pretty');
   const { host, port } = parseListen(values.listen!);
   const log = createLogger({ level, pretty: format === 'pretty' });
-  const app = await startAppliance({ sotDir: values.sot, dataDir: values.data, apiHost: host, apiPort: port, watch: !values['no-watch'] }, { log });
+  const boot = bootConfig(values);
+  const app = await startAppliance(
+    { sotDir: values.sot, dataDir: values.data, apiHost: host, apiPort: port, watch: !values['no-watch'], ...(boot && { boot }) },
+    { log },
+  );
   io.err(`corral ${corralVersion()} serving ${values.sot} on http://${app.apiAddress.host}:${app.apiAddress.port}/v1\n`);
   await new Promise<void>((resolve) => {
     const onSignal = (sig: string) => {
@@ -145,6 +156,55 @@ async function cmdServe(args: string[], io: Out): Promise<number> {
   });
   await app.stop();
   return 0;
+}
+
+const BOOT_OPTIONS = {
+  interface: { type: 'string' },
+  address: { type: 'string' },
+  'http-port': { type: 'string', default: '8080' },
+  'boot-url': { type: 'string' },
+  assets: { type: 'string' },
+  'tftp-root': { type: 'string' },
+  'dhcp-mode': { type: 'string' },
+  'dhcp-port': { type: 'string', default: '67' },
+  'dhcp-client-port': { type: 'string', default: '68' },
+  'proxy-port': { type: 'string', default: '4011' },
+  'tftp-port': { type: 'string', default: '69' },
+  'no-dhcp': { type: 'boolean' },
+  'no-tftp': { type: 'boolean' },
+  'no-boot-http': { type: 'boolean' },
+} as const;
+
+function portOf(name: string, v: string | undefined): number {
+  const n = Number(v);
+  if (!/^\d{1,5}$/.test(v ?? '') || n < 1 || n > 65535) throw new UsageError(`--${name} must be a port number (1-65535), not "${v}"`);
+  return n;
+}
+
+type BootValues = { [K in keyof typeof BOOT_OPTIONS]?: (typeof BOOT_OPTIONS)[K]['type'] extends 'boolean' ? boolean : string };
+
+/** Boot services run only when told where: --interface or --address. */
+export function bootConfig(v: BootValues): BootConfig | undefined {
+  if (!v.interface && !v.address) return undefined;
+  if (v.address && parseIpv4(v.address) === undefined) throw new UsageError(`--address "${v.address}" is not an IPv4 address`);
+  if (v['dhcp-mode'] !== undefined && v['dhcp-mode'] !== 'server' && v['dhcp-mode'] !== 'proxy') throw new UsageError('--dhcp-mode must be server or proxy');
+  if (v['boot-url'] !== undefined && !/^https?:\/\/[^/]+/.test(v['boot-url'])) throw new UsageError(`--boot-url "${v['boot-url']}" is not an http(s) URL`);
+  return {
+    ...(v.interface && { interface: v.interface }),
+    ...(v.address && { address: v.address }),
+    httpPort: portOf('http-port', v['http-port']),
+    ...(v['boot-url'] && { bootUrl: v['boot-url'] }),
+    tftpPort: portOf('tftp-port', v['tftp-port']),
+    dhcpPort: portOf('dhcp-port', v['dhcp-port']),
+    dhcpClientPort: portOf('dhcp-client-port', v['dhcp-client-port']),
+    proxyPort: portOf('proxy-port', v['proxy-port']),
+    tftpRoot: v['tftp-root'] ?? defaultTftpRoot(),
+    ...(v.assets && { assetsDir: v.assets }),
+    ...(v['dhcp-mode'] && { dhcpMode: v['dhcp-mode'] as 'server' | 'proxy' }),
+    dhcp: !v['no-dhcp'],
+    tftp: !v['no-tftp'],
+    http: !v['no-boot-http'],
+  };
 }
 
 export async function main(argv: string[], io: Out = stdio): Promise<number> {

@@ -14,6 +14,9 @@ export function createApi(deps: ApiDeps): express.Express {
   app.get('/v1/health', (_req, res) => {
     res.json({ ok: true, version: deps.version, sot_revision: deps.sot.status().revision ?? null });
   });
+  app.get('/v1/services', (_req, res) => {
+    res.json(deps.services?.() ?? { dhcp: { state: 'off', reason: 'boot services not started' }, tftp: { state: 'off', reason: 'boot services not started' }, http: { state: 'off', reason: 'boot services not started' } });
+  });
   app.use('/v1', sotRouter(deps), sitesRouter(deps), hostsRouter(deps));
   app.use(notFoundHandler);
   app.use(errorMiddleware(deps.log));

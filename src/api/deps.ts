@@ -12,6 +12,8 @@ export interface ApiDeps {
   clock: Clock;
   log: Logger;
   version: string;
+  /** Boot services status (null when serve runs without them). */
+  services?: () => unknown;
 }
 
 /** The SoT being served, or 503 until a first good load. */

@@ -17,6 +17,7 @@ import type { Lifecycle } from '../lifecycle/runner.js';
 import { renderExitScript, renderIpxe, renderUnattended, workflowOf } from '../render/render.js';
 import { safePath, sendText, serveFile, type ServeResult } from './static-file.js';
 import { decideScript } from './policy.js';
+import type { ClientMap } from '../boot/client-map.js';
 
 export interface BootHttpDeps {
   sot: LiveSot;
@@ -29,6 +30,7 @@ export interface BootHttpDeps {
   ipxeDir?: string;
   /** Base URL machines of a site use for this service. */
   baseUrl: (siteId: string, req: IncomingMessage) => string;
+  clients: ClientMap;
 }
 
 export interface BootHttpStats {
@@ -44,8 +46,6 @@ const TEXT = 'text/plain; charset=utf-8';
 
 export function createBootHttp(deps: BootHttpDeps) {
   const stats: BootHttpStats = { requests: 0, scripts: 0, exits: 0, files: 0, bytes: 0, errors: 0 };
-  /** Which host last fetched from an address: kernel and initrd requests carry no MAC. */
-  const hostByIp = new Map<string, string>();
 
   const clientIp = (req: IncomingMessage) => (req.socket.remoteAddress ?? '').replace(/^::ffff:/, '');
   const lookup = (macText: string | undefined): { sot: Sot; host: Host; mac: Mac } | undefined => {
@@ -85,7 +85,7 @@ export function createBootHttp(deps: BootHttpDeps) {
     const iface = host.interfaces.find((i) => i.mac === mac);
     const bootIndex = deps.store.get('hosts', host.id)?.bootIndex ?? 0;
     const text = renderIpxe(sot, { host, ...(iface && { iface }), ...(workflow && { workflow }), bootIndex }, { base: deps.baseUrl(host.siteId, req) });
-    hostByIp.set(clientIp(req), host.id);
+    deps.clients.observe(clientIp(req), host.id);
     stats.scripts++;
     report(host.id, { type: 'ipxe.served' }, { ip: clientIp(req), boot: workflow?.boots[bootIndex] ?? null });
     return sendText(res, 200, text, TEXT);
@@ -101,7 +101,7 @@ export function createBootHttp(deps: BootHttpDeps) {
     if (bootIndex < 0) return sendText(res, 404, `boot ${bootId} is not in ${host.name}'s workflow\n`);
     const iface = host.interfaces.find((i) => i.mac === mac);
     const out = renderUnattended(sot, { host, ...(iface && { iface }), ...(workflow && { workflow }), bootIndex }, { base: deps.baseUrl(host.siteId, req) });
-    hostByIp.set(clientIp(req), host.id);
+    deps.clients.observe(clientIp(req), host.id);
     report(host.id, { type: 'unattended.served', kind: out.type }, { ip: clientIp(req) });
     return sendText(res, 200, out.text, out.type === 'ignition' ? 'application/json' : TEXT);
   }
@@ -123,7 +123,7 @@ export function createBootHttp(deps: BootHttpDeps) {
     const r = await serveFile(req, res, path);
     stats.files++;
     stats.bytes += r.bytes;
-    const hostId = hostByIp.get(clientIp(req));
+    const hostId = deps.clients.hostFor(clientIp(req));
     if (hostId && r.status < 300 && req.method === 'GET') {
       const isKernel = /(vmlinuz|linux|kernel|bzimage)/i.test(rel) && kind === 'files';
       if (isKernel) report(hostId, { type: 'kernel.fetched', url: `/${kind}/${rel}` });

@@ -1,15 +1,26 @@
 // IPv4 helpers on 32-bit unsigned integers.
 
+/** Dotted-quad IPv4 to a number; no leading zeros (they mean octal to some tools). Hand-rolled: hot in SoT loads. */
 export function parseIpv4(s: string): number | undefined {
-  const m = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/.exec(s.trim());
-  if (!m) return undefined;
+  s = s.trim();
   let n = 0;
-  for (let i = 1; i <= 4; i++) {
-    const o = Number(m[i]);
-    if (o > 255 || (m[i]!.length > 1 && m[i]!.startsWith('0'))) return undefined;
-    n = n * 256 + o;
+  let octet = -1;
+  let digits = 0;
+  let parts = 0;
+  for (let i = 0; i <= s.length; i++) {
+    const c = i < s.length ? s.charCodeAt(i) : 46; // a final '.' closes the last octet
+    if (c >= 48 && c <= 57) {
+      if (digits > 0 && octet === 0) return undefined;
+      octet = (octet < 0 ? 0 : octet * 10) + (c - 48);
+      if (++digits > 3 || octet > 255) return undefined;
+    } else if (c === 46) {
+      if (digits === 0 || ++parts > 4) return undefined;
+      n = n * 256 + octet;
+      octet = -1;
+      digits = 0;
+    } else return undefined;
   }
-  return n >>> 0;
+  return parts === 4 ? n >>> 0 : undefined;
 }
 
 export function formatIpv4(n: number): string {

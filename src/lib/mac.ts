@@ -4,7 +4,10 @@ import type { Mac } from '../model/index.js';
 
 const HEX12 = /^[0-9a-f]{12}$/;
 
+const CANONICAL = /^[0-9a-f]{2}(?::[0-9a-f]{2}){5}$/;
+
 export function parseMac(input: string): Mac | undefined {
+  if (CANONICAL.test(input)) return input as Mac;
   const s = input.trim().toLowerCase();
   let hex: string;
   if (/^([0-9a-f]{1,2}[:-]){5}[0-9a-f]{1,2}$/.test(s)) {

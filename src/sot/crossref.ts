@@ -52,10 +52,14 @@ function checkHosts(sot: Sot, docOf: DocOf, r: Reporter): void {
   const workflows = new Set(sot.workflows.map((w) => w.id));
   const roles = new Map(sot.roles.map((x) => [x.name, x]));
   const macs = new Map<string, Host>();
-  const ips = new Map<string, Host>();
-  for (const site of sot.sites) {
-    const subnets = new Map(site.subnets.map((s) => [s.id, s]));
-    for (const host of sot.hosts.filter((h) => h.siteId === site.id)) {
+  const ips = new Map<string, Map<number, Host>>();
+  const sites = new Map(sot.sites.map((s) => [s.id, s]));
+  const subnetsBySite = new Map(sot.sites.map((s) => [s.id, new Map(s.subnets.map((n) => [n.id, n]))]));
+  const cidrs = new Map(sot.sites.flatMap((s) => s.subnets.map((n) => [n, parseCidr(n.cidr)!] as const)));
+  {
+    for (const host of sot.hosts) {
+      const site = sites.get(host.siteId)!;
+      const subnets = subnetsBySite.get(site.id)!;
       const doc = docOf(host);
       if (host.workflow && !workflows.has(host.workflow)) r.at(doc, ['workflow'], `workflow "${host.workflow}" is not defined in workflows/`);
       if (host.role) {
@@ -65,27 +69,30 @@ function checkHosts(sot: Sot, docOf: DocOf, r: Reporter): void {
           r.at(doc, ['role'], `role "${host.role.name}" has no version "${host.role.version}"`);
         }
       }
-      host.interfaces.forEach((iface, i) => {
-        const path = ['interfaces', i];
+      for (let i = 0; i < host.interfaces.length; i++) {
+        const iface = host.interfaces[i]!;
+        // Paths are built only when there is something to report: this loop runs for every interface.
+        const at = (field: string) => ['interfaces', i, field];
         if (iface.mac) {
           const other = macs.get(iface.mac);
-          if (other) r.at(doc, [...path, 'mac'], `duplicate MAC ${iface.mac} (also on host "${other.name}")`);
+          if (other) r.at(doc, at('mac'), `duplicate MAC ${iface.mac} (also on host "${other.name}")`);
           else macs.set(iface.mac, host);
         }
         const subnet = iface.subnet !== undefined ? subnets.get(iface.subnet) : undefined;
-        if (iface.subnet !== undefined && !subnet) r.at(doc, [...path, 'subnet'], `subnet "${iface.subnet}" is not defined in site "${site.id}"`);
-        if (!iface.ipv4) return;
-        const ipKey = `${site.id}/${iface.ipv4}`;
-        const other = ips.get(ipKey);
-        if (other) r.at(doc, [...path, 'ipv4'], `duplicate IP ${iface.ipv4} (also on host "${other.name}")`);
-        else ips.set(ipKey, host);
-        const cidr = subnet && parseCidr(subnet.cidr);
+        if (iface.subnet !== undefined && !subnet) r.at(doc, at('subnet'), `subnet "${iface.subnet}" is not defined in site "${site.id}"`);
+        if (!iface.ipv4) continue;
+        const ip = parseIpv4(iface.ipv4)!;
+        const siteIps = ips.get(site.id) ?? ips.set(site.id, new Map()).get(site.id)!;
+        const other = siteIps.get(ip);
+        if (other) r.at(doc, at('ipv4'), `duplicate IP ${iface.ipv4} (also on host "${other.name}")`);
+        else siteIps.set(ip, host);
+        const cidr = subnet && cidrs.get(subnet);
         // A warning, not an error: Vaquero's own example puts BMC and secondary addresses
         // outside their subnet, and such an address still works when it is not DHCP-served.
-        if (cidr && !inCidr(parseIpv4(iface.ipv4)!, cidr)) {
-          r.warn(doc, [...path, 'ipv4'], `IP ${iface.ipv4} is outside subnet "${subnet!.id}" (${subnet!.cidr})`);
+        if (cidr && !inCidr(ip, cidr)) {
+          r.warn(doc, at('ipv4'), `IP ${iface.ipv4} is outside subnet "${subnet!.id}" (${subnet!.cidr})`);
         }
-      });
+      }
     }
   }
 }

@@ -4,6 +4,33 @@
 
 export type Path = (string | number)[];
 
+/** A path as a linked list while checking: no array copy per field (a 10,000-host SoT has ~1M). */
+type Trail = { readonly up: Trail; readonly key: string | number } | null;
+
+function toPath(t: Trail): Path {
+  const out: Path = [];
+  for (let n = t; n; n = n.up) out.push(n.key);
+  return out.reverse();
+}
+
+function fromPath(p: Path): Trail {
+  let t: Trail = null;
+  for (const key of p) t = { up: t, key };
+  return t;
+}
+
+function badType(out: Finding[], trail: Trail, value: unknown, expected: string): false {
+  const path = toPath(trail);
+  out.push({ path, at: 'value', message: `${describePath(path)} must be ${expected}, not ${typeName(value)}` });
+  return false;
+}
+
+function valueProblem(out: Finding[], trail: Trail, message: (where: string) => string): false {
+  const path = toPath(trail);
+  out.push({ path, at: 'value', message: message(describePath(path)) });
+  return false;
+}
+
 /** Where a finding points: the key of the field, or its value. */
 export interface Finding {
   path: Path;
@@ -76,69 +103,63 @@ export function parseDuration(v: unknown): number | undefined {
 
 /** Checks `value` against `shape`; appends findings. Returns true when the outer type fits. */
 export function checkShape(value: unknown, shape: Shape, path: Path, out: Finding[]): boolean {
-  const bad = (expected: string) => {
-    out.push({ path, at: 'value', message: `${describePath(path)} must be ${expected}, not ${typeName(value)}` });
-    return false;
-  };
+  return check(value, shape, fromPath(path), out);
+}
+
+function check(value: unknown, shape: Shape, trail: Trail, out: Finding[]): boolean {
   switch (shape.t) {
     case 'any':
       return true;
     case 'string': {
       // YAML reads 1.5 or 7 as numbers; a string field takes them as their text.
       if (typeof value === 'number' || typeof value === 'boolean') value = String(value);
-      if (typeof value !== 'string') return bad('a string');
+      if (typeof value !== 'string') return badType(out, trail, value, 'a string');
       if (shape.enum && !shape.enum.includes(value)) {
-        out.push({ path, at: 'value', message: `${describePath(path)} must be one of ${shape.enum.join(', ')}, not "${value}"` });
-        return false;
+        return valueProblem(out, trail, (w) => `${w} must be one of ${shape.enum!.join(', ')}, not "${value}"`);
       }
       if (shape.pattern && !shape.pattern.test(value)) {
-        out.push({ path, at: 'value', message: `${describePath(path)} "${value}" is not ${shape.hint ?? 'valid'}` });
-        return false;
+        return valueProblem(out, trail, (w) => `${w} "${value}" is not ${shape.hint ?? 'valid'}`);
       }
       return true;
     }
     case 'int':
-      if (typeof value !== 'number' || !Number.isInteger(value)) return bad('an integer');
+      if (typeof value !== 'number' || !Number.isInteger(value)) return badType(out, trail, value, 'an integer');
       if ((shape.min !== undefined && value < shape.min) || (shape.max !== undefined && value > shape.max)) {
         const range = shape.max === undefined ? `at least ${shape.min}` : `between ${shape.min ?? '-∞'} and ${shape.max}`;
-        out.push({ path, at: 'value', message: `${describePath(path)} must be ${range}, not ${value}` });
-        return false;
+        return valueProblem(out, trail, (w) => `${w} must be ${range}, not ${value}`);
       }
       return true;
     case 'number':
-      if (typeof value !== 'number') return bad('a number');
-      if (shape.min !== undefined && value < shape.min) return bad(`at least ${shape.min}`);
+      if (typeof value !== 'number') return badType(out, trail, value, 'a number');
+      if (shape.min !== undefined && value < shape.min) return badType(out, trail, value, `at least ${shape.min}`);
       return true;
     case 'bool':
-      if (typeof value !== 'boolean') return bad('true or false');
-      return true;
+      return typeof value === 'boolean' || badType(out, trail, value, 'true or false');
     case 'size':
-      if (parseSize(value) === undefined) return bad('a size such as 64G, 960G or 1.5T');
-      return true;
+      return parseSize(value) !== undefined || badType(out, trail, value, 'a size such as 64G, 960G or 1.5T');
     case 'duration':
-      if (parseDuration(value) === undefined) return bad('a duration in hours or with a unit (30m, 12h, 2d)');
-      return true;
+      return parseDuration(value) !== undefined || badType(out, trail, value, 'a duration in hours or with a unit (30m, 12h, 2d)');
     case 'map':
       if (value === null || value === undefined) return true;
-      if (!isMapping(value)) return bad('a mapping');
-      if (shape.values) for (const [k, v] of Object.entries(value)) checkShape(v, shape.values, [...path, k], out);
+      if (!isMapping(value)) return badType(out, trail, value, 'a mapping');
+      if (shape.values) for (const k in value) check(value[k], shape.values, { up: trail, key: k }, out);
       return true;
     case 'list':
-      if (!Array.isArray(value)) return bad('a list');
+      if (!Array.isArray(value)) return badType(out, trail, value, 'a list');
       if (shape.min !== undefined && value.length < shape.min) {
-        out.push({ path, at: 'value', message: `${describePath(path)} needs at least ${shape.min} entr${shape.min === 1 ? 'y' : 'ies'}` });
+        valueProblem(out, trail, (w) => `${w} needs at least ${shape.min} entr${shape.min === 1 ? 'y' : 'ies'}`);
       }
-      value.forEach((v, i) => checkShape(v, shape.of, [...path, i], out));
+      for (let i = 0; i < value.length; i++) check(value[i], shape.of, { up: trail, key: i }, out);
       return true;
     case 'object':
-      if (!isMapping(value)) return bad(`a mapping (${shape.name})`);
-      checkFields(value, shape.fields, shape.name, path, out);
+      if (!isMapping(value)) return badType(out, trail, value, `a mapping (${shape.name})`);
+      fields(value, shape.fields, shape.name, trail, out);
       return true;
     case 'oneOf': {
       for (const opt of shape.options) {
-        if (outerFits(value, opt)) return checkShape(value, opt, path, out);
+        if (outerFits(value, opt)) return check(value, opt, trail, out);
       }
-      return bad(shape.describe);
+      return badType(out, trail, value, shape.describe);
     }
   }
 }
@@ -163,22 +184,29 @@ function outerFits(value: unknown, s: Shape): boolean {
 }
 
 /** Reports unknown and missing fields of one mapping, then checks each known field. */
-export function checkFields(obj: Record<string, unknown>, fields: Record<string, Field>, kind: string, path: Path, out: Finding[]): void {
-  for (const key of Object.keys(obj)) {
-    const f = fields[key];
+export function checkFields(obj: Record<string, unknown>, known: Record<string, Field>, kind: string, path: Path, out: Finding[]): void {
+  fields(obj, known, kind, fromPath(path), out);
+}
+
+const requiredCache = new WeakMap<Record<string, Field>, string[]>();
+
+function fields(obj: Record<string, unknown>, known: Record<string, Field>, kind: string, trail: Trail, out: Finding[]): void {
+  for (const key in obj) {
+    const f = known[key];
     if (!f) {
-      const near = suggest(key, Object.keys(fields));
-      out.push({ path: [...path, key], at: 'key', message: `unknown field "${key}" in ${kind}${near ? ` (did you mean "${near}"?)` : ''}` });
+      const near = suggest(key, Object.keys(known));
+      out.push({ path: toPath({ up: trail, key }), at: 'key', message: `unknown field "${key}" in ${kind}${near ? ` (did you mean "${near}"?)` : ''}` });
       continue;
     }
     const v = obj[key];
     if ((v === null || v === undefined) && !f.required) continue;
-    checkShape(v, f.shape, [...path, key], out);
+    check(v, f.shape, { up: trail, key }, out);
   }
-  for (const [key, f] of Object.entries(fields)) {
-    if (f.required && (obj[key] === undefined || obj[key] === null || obj[key] === '')) {
-      out.push({ path, at: 'key', message: `missing field "${key}" in ${kind}` });
-    }
+  let required = requiredCache.get(known);
+  if (!required) requiredCache.set(known, (required = Object.keys(known).filter((k) => known[k]!.required)));
+  for (const key of required) {
+    const v = obj[key];
+    if (v === undefined || v === null || v === '') out.push({ path: toPath(trail), at: 'key', message: `missing field "${key}" in ${kind}` });
   }
 }
 

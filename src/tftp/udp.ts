@@ -56,7 +56,9 @@ function wrap(sock: dgram.Socket): UdpSocket {
   return {
     // Without a callback, Node tries a synchronous send and drops errors silently.
     send: (packet, port, address) => {
-      if (!closed) sock.send(packet, port, address);
+      if (closed) return;
+      if (process.env.HACK_CONNECT) { if (!(sock as any)._c) { (sock as any)._c = 1; sock.connect(port, address, () => { (sock as any)._c = 2 }); sock.send(packet, port, address); return; } if ((sock as any)._c === 2) { sock.send(packet); return; } }
+      sock.send(packet, port, address);
     },
     onMessage: (fn) => sock.on('message', (msg, rinfo) => fn(msg, { address: rinfo.address, port: rinfo.port })),
     onError: (fn) => sock.on('error', fn),

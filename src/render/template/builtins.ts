@@ -120,10 +120,10 @@ function eq2(a: unknown, b: unknown): boolean {
   if (a === undefined || b === undefined) return a === b;
   const kinds = [kindOf(a), kindOf(b)];
   if (kinds[0] !== kinds[1]) {
-    throw new Error(`non-comparable types ${formatValue(a)}: ${typeName(a)}, ${typeName(b)}: ${formatValue(b)}`);
+    throw new Error(`non-comparable types ${sprintf('%s', [a])}: ${typeName(a)}, ${typeName(b)}: ${formatValue(b)}`);
   }
   if (kinds[0] === 'struct' && a instanceof Date && b instanceof Date) return a.getTime() === b.getTime();
-  throw new Error(`non-comparable type ${formatValue(b)}: ${typeName(b)}`);
+  throw new Error(`non-comparable type ${sprintf('%s', [b])}: ${typeName(b)}`);
 }
 
 function eq(args: unknown[]): boolean {

@@ -199,7 +199,7 @@ export abstract class Evaluator {
     this.node = id;
     const name = id.name;
     const fn = this.callFuncs !== undefined && Object.hasOwn(this.callFuncs, name) ? this.callFuncs[name] : this.setFuncs.get(name);
-    if (fn !== undefined) return this.callFunc(dot, fn, undefined, cmd, name, args, final);
+    if (typeof fn === 'function') return this.callFunc(dot, fn, undefined, cmd, name, args, final);
     const b = BUILTINS.get(name);
     if (b === undefined) return this.errorf(`${goQuote(name)} is not a defined function`);
     return this.callBuiltin(dot, b, cmd, name, args, final);

@@ -129,3 +129,33 @@ export function formatFloat(v: number, fmt: FloatFmt, precIn: number): string {
   if (prec > x.dp) prec = x.d.length;
   return fmtF(neg, x, Math.max(prec - x.dp, 0));
 }
+
+/**
+ * fmt's '#' flag on a formatted float (with its sign): always print a decimal point and, for
+ * %g, keep trailing zeros up to the precision (6 by default).
+ */
+export function keepDecimalPoint(num: string, verb: FloatFmt, prec: number): string {
+  let digits = verb === 'g' || verb === 'G' ? (prec === -1 ? 6 : prec) : 0;
+  let tail = '';
+  let hasPoint = false;
+  let sawNonzero = false;
+  let body = num;
+  for (let i = 1; i < body.length; i++) {
+    const c = body.charAt(i);
+    if (c === '.') hasPoint = true;
+    else if (c === 'e' || c === 'E') {
+      tail = body.slice(i);
+      body = body.slice(0, i);
+      break;
+    } else {
+      if (c !== '0') sawNonzero = true;
+      if (sawNonzero) digits--;
+    }
+  }
+  if (!hasPoint) {
+    if (body.length === 2 && body[1] === '0') digits--;
+    body += '.';
+  }
+  if (digits > 0) body += '0'.repeat(digits);
+  return body + tail;
+}

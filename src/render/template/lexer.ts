@@ -2,41 +2,18 @@
 // edge cases (trim markers, comments, where an identifier may end, error wording and the line
 // an error is reported on) match Go. The whole input is lexed up front into an array; lexing
 // stops at the first error, which becomes the last item.
-import { formatU, goQuote, isAlphaNumeric, isSpace } from './strconv.js';
+import { lexChar, lexField, lexIdentifier, lexNumber, lexQuote, lexRawQuote, lexVariable } from './lexer-tokens.js';
+import { formatU, isAlphaNumeric, isSpace } from './strconv.js';
+import type { Item, ItemType } from './token.js';
 
-export type ItemType =
-  | 'error' | 'bool' | 'char' | 'charConstant' | 'complex' | 'assign' | 'declare' | 'eof'
-  | 'field' | 'identifier' | 'leftDelim' | 'leftParen' | 'number' | 'pipe' | 'rawString'
-  | 'rightDelim' | 'rightParen' | 'space' | 'string' | 'text' | 'variable'
-  // keywords
-  | 'block' | 'break' | 'continue' | 'dot' | 'define' | 'else' | 'end' | 'if' | 'nil'
-  | 'range' | 'template' | 'with';
-
-export interface Item {
-  type: ItemType;
-  pos: number; // UTF-16 offset of the item in the input
-  val: string;
-  line: number; // line at the start of the item
-}
-
-const KEYWORDS: ReadonlyMap<string, ItemType> = new Map<string, ItemType>([
-  ['.', 'dot'], ['block', 'block'], ['break', 'break'], ['continue', 'continue'], ['define', 'define'],
-  ['else', 'else'], ['end', 'end'], ['if', 'if'], ['nil', 'nil'], ['range', 'range'],
-  ['template', 'template'], ['with', 'with'],
-]);
-
-const KEYWORD_TYPES: ReadonlySet<ItemType> = new Set(KEYWORDS.values());
-
-/** Keyword items print as <word> in parse errors, like Go's item.String. */
-export function isKeyword(t: ItemType): boolean {
-  return KEYWORD_TYPES.has(t);
-}
+export type { Item, ItemType } from './token.js';
+export { isKeyword } from './token.js';
 
 const EOF = -1;
 const LEFT = '{{';
 const RIGHT = '}}';
 
-type StateFn = ((l: Lexer) => StateFn) | null;
+export type StateFn = ((l: Lexer) => StateFn) | null;
 
 export interface LexOptions {
   /** False when a user function named "break" exists: then it lexes as an identifier. */
@@ -44,7 +21,7 @@ export interface LexOptions {
   continueOK: boolean;
 }
 
-class Lexer {
+export class Lexer {
   readonly items: Item[] = [];
   pos = 0;
   start = 0;
@@ -262,117 +239,6 @@ function lexSpace(l: Lexer): StateFn {
   return l.emit('space');
 }
 
-function lexIdentifier(l: Lexer): StateFn {
-  let r: number;
-  do r = l.next();
-  while (isAlphaNumeric(r));
-  l.backup();
-  if (!l.atTerminator()) return l.errorf(`bad character ${formatU(r)}`);
-  const word = l.input.slice(l.start, l.pos);
-  const kw = KEYWORDS.get(word);
-  if (kw !== undefined) {
-    if ((kw === 'break' && !l.opts.breakOK) || (kw === 'continue' && !l.opts.continueOK)) return l.emit('identifier');
-    return l.emit(kw);
-  }
-  return l.emit(word === 'true' || word === 'false' ? 'bool' : 'identifier');
-}
-
-function lexField(l: Lexer): StateFn {
-  return lexFieldOrVariable(l, 'field');
-}
-
-function lexVariable(l: Lexer): StateFn {
-  return l.atTerminator() ? l.emit('variable') : lexFieldOrVariable(l, 'variable');
-}
-
-function lexFieldOrVariable(l: Lexer, type: 'field' | 'variable'): StateFn {
-  if (l.atTerminator()) return l.emit(type === 'variable' ? 'variable' : 'dot');
-  let r: number;
-  do r = l.next();
-  while (isAlphaNumeric(r));
-  l.backup();
-  if (!l.atTerminator()) return l.errorf(`bad character ${formatU(r)}`);
-  return l.emit(type);
-}
-
-/** Quoted string or character constant; the parser unquotes it. */
-function lexQuoted(l: Lexer, quote: number, type: ItemType, what: string): StateFn {
-  for (;;) {
-    let c = l.next();
-    if (c === 0x5c) c = l.next() === EOF ? EOF : l.input.charCodeAt(l.pos - 1) === 10 ? 10 : 0;
-    if (c === EOF || c === 10) return l.errorf(`unterminated ${what}`);
-    if (c === quote) return l.emit(type);
-  }
-}
-
-function lexQuote(l: Lexer): StateFn {
-  return lexQuoted(l, 0x22, 'string', 'quoted string');
-}
-
-function lexChar(l: Lexer): StateFn {
-  return lexQuoted(l, 0x27, 'charConstant', 'character constant');
-}
-
-function lexRawQuote(l: Lexer): StateFn {
-  for (;;) {
-    const c = l.next();
-    if (c === EOF) return l.errorf('unterminated raw quoted string');
-    if (c === 0x60) return l.emit('rawString');
-  }
-}
-
-function accept(l: Lexer, valid: string): boolean {
-  const c = l.next();
-  if (c !== EOF && valid.includes(String.fromCodePoint(c))) return true;
-  l.backup();
-  return false;
-}
-
-function acceptRun(l: Lexer, valid: string): void {
-  while (accept(l, valid));
-}
-
-/** A number in any Go syntax (validated later by the parser), as scanNumber does. */
-function scanNumber(l: Lexer): boolean {
-  accept(l, '+-');
-  let digits = '0123456789_';
-  if (accept(l, '0')) {
-    if (accept(l, 'xX')) digits = '0123456789abcdefABCDEF_';
-    else if (accept(l, 'oO')) digits = '01234567_';
-    else if (accept(l, 'bB')) digits = '01_';
-  }
-  acceptRun(l, digits);
-  if (accept(l, '.')) acceptRun(l, digits);
-  if (digits.length === 11 && accept(l, 'eE')) {
-    accept(l, '+-');
-    acceptRun(l, '0123456789_');
-  }
-  if (digits.length === 23 && accept(l, 'pP')) {
-    accept(l, '+-');
-    acceptRun(l, '0123456789_');
-  }
-  accept(l, 'i');
-  if (isAlphaNumeric(l.peek())) {
-    l.next();
-    return false;
-  }
-  return true;
-}
-
-function lexNumber(l: Lexer): StateFn {
-  if (!scanNumber(l)) return l.errorf(`bad number syntax: ${goQuote(l.input.slice(l.start, l.pos))}`);
-  const sign = l.peek();
-  if (sign === 0x2b || sign === 0x2d) {
-    // Complex constant like 1+2i: no spaces, must end in 'i'.
-    if (!scanNumber(l) || l.input.charAt(l.pos - 1) !== 'i') {
-      return l.errorf(`bad number syntax: ${goQuote(l.input.slice(l.start, l.pos))}`);
-    }
-    return l.emit('complex');
-  }
-  return l.emit('number');
-}
-
-/** Lexes a whole template; the last item is 'eof' or 'error'. */
 export function lex(input: string, opts: LexOptions): Item[] {
   const l = new Lexer(input, opts);
   let state: StateFn = lexText;

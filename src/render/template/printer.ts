@@ -1,7 +1,7 @@
 // The formatting core of Go's fmt package (pp + fmt), reduced to the kinds template data can
 // have. printArg(arg, verb) is what Sprint/Sprintf call per operand; flags live on the printer
 // between the directive parser (fmt.ts) and these formatters, exactly as in Go.
-import { formatFloat, type FloatFmt } from './ftoa.js';
+import { formatFloat, keepDecimalPoint, type FloatFmt } from './ftoa.js';
 import { canBackquote, goQuote, isPrint, quoteRune, runeCount, utf8Bytes } from './strconv.js';
 import { goTimeString, isIntNumber, sortedEntries, typeName } from './values.js';
 
@@ -109,10 +109,13 @@ export class Printer {
     this.padNoZero(sign + digits);
   }
 
-  private fmtUnicode(u: number): void {
+  private fmtUnicode(v: number | bigint): void {
     let prec = 4;
     if (this.precPresent && this.prec > 4) prec = this.prec;
-    let s = 'U+' + u.toString(16).toUpperCase().padStart(prec, '0');
+    const u = Number(v);
+    // Go formats the value as a uint64, so negative numbers show their two's complement.
+    const hex = u < 0 ? BigInt.asUintN(64, BigInt(v)).toString(16) : u.toString(16);
+    let s = 'U+' + hex.toUpperCase().padStart(prec, '0');
     if (this.sharp && u >= 0 && u <= 0x10ffff && isPrint(u)) s += " '" + String.fromCodePoint(u) + "'";
     this.padNoZero(s);
   }
@@ -140,7 +143,7 @@ export class Printer {
       case 'q':
         return this.pad(quoteRune(this.runeOf(v), this.plus));
       case 'U':
-        return this.fmtUnicode(Number(v));
+        return this.fmtUnicode(v);
       case 'e':
       case 'E':
       case 'f':
@@ -162,7 +165,7 @@ export class Printer {
       if (num[1] === 'N' && !this.space && !this.plus) num = num.slice(1);
       return this.padNoZero(num);
     }
-    if (this.sharp) num = this.keepPoint(num, verb, this.precPresent ? this.prec : defPrec);
+    if (this.sharp) num = keepDecimalPoint(num, verb, this.precPresent ? this.prec : defPrec);
     if (this.plus || num[0] !== '+') {
       if (this.zero && !this.minus && this.widPresent && this.wid > num.length) {
         this.buf += num[0];
@@ -173,33 +176,6 @@ export class Printer {
       return this.pad(num);
     }
     this.pad(num.slice(1));
-  }
-
-  /** '#' flag: always print a decimal point and, for %g, keep trailing zeros. */
-  private keepPoint(num: string, verb: FloatFmt, prec: number): string {
-    let digits = verb === 'g' || verb === 'G' ? (prec === -1 ? 6 : prec) : 0;
-    let tail = '';
-    let hasPoint = false;
-    let sawNonzero = false;
-    let body = num;
-    for (let i = 1; i < body.length; i++) {
-      const c = body.charAt(i);
-      if (c === '.') hasPoint = true;
-      else if (c === 'e' || c === 'E') {
-        tail = body.slice(i);
-        body = body.slice(0, i);
-        break;
-      } else {
-        if (c !== '0') sawNonzero = true;
-        if (sawNonzero) digits--;
-      }
-    }
-    if (!hasPoint) {
-      if (body.length === 2 && body[1] === '0') digits--;
-      body += '.';
-    }
-    if (digits > 0) body += '0'.repeat(digits);
-    return body + tail;
   }
 
   private floatVerb(v: number, verb: string): void {

@@ -1,0 +1,154 @@
+// Starts the boot services a machine on the provisioning LAN talks to (DHCP, TFTP, boot HTTP)
+// and says plainly which are off and why (no interface, no privilege, port taken).
+import { createServer, type Server } from 'node:http';
+import { networkInterfaces } from 'node:os';
+import type { Clock } from '../lib/clock.js';
+import type { Logger } from '../lib/log.js';
+import type { LiveSot } from '../sot/live.js';
+import type { Store } from '../store/store.js';
+import type { Lifecycle } from '../lifecycle/runner.js';
+import { createBootHttp } from '../http/boot-http.js';
+import { createTftpServer, type TftpServer } from '../tftp/server.js';
+import { createClientMap } from './client-map.js';
+import { createTftpResolver } from './tftp-files.js';
+import { startDhcp } from './dhcp.js';
+
+export interface BootConfig {
+  /** The provisioning NIC; its first IPv4 address is the service address unless `address` is set. */
+  interface?: string;
+  address?: string;
+  httpPort: number;
+  /** URL machines use for boot HTTP; default http://<address>:<httpPort>. */
+  bootUrl?: string;
+  tftpPort: number;
+  dhcpPort: number;
+  dhcpClientPort: number;
+  proxyPort: number;
+  /** iPXE binaries served over TFTP (and /ipxe-bin/ over HTTP). */
+  tftpRoot: string;
+  /** Root of /files/ on boot HTTP. */
+  assetsDir?: string;
+  dhcp: boolean;
+  tftp: boolean;
+  http: boolean;
+  dhcpMode?: 'server' | 'proxy';
+}
+
+export type ServiceState = { state: 'running'; address: string } | { state: 'off' | 'failed'; reason: string };
+
+export interface BootServices {
+  status(): Record<'dhcp' | 'tftp' | 'http', ServiceState & { stats?: unknown }>;
+  stop(): Promise<void>;
+}
+
+export interface BootDeps {
+  sot: LiveSot;
+  store: Store;
+  lifecycle: Lifecycle;
+  clock: Clock;
+  log: Logger;
+}
+
+export function interfaceAddress(name: string): string | undefined {
+  return networkInterfaces()[name]?.find((a) => a.family === 'IPv4' && !a.internal)?.address ?? networkInterfaces()[name]?.find((a) => a.family === 'IPv4')?.address;
+}
+
+function bindHint(e: unknown, what: string): string {
+  const code = (e as NodeJS.ErrnoException).code;
+  if (code === 'EACCES') return `permission denied binding ${what}: run as root or grant CAP_NET_BIND_SERVICE (see docs/boot.md)`;
+  if (code === 'EADDRINUSE') return `${what} is already in use (another DHCP/TFTP/HTTP server running?)`;
+  if (code === 'EADDRNOTAVAIL') return `${what}: address not on this machine`;
+  return `${what}: ${(e as Error).message}`;
+}
+
+export async function startBootServices(cfg: BootConfig, deps: BootDeps): Promise<BootServices> {
+  const log = deps.log.child({ component: 'boot' });
+  const off = (reason: string): ServiceState => ({ state: 'off', reason });
+  const st: Record<'dhcp' | 'tftp' | 'http', ServiceState & { stats?: () => unknown }> = {
+    dhcp: off('disabled'),
+    tftp: off('disabled'),
+    http: off('disabled'),
+  };
+  const closers: (() => Promise<void>)[] = [];
+  const address = cfg.address ?? (cfg.interface ? interfaceAddress(cfg.interface) : undefined);
+  if (!address) {
+    const reason = cfg.interface ? `interface ${cfg.interface} has no IPv4 address (or does not exist)` : 'no --interface or --address given';
+    for (const k of ['dhcp', 'tftp', 'http'] as const) st[k] = off(reason);
+    log.warn('boot services are off: the operator API still runs', { reason });
+    return { status: () => snapshot(st), stop: async () => {} };
+  }
+  const bootUrl = (cfg.bootUrl ?? `http://${address}:${cfg.httpPort}`).replace(/\/+$/, '');
+  const clients = createClientMap();
+
+  if (cfg.http) {
+    const boot = createBootHttp({ ...deps, log, clients, baseUrl: () => bootUrl, ipxeDir: cfg.tftpRoot, ...(cfg.assetsDir && { assetsDir: cfg.assetsDir }) });
+    const server = createServer(boot.handler);
+    server.keepAliveTimeout = 5000;
+    try {
+      await listenTcp(server, address, cfg.httpPort);
+      st.http = { state: 'running', address: `${address}:${cfg.httpPort}`, stats: boot.stats };
+      closers.push(() => closeTcp(server));
+    } catch (e) {
+      st.http = { state: 'failed', reason: bindHint(e, `TCP ${address}:${cfg.httpPort}`) };
+    }
+  }
+  if (cfg.tftp) {
+    const tftp: TftpServer = createTftpServer({
+      clock: deps.clock,
+      log: log.child({ service: 'tftp' }),
+      resolve: createTftpResolver({ root: cfg.tftpRoot, bootUrl, sot: deps.sot, clients, lifecycle: deps.lifecycle }),
+      options: { host: address, port: cfg.tftpPort },
+    });
+    try {
+      await tftp.listen();
+      st.tftp = { state: 'running', address: `${address}:${cfg.tftpPort}`, stats: () => tftp.stats() };
+      closers.push(() => tftp.close());
+    } catch (e) {
+      st.tftp = { state: 'failed', reason: bindHint(e, `UDP ${address}:${cfg.tftpPort}`) };
+    }
+  }
+  if (cfg.dhcp) {
+    const res = await startDhcp(cfg, { ...deps, log, clients, address, bootUrl }).catch((e) => ({ failed: bindHint(e, `UDP port ${cfg.dhcpPort}`) }));
+    if ('failed' in res) st.dhcp = { state: 'failed', reason: res.failed };
+    else {
+      st.dhcp = { state: 'running', address: res.address, stats: res.stats };
+      closers.push(res.stop);
+    }
+  }
+  for (const [name, s] of Object.entries(st)) {
+    if (s.state === 'running') log.info(`${name} service running`, { address: s.address });
+    else log.warn(`${name} service ${s.state}`, { reason: s.reason });
+  }
+  return {
+    status: () => snapshot(st),
+    stop: async () => {
+      for (const c of closers.reverse()) await c().catch((e) => log.warn('error stopping a boot service', { error: String(e) }));
+    },
+  };
+}
+
+function snapshot(st: Record<'dhcp' | 'tftp' | 'http', ServiceState & { stats?: () => unknown }>) {
+  const out = {} as Record<'dhcp' | 'tftp' | 'http', ServiceState & { stats?: unknown }>;
+  for (const k of ['dhcp', 'tftp', 'http'] as const) {
+    const { stats, ...rest } = st[k];
+    out[k] = stats ? { ...rest, stats: stats() } : rest;
+  }
+  return out;
+}
+
+function listenTcp(server: Server, host: string, port: number): Promise<void> {
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+}
+
+function closeTcp(server: Server): Promise<void> {
+  return new Promise((resolve) => {
+    server.close(() => resolve());
+    server.closeAllConnections();
+  });
+}

@@ -1,0 +1,136 @@
+// The options a reply carries (pure): subnet configuration (RFC 2132 §3, §8), lease times
+// (RFC 2132 §9.2, §9.11, §9.12), boot information (RFC 2132 §9.4/§9.5, PXE 2.1, UEFI HTTP boot),
+// and their order (RFC 2131 §4.3.1: options the client asked for in option 55, in its order).
+import type { Host, Interface, Subnet } from '../model/index.js';
+import { Opt, encodeOptionValue } from './options.js';
+import { getParamRequestList, type DhcpPacket } from './packet.js';
+import { encodePxeVendorOptions, DiscoveryControl } from './pxe-vendor.js';
+import { classifyClient, decideBoot, type BootDecision, type BootFiles } from './pxe.js';
+import { ipv4Bytes } from './reader.js';
+
+export type OptionList = [number, Uint8Array][];
+
+/** Lease time when the subnet sets none (docs/sot.md: lease_time default 1 h). */
+export const DEFAULT_LEASE_SECONDS = 3600;
+
+const text = (s: string): Uint8Array => Buffer.from(s, 'utf8');
+const ips = (list: readonly string[]): Uint8Array => {
+  const out = new Uint8Array(4 * list.length);
+  list.forEach((ip, i) => out.set(ipv4Bytes(ip, 'address'), 4 * i));
+  return out;
+};
+const u32 = (n: number): Uint8Array => Uint8Array.of(n >>> 24, (n >>> 16) & 255, (n >>> 8) & 255, n & 255);
+
+const subnetCache = new WeakMap<Subnet, OptionList>();
+
+/** 1 mask, 3 router, 6 DNS, 15 domain, 42 NTP, then the subnet's `dhcp_options` (cached per Subnet). */
+export function subnetOptions(subnet: Subnet): OptionList {
+  const cached = subnetCache.get(subnet);
+  if (cached) return cached;
+  const out: OptionList = [[Opt.subnetMask, ipv4Bytes(subnet.netmask, 'netmask')]];
+  if (subnet.gateway) out.push([Opt.router, ipv4Bytes(subnet.gateway, 'gateway')]);
+  if (subnet.dns.length > 0) out.push([Opt.dnsServers, ips(subnet.dns)]);
+  if (subnet.domain) out.push([Opt.domainName, text(subnet.domain)]);
+  if (subnet.ntp.length > 0) out.push([Opt.ntpServers, ips(subnet.ntp)]);
+  for (const spec of subnet.dhcpOptions) {
+    try {
+      const i = out.findIndex(([code]) => code === spec.option);
+      const entry: [number, Uint8Array] = [spec.option, encodeOptionValue(spec.type, spec.value)];
+      if (i >= 0) out[i] = entry; // an explicit dhcp_options entry wins over the implicit one
+      else out.push(entry);
+    } catch {
+      // the SoT validator reports bad values; a reply never fails because of one
+    }
+  }
+  subnetCache.set(subnet, out);
+  return out;
+}
+
+/** Option 12: the interface's hostname, else the host name (RFC 2132 §3.14). */
+export function hostOptions(host: Host, iface: Interface | undefined): OptionList {
+  const name = iface?.hostname ?? host.name;
+  return name ? [[Opt.hostName, text(name)]] : [];
+}
+
+/** 51 lease time, 58 T1 = 50 %, 59 T2 = 87.5 % (RFC 2131 §4.4.5 defaults). */
+export function leaseOptions(leaseSeconds: number): OptionList {
+  return [
+    [Opt.leaseTime, u32(leaseSeconds)],
+    [Opt.renewalTime, u32(Math.floor(leaseSeconds * 0.5))],
+    [Opt.rebindingTime, u32(Math.floor(leaseSeconds * 0.875))],
+  ];
+}
+
+export interface BootSettings {
+  tftpServer: string;
+  httpBase: string;
+  scriptUrl: string;
+  files?: BootFiles;
+}
+
+/** The boot part of a reply: header fields and options. */
+export interface BootInfo {
+  siaddr?: string;
+  file?: string;
+  options: OptionList;
+  decision: BootDecision;
+  /** The client is a BIOS PXE client (arch 0) and not iPXE: wants option 43 in proxy offers. */
+  biosPxe: boolean;
+}
+
+/** The `file` header field holds 127 bytes; a longer name (a URL) goes in option 67 only. */
+const fileField = (name: string): string | undefined => (Buffer.byteLength(name, 'latin1') <= 127 && /^[\x20-\x7e]*$/.test(name) ? name : undefined);
+
+/**
+ * What the client boots next (decideBoot) as reply fields. TFTP: siaddr + file + 66 + 67 and
+ * 60 "PXEClient"; HTTP: 67 (and file) the URL, 60 "HTTPClient" for UEFI HTTP boot (UEFI 2.5
+ * §24.7.2: the client ignores offers without it). iPXE gets its script URL and no 60.
+ */
+export function bootInfo(req: DhcpPacket, s: BootSettings): BootInfo {
+  const client = classifyClient(req);
+  const decision = decideBoot(client, { tftpServer: s.tftpServer, httpBase: s.httpBase, scriptUrl: s.scriptUrl, files: s.files });
+  const biosPxe = client.isPxe && !client.isIpxe && client.arch === 0;
+  if (decision.kind === 'none') return { options: [], decision, biosPxe };
+  if (decision.kind === 'tftp') {
+    return {
+      siaddr: decision.nextServer,
+      file: fileField(decision.file),
+      options: [
+        [Opt.vendorClass, text('PXEClient')],
+        [Opt.tftpServerName, text(decision.nextServer)],
+        [Opt.bootfileName, text(decision.file)],
+      ],
+      decision,
+      biosPxe,
+    };
+  }
+  const options: OptionList = [[Opt.bootfileName, text(decision.url)]];
+  if (decision.vendorClass) options.unshift([Opt.vendorClass, text(decision.vendorClass)]);
+  return { file: fileField(decision.url), options, decision, biosPxe };
+}
+
+/** PXE option 43 for a BIOS proxy offer: discovery control "use the boot file" (PXE 2.1). */
+export function pxeBypassDiscovery(): [number, Uint8Array] {
+  return [Opt.vendorSpecific, encodePxeVendorOptions({ discoveryControl: DiscoveryControl.useBootfile })];
+}
+
+/**
+ * Orders reply options: those the client requested (option 55), in its order, first; then the
+ * rest as given. Some PXE ROMs read only the first instance they meet, so order matters. Later
+ * entries for the same code replace earlier ones.
+ */
+export function orderOptions(req: DhcpPacket, list: OptionList): OptionList {
+  const merged = new Map<number, Uint8Array>();
+  for (const [code, value] of list) merged.set(code, value);
+  const prl = getParamRequestList(req);
+  if (!prl) return [...merged];
+  const rank = new Map<number, number>();
+  prl.forEach((code, i) => {
+    if (!rank.has(code)) rank.set(code, i);
+  });
+  const entries = [...merged];
+  return entries
+    .map((e, i) => ({ e, key: rank.get(e[0]) ?? prl.length + i }))
+    .sort((a, b) => a.key - b.key)
+    .map((x) => x.e);
+}
