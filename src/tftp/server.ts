@@ -55,7 +55,8 @@ interface Session {
   client: TftpClient;
   filename: string;
   transfer: ReadTransfer | null;
-  socket: UdpSocket | null;
+  socket: UdpSocket | null; // the transfer's TID, connected to the client when possible
+  others: UdpSocket | null; // same port, receives other peers' packets (-> ERROR 5)
   source: TftpSource | null;
   cancelled: boolean;
   startedAt: number;
@@ -93,13 +94,8 @@ export function createTftpServer(deps: TftpServerDeps): TftpServer {
     pending.add(p);
     void p.finally(() => pending.delete(p));
   };
-  const guard = (what: string, from: UdpPeer, fn: () => void) => {
-    try {
-      fn();
-    } catch (err) {
-      log.error(`tftp: ${what} failed`, { client: `${from.address}:${from.port}`, err: errText(err) });
-    }
-  };
+  const handlerFailed = (what: string, from: UdpPeer, err: unknown) =>
+    log.error(`tftp: ${what} failed`, { client: `${from.address}:${from.port}`, err: errText(err) });
   const reply = (to: UdpPeer, code: number, message: string) => main?.send(encodeError(code, message), to.port, to.address);
 
   function refuse(to: UdpPeer, code: number, message: string, fields: Record<string, unknown> = {}): void {
@@ -138,8 +134,8 @@ export function createTftpServer(deps: TftpServerDeps): TftpServer {
     if (closing) return;
     if (sessions.size >= opt.maxTransfers) return refuse(from, ErrorCode.NOT_DEFINED, 'server busy');
     const s: Session = {
-      key, client: { ...from }, filename: req.filename, transfer: null, socket: null, source: null,
-      cancelled: false, startedAt: clock.now(),
+      key, client: { address: from.address, port: from.port }, filename: req.filename, transfer: null,
+      socket: null, others: null, source: null, cancelled: false, startedAt: clock.now(),
     };
     sessions.set(key, s);
     track(serve(s, req).catch((err: unknown) => serveFailed(s, err)));
@@ -153,11 +149,9 @@ export function createTftpServer(deps: TftpServerDeps): TftpServer {
     }
     // netascii (RFC 1350) is converted; octet is served as is.
     const source = req.mode === 'netascii' ? await netasciiSource(s.source, opt.maxNetasciiBytes) : s.source;
-    if (!s.cancelled) s.socket = await bind(opt.host, 0);
+    if (!s.cancelled) await openSockets(s);
     if (s.cancelled) return end(s);
     const sock = s.socket!;
-    sock.onMessage((msg, from) => guard('transfer packet', from, () => onTransferPacket(s, msg, from)));
-    sock.onError((err) => log.warn('tftp: transfer socket error', { client: s.key, err: errText(err) }));
     s.transfer = new ReadTransfer({
       clock, source, options: req.options, limits,
       send: (p) => sock.send(p, s.client.port, s.client.address),
@@ -166,6 +160,47 @@ export function createTftpServer(deps: TftpServerDeps): TftpServer {
     st.transfers++;
     log.debug('tftp: transfer started', { client: s.key, file: s.filename, ...s.transfer.negotiated.oack });
     s.transfer.start();
+  }
+
+  /**
+   * The transfer's TID (RFC 1350 §4): an ephemeral port on the listening address, connected to
+   * the client (the kernel then skips a route lookup per packet and filters other peers), plus
+   * an unconnected socket on the same port (SO_REUSEADDR; Linux prefers the connected socket for
+   * the client's packets) that receives other peers' packets so they get ERROR 5. If that second
+   * socket cannot be had, the first one stays unconnected and does both.
+   */
+  async function openSockets(s: Session): Promise<void> {
+    const sock = await bind(opt.host, 0, { reuseAddr: true });
+    s.socket = sock;
+    listen(s, sock);
+    sock.onError((err) => socketError(s, err));
+    const others = await bind(opt.host, sock.address().port, { reuseAddr: true }).catch(() => null);
+    if (!others) return;
+    try {
+      await sock.connect?.(s.client.port, s.client.address);
+      s.others = others;
+      listen(s, others);
+      others.onError((err) => socketError(s, err));
+    } catch (err) {
+      log.debug('tftp: connect failed, staying unconnected', { client: s.key, err: errText(err) });
+      await others.close();
+    }
+  }
+
+  function listen(s: Session, sock: UdpSocket): void {
+    sock.onMessage((msg, from) => {
+      try {
+        onTransferPacket(s, msg, from, sock);
+      } catch (err) {
+        handlerFailed('transfer packet', from, err);
+      }
+    });
+  }
+
+  function socketError(s: Session, err: Error): void {
+    // ECONNREFUSED on a connected socket: ICMP port unreachable, the client is gone.
+    if ((err as NodeJS.ErrnoException).code === 'ECONNREFUSED') s.transfer?.cancel('client port unreachable', false);
+    else log.warn('tftp: transfer socket error', { client: s.key, err: errText(err) });
   }
 
   function serveFailed(s: Session, err: unknown): void {
@@ -178,11 +213,11 @@ export function createTftpServer(deps: TftpServerDeps): TftpServer {
     end(s);
   }
 
-  function onTransferPacket(s: Session, msg: Buffer, from: UdpPeer): void {
+  function onTransferPacket(s: Session, msg: Buffer, from: UdpPeer, via: UdpSocket): void {
     if (from.port !== s.client.port || from.address !== s.client.address) {
       // RFC 1350 §4: wrong source TID -> ERROR 5 to it, the transfer goes on. Never answer an ERROR.
       const isError = msg.length >= 2 && msg[0] === 0 && msg[1] === Opcode.ERROR;
-      if (!isError) s.socket?.send(encodeError(ErrorCode.UNKNOWN_TID, 'unknown transfer ID'), from.port, from.address);
+      if (!isError) via.send(encodeError(ErrorCode.UNKNOWN_TID, 'unknown transfer ID'), from.port, from.address);
       return;
     }
     const t = s.transfer;
@@ -218,11 +253,11 @@ export function createTftpServer(deps: TftpServerDeps): TftpServer {
 
   function end(s: Session): void {
     if (sessions.get(s.key) === s) sessions.delete(s.key);
-    const { socket, source } = s;
-    s.socket = null;
+    const { socket, others, source } = s;
+    s.socket = s.others = null;
     s.source = null;
     const closeAll = async () => {
-      await socket?.close();
+      await Promise.all([socket?.close(), others?.close()]);
       await source?.close?.();
     };
     track(closeAll().catch((err: unknown) => log.warn('tftp: close failed', { client: s.key, err: errText(err) })));
@@ -233,7 +268,13 @@ export function createTftpServer(deps: TftpServerDeps): TftpServer {
       if (main) throw new Error('tftp server already listening');
       const sock = await bind(opt.host, opt.port);
       main = sock;
-      sock.onMessage((msg, from) => guard('request', from, () => onRequest(msg, from)));
+      sock.onMessage((msg, from) => {
+        try {
+          onRequest(msg, from);
+        } catch (err) {
+          handlerFailed('request', from, err);
+        }
+      });
       sock.onError((err) => log.error('tftp: socket error', { err: errText(err) }));
       const addr = sock.address();
       log.info('tftp: listening', { address: addr.address, port: addr.port });

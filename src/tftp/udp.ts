@@ -11,20 +11,29 @@ export interface UdpPeer {
 }
 
 export interface UdpSocket {
-  /** Fire and forget: a failed send is a lost packet, which TFTP retransmission covers. */
+  /**
+   * Fire and forget: a failed send is a lost packet, which TFTP retransmission covers. On a
+   * connected socket the packet goes to the connected peer.
+   */
   send(packet: Uint8Array, port: number, address: string): void;
+  /**
+   * Connects the socket to one peer (optional): the kernel then delivers only that peer's
+   * packets and sends without a per-packet route lookup.
+   */
+  connect?(port: number, address: string): Promise<void>;
   onMessage(fn: (msg: Buffer, from: UdpPeer) => void): void;
   onError(fn: (err: Error) => void): void;
   address(): UdpPeer;
   close(): Promise<void>;
 }
 
-/** Binds a socket to host:port (port 0: an ephemeral port). */
-export type BindFn = (host: string, port: number) => Promise<UdpSocket>;
+/** Binds a socket to host:port (port 0: an ephemeral port); reuseAddr sets SO_REUSEADDR. */
+export type BindFn = (host: string, port: number, opts?: { reuseAddr?: boolean }) => Promise<UdpSocket>;
 
-export const udpBind: BindFn = (host, port) =>
+export const udpBind: BindFn = (host, port, opts = {}) =>
   new Promise((resolve, reject) => {
-    const sock = dgram.createSocket({ type: net.isIPv6(host) ? 'udp6' : 'udp4', lookup: literalLookup });
+    const type = net.isIPv6(host) ? 'udp6' : 'udp4';
+    const sock = dgram.createSocket({ type, lookup: literalLookup, reuseAddr: opts.reuseAddr ?? false });
     const failed = (err: Error) => {
       try {
         sock.close();
@@ -53,14 +62,24 @@ const literalLookup = ((hostname: string, options: unknown, callback: (...a: unk
 
 function wrap(sock: dgram.Socket): UdpSocket {
   let closed: Promise<void> | null = null;
+  let peer: UdpPeer | null = null;
   return {
     // Without a callback, Node tries a synchronous send and drops errors silently.
     send: (packet, port, address) => {
       if (closed) return;
-      if (process.env.HACK_CONNECT) { if (!(sock as any)._c) { (sock as any)._c = 1; sock.connect(port, address, () => { (sock as any)._c = 2 }); sock.send(packet, port, address); return; } if ((sock as any)._c === 2) { sock.send(packet); return; } }
-      sock.send(packet, port, address);
+      if (!peer) sock.send(packet, port, address);
+      else if (peer.port === port && peer.address === address) sock.send(packet); // else: not ours
     },
-    onMessage: (fn) => sock.on('message', (msg, rinfo) => fn(msg, { address: rinfo.address, port: rinfo.port })),
+    connect: (port, address) =>
+      new Promise<void>((resolve, reject) => {
+        sock.once('error', reject); // a failed connect emits 'error' instead of calling back
+        sock.connect(port, address, () => {
+          sock.off('error', reject);
+          peer = { port, address };
+          resolve();
+        });
+      }),
+    onMessage: (fn) => sock.on('message', fn), // rinfo carries address and port
     onError: (fn) => sock.on('error', fn),
     address: () => {
       const a = sock.address();

@@ -86,6 +86,17 @@ table('print, println, printf spacing and verbs', [
   ['{{printf "%v" .inf}} {{printf "%5.1f|%f" .nan .ninf}}', { inf: Infinity, nan: NaN, ninf: -Infinity }, '+Inf   NaN|-Inf'],
 ]);
 
+// Rows taken from the expectations of Go's own fmt tests (fmt_test.go).
+table('fmt edge cases from Go\'s fmt tests', [
+  ['{{printf "%05s|%08q|%-8q|%.1q|%.1x|%10.1q" "abc" "abc" "abc" "日本語" "日本語" "日本語日本語"}}', {}, '00abc|000"abc"|"abc"   |"日"|e6|       "日"'],
+  ['{{printf "%U|%#14.6U|%#-14.6U|%#.2U|%+U" -1 8984 8984 120 120}}', {}, "U+FFFFFFFFFFFFFFFF|  U+002318 '⌘'|U+002318 '⌘'  |U+0078 'x'|U+0078"],
+  ['{{printf "%.d|%6.0d|%06.0d|%010d|%020.8d|%-#20.8x|%#X" 0 0 0 -12345 -1234 0x1234abc 0}}', {}, '|      |      |-000012345|           -00001234|0x01234abc          |0X0'],
+  ['{{printf "%+07.2f|%-07.2f|%+.3g|% .3g|%#.0f|%#.0e|%#.0g|%#.4g|%#.4g" 1.0 -1.0 0.0 1.0 1.0 1.0 1100000.0 0.0 0.012}}', {}, '+001.00|-1.00  |+0| 1|1.|1.e+00|1.e+06|0.000|0.01200'],
+  ['{{printf "%#g|%#g|%#g|%20f|%20.8f|%g|%g" 1e-323 123456.0 1234567.0 12345678901.23456789 1.23456789e-3 1.23456789e20 -1e-9}}', {}, '1.00000e-323|123456.|1.234567e+06|  12345678901.234568|          0.00123457|1.23456789e+20|-1e-09'],
+  ['{{printf "% 20F|%+020e|%-020f|% -20g" .inf .inf .ninf .nan}}', { inf: Infinity, ninf: -Infinity, nan: NaN }, '                 Inf|                +Inf|-Inf                | NaN                '],
+  ['{{printf "%q|%q|%010q|%+010q" -1 56448 8984 8984}}', {}, "'�'|'�'|0000000'⌘'|00'\\u2318'"],
+]);
+
 table('and, or, not', [
   ['{{and 1 0 2}} {{and 1 2}} {{or 0 "" "z"}} {{or 0 ""}}', {}, '0 2 z '],
   ['{{and .t .s}} {{or .nil .s}} {{not .t}} {{not .missing}}', D, 'str str false true'],

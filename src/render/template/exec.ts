@@ -127,23 +127,25 @@ class Executor extends Evaluator {
       this.pop(mark);
       return f === BREAK;
     };
-    let ran = false;
+    let count = 0; // iterations run; none means {{else}}
     switch (kindOf(val)) {
       case 'int': {
         // Go 1.22: range over an integer n yields 0..n-1, with at most one variable.
         if (decl.length > 1) this.errorf(`can't use ${formatValue(val)} to iterate over more than one variable`);
         const n = Number(val);
-        for (let i = 0; i < n; i++) if (((ran = true), one(undefined, i))) break;
+        while (count < n && !one(undefined, count)) count++;
         break;
       }
       case 'slice': {
         const a = val as unknown[];
-        for (let i = 0; i < a.length; i++) if (((ran = true), one(i, a[i] ?? null))) break;
+        while (count < a.length && !one(count, a[count] ?? null)) count++;
         break;
       }
-      case 'map':
-        for (const [k, v] of sortedEntries(val as object)) if (((ran = true), one(k, v ?? null))) break;
+      case 'map': {
+        const entries = sortedEntries(val as object);
+        while (count < entries.length && !one(entries[count]![0], entries[count]![1] ?? null)) count++;
         break;
+      }
       case 'invalid':
       case 'nil':
         break; // like a nil map: no iterations, take {{else}}
@@ -152,7 +154,7 @@ class Executor extends Evaluator {
     }
     let f: Flow = NORMAL;
     // Go's range swallows a {{break}} raised anywhere inside it, {{else}} included.
-    if (!ran && r.elseList) f = this.walkList(dot, r.elseList) === CONTINUE ? CONTINUE : NORMAL;
+    if (count === 0 && r.elseList) f = this.walkList(dot, r.elseList) === CONTINUE ? CONTINUE : NORMAL;
     this.pop(outer);
     return f;
   }

@@ -40,11 +40,14 @@ function lexFieldOrVariable(l: Lexer, type: 'field' | 'variable'): StateFn {
   return l.emit(type);
 }
 
-/** Quoted string or character constant; the parser unquotes it. */
+/** Quoted string or character constant; the parser unquotes it. Escapes may not hide a newline. */
 function lexQuoted(l: Lexer, quote: number, type: ItemType, what: string): StateFn {
   for (;;) {
     let c = l.next();
-    if (c === 0x5c) c = l.next() === EOF ? EOF : l.input.charCodeAt(l.pos - 1) === 10 ? 10 : 0;
+    if (c === 0x5c) {
+      c = l.next(); // the escaped character
+      if (c !== EOF && c !== 10) continue;
+    }
     if (c === EOF || c === 10) return l.errorf(`unterminated ${what}`);
     if (c === quote) return l.emit(type);
   }
