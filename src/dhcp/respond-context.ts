@@ -71,7 +71,7 @@ export interface Drop {
 
 export type Outcome = Answer | Drop;
 
-export const isDrop = (o: Outcome): o is Drop => 'drop' in o;
+export const isDrop = (o: object): o is Drop => 'drop' in o;
 
 /** Drop reasons the server treats specially (notes, logs). */
 export const UNKNOWN_MAC = 'unknown mac';

@@ -110,6 +110,8 @@ table('range', [
   ['{{range -2}}x{{else}}none{{end}}', {}, 'none'],
   ['{{range .l}}{{if eq . 3}}{{break}}{{end}}{{.}}{{end}}', { l: [1, 2, 3, 4] }, '12'],
   ['{{range .l}}{{if eq . 2}}{{continue}}{{end}}{{.}}{{end}}', { l: [1, 2, 3] }, '13'],
+  ['{{range .l}}{{break}}{{else}}else{{end}}|{{range 2}}{{break}}{{else}}else{{end}}', { l: [1] }, '|'],
+  ['{{range .l}}{{continue}}{{else}}else{{end}}!', { l: [1, 2] }, '!'],
   ['{{range .a}}{{range .}}{{if eq . 2}}{{break}}{{end}}{{.}}{{end}};{{end}}', { a: [[1, 2, 3], [4]] }, '1;4;'],
   ['{{range $i, $e := .l}}{{with $e}}{{if $i}},{{end}}{{.}}{{end}}{{end}}', { l: ['a', '', 'c'] }, 'a,c'],
   ['{{range .l}}{{.x}}{{end}}', { l: [{ x: 1 }, {}, { x: 3 }] }, '1<no value>3'],

@@ -113,7 +113,9 @@ class Executor extends Evaluator {
     const mark = this.mark();
     const { decl, isAssign } = r.pipe;
     // One iteration: bind the element (and index) then run the body; true means {{break}}.
+    let ran = false; // no iteration at all means {{else}}
     const one = (index: unknown, elem: unknown): boolean => {
+      ran = true;
       this.step();
       if (decl.length > 0) {
         if (isAssign) this.setVar(decl[0]!.idents[0]!, decl.length > 1 ? index : elem);
@@ -127,25 +129,22 @@ class Executor extends Evaluator {
       this.pop(mark);
       return f === BREAK;
     };
-    let count = 0; // iterations run; none means {{else}}
     switch (kindOf(val)) {
       case 'int': {
         // Go 1.22: range over an integer n yields 0..n-1, with at most one variable.
         if (decl.length > 1) this.errorf(`can't use ${formatValue(val)} to iterate over more than one variable`);
         const n = Number(val);
-        while (count < n && !one(undefined, count)) count++;
+        for (let i = 0; i < n; i++) if (one(undefined, i)) break;
         break;
       }
       case 'slice': {
         const a = val as unknown[];
-        while (count < a.length && !one(count, a[count] ?? null)) count++;
+        for (let i = 0; i < a.length; i++) if (one(i, a[i] ?? null)) break;
         break;
       }
-      case 'map': {
-        const entries = sortedEntries(val as object);
-        while (count < entries.length && !one(entries[count]![0], entries[count]![1] ?? null)) count++;
+      case 'map':
+        for (const [k, v] of sortedEntries(val as object)) if (one(k, v ?? null)) break;
         break;
-      }
       case 'invalid':
       case 'nil':
         break; // like a nil map: no iterations, take {{else}}
@@ -154,7 +153,7 @@ class Executor extends Evaluator {
     }
     let f: Flow = NORMAL;
     // Go's range swallows a {{break}} raised anywhere inside it, {{else}} included.
-    if (count === 0 && r.elseList) f = this.walkList(dot, r.elseList) === CONTINUE ? CONTINUE : NORMAL;
+    if (!ran && r.elseList) f = this.walkList(dot, r.elseList) === CONTINUE ? CONTINUE : NORMAL;
     this.pop(outer);
     return f;
   }
