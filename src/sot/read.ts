@@ -4,7 +4,8 @@
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { join, relative, sep } from 'node:path';
 import { createHash } from 'node:crypto';
-import jsyaml from 'js-yaml';
+import { parseFiles } from './parse-files.js';
+import type { ParseOutcome } from './parse-yaml.js';
 import type { Problem } from '../model/index.js';
 
 /** The kinds of YAML file a SoT holds, by folder. */
@@ -58,6 +59,7 @@ export async function readSotDir(root: string): Promise<ReadResult> {
   }
   const all = await walk(root);
   const hash = createHash('sha256');
+  const pending: { file: SourceFile; kind: DocKind; siteDir: string | undefined }[] = [];
   for (const abs of all.sort()) {
     const rel = relative(root, abs).split(sep).join('/');
     const parts = rel.split('/');
@@ -91,8 +93,10 @@ export async function readSotDir(root: string): Promise<ReadResult> {
     const file = { rel, text };
     out.files.push(file);
     if (siteDir && !out.siteDirs.includes(siteDir)) out.siteDirs.push(siteDir);
-    parseFile(file, kind, siteDir, out);
+    pending.push({ file, kind, siteDir });
   }
+  const parsed = await parseFiles(pending.map((p) => p.file));
+  pending.forEach((p, i) => addDocs(p.file, p.kind, p.siteDir, parsed[i]!, out));
   out.revision = hash.digest('hex').slice(0, 12);
   return out;
 }
@@ -109,24 +113,14 @@ async function walk(dir: string): Promise<string[]> {
   return files;
 }
 
-function parseFile(file: SourceFile, kind: DocKind, siteDir: string | undefined, out: ReadResult): void {
-  let values: unknown[];
-  try {
-    // CORE_SCHEMA (YAML 1.2 core): no timestamps or sexagesimal numbers, so MACs stay strings.
-    values = jsyaml.loadAll(file.text, undefined, { schema: jsyaml.CORE_SCHEMA, filename: file.rel });
-  } catch (e) {
-    const err = e as { reason?: string; message: string; mark?: { line: number; column: number } };
-    out.problems.push({
-      file: file.rel,
-      line: (err.mark?.line ?? 0) + 1,
-      col: (err.mark?.column ?? 0) + 1,
-      severity: 'error',
-      message: `YAML syntax: ${err.reason ?? err.message}`,
-    });
+function addDocs(file: SourceFile, kind: DocKind, siteDir: string | undefined, parsed: ParseOutcome, out: ReadResult): void {
+  if ('error' in parsed) {
+    const { reason, line, col } = parsed.error;
+    out.problems.push({ file: file.rel, line, col, severity: 'error', message: `YAML syntax: ${reason}` });
     return;
   }
   const starts = documentStartLines(file.text);
-  values.forEach((value, index) => {
+  parsed.values.forEach((value, index) => {
     if (value === null || value === undefined) return; // empty document
     const doc: ParsedDoc = { file, kind, index, line: starts[index] ?? 1, value };
     if (siteDir) doc.siteDir = siteDir;

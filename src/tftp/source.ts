@@ -53,6 +53,7 @@ export async function netasciiSource(src: TftpSource, maxBytes: number): Promise
 }
 
 type Chunk = Uint8Array | Promise<Uint8Array>;
+const EMPTY = new Uint8Array(0);
 
 /**
  * Per-transfer read-ahead: reads the source in large aligned chunks (one positioned read per
@@ -61,30 +62,43 @@ type Chunk = Uint8Array | Promise<Uint8Array>;
  */
 export class ReadAhead {
   private chunks = new Map<number, Chunk>();
+  private current = -1;
 
   constructor(private readonly source: TftpSource, private readonly chunkSize: number) {}
 
+  // Hot path (once per window): no closures here; tsx/esbuild names every closure it creates.
   read(offset: number, length: number): Uint8Array | Promise<Uint8Array> {
     const end = Math.min(offset + length, this.source.size);
-    if (end <= offset) return new Uint8Array(0);
+    if (end <= offset) return EMPTY;
     const first = Math.floor(offset / this.chunkSize);
     const last = Math.floor((end - 1) / this.chunkSize);
-    this.evictBefore(first - 1); // the previous chunk stays for retransmissions
+    if (first !== this.current) this.moveTo(first);
+    const base = first * this.chunkSize;
+    const chunk = first === last ? this.chunkAt(first) : null;
+    if (chunk instanceof Uint8Array) return chunk.subarray(offset - base, end - base);
     const parts: Chunk[] = [];
-    for (let i = first; i <= last; i++) parts.push(this.chunkAt(i));
-    this.chunkAt(last + 1); // prefetch
-    const slice = (bufs: Uint8Array[]) => {
-      const whole = bufs.length === 1 ? bufs[0]! : Buffer.concat(bufs);
-      const base = first * this.chunkSize;
-      return whole.subarray(offset - base, end - base);
-    };
-    if (parts.every((p): p is Uint8Array => p instanceof Uint8Array)) return slice(parts);
-    return Promise.all(parts).then(slice);
+    let sync = true;
+    for (let i = first; i <= last; i++) {
+      const c = this.chunkAt(i);
+      sync &&= c instanceof Uint8Array;
+      parts.push(c);
+    }
+    this.chunkAt(last + 1);
+    if (sync) return joinRange(parts as Uint8Array[], offset - base, end - base);
+    return Promise.all(parts).then((bufs) => joinRange(bufs, offset - base, end - base));
+  }
+
+  /** Entering a new chunk: drop all but the previous one (retransmissions), prefetch the next. */
+  private moveTo(index: number): void {
+    this.current = index;
+    for (const k of this.chunks.keys()) if (k < index - 1) this.chunks.delete(k);
+    this.chunkAt(index);
+    this.chunkAt(index + 1);
   }
 
   private chunkAt(index: number): Chunk {
     const start = index * this.chunkSize;
-    if (start >= this.source.size) return new Uint8Array(0);
+    if (start >= this.source.size) return EMPTY;
     let chunk = this.chunks.get(index);
     if (chunk !== undefined) return chunk;
     const want = Math.min(this.chunkSize, this.source.size - start);
@@ -108,8 +122,17 @@ export class ReadAhead {
     this.chunks.set(index, chunk);
     return chunk;
   }
+}
 
-  private evictBefore(index: number): void {
-    for (const k of this.chunks.keys()) if (k < index) this.chunks.delete(k);
+/** Bytes [from, to) of the concatenation of bufs, copying only that range. */
+function joinRange(bufs: Uint8Array[], from: number, to: number): Uint8Array {
+  const out = Buffer.allocUnsafe(to - from);
+  let pos = 0; // position of the current buffer in the concatenation
+  for (const b of bufs) {
+    const lo = Math.max(from, pos);
+    const hi = Math.min(to, pos + b.length);
+    if (hi > lo) out.set(b.subarray(lo - pos, hi - pos), lo - from);
+    pos += b.length;
   }
+  return out;
 }

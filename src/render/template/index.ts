@@ -1,12 +1,11 @@
 // Public API of the Go text/template engine. A TemplateSet is Go's *template.Template family:
 // files are parsed once (the costly part) and every {{define}} becomes visible to all
 // templates of the set; executions are pure and can run thousands of times on one parse.
-import type { Tree } from './ast.js';
+import { isEmptyTree, type Tree } from './ast.js';
 import { BUILTINS } from './builtins.js';
 import { TemplateError } from './errors.js';
 import { executeTree, type ExecLimits } from './exec.js';
 import type { MissingKey, TemplateFunc } from './eval.js';
-import { isEmptyTree } from './ast.js';
 import { parseTemplate } from './parser.js';
 import { goQuote } from './strconv.js';
 
