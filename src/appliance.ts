@@ -68,7 +68,7 @@ export async function startAppliance(config: ApplianceConfig, deps: ApplianceDep
   try {
     const store = await openStore({ dir: config.dataDir, clock, log });
     closers.push(() => store.close());
-    const sot = createLiveSot({ root: config.sotDir, clock, log: log.child({ component: 'sot' }), ...(config.pollMs !== undefined && { pollMs: config.pollMs }) });
+    const sot = createLiveSot({ root: config.sotDir, clock, log: log.child({ component: 'sot' }), lastGoodDir: join(config.dataDir, 'sot-last-good'), ...(config.pollMs !== undefined && { pollMs: config.pollMs }) });
     closers.push(() => sot.stop());
     sot.on('loaded', (s) => {
       syncHostRecords(store, s, clock.now()).catch((e) => log.error('cannot record new hosts', { error: (e as Error).message }));

@@ -7,6 +7,7 @@ import type { Clock, TimerHandle } from '../lib/clock.js';
 import type { Logger } from '../lib/log.js';
 import { loadSot } from './load.js';
 import { fingerprint } from './read.js';
+import { hasLastGood, saveLastGood } from './last-good.js';
 
 export interface SotStatus {
   /** Revision being served (undefined until a first good load). */
@@ -16,6 +17,8 @@ export interface SotStatus {
   lastAttempt?: { revision: string; at: number; ok: boolean; problems: Problem[] };
   /** Problems of the SoT being served (warnings only, by construction). */
   problems: Problem[];
+  /** True when serving the saved last-good copy because the SoT folder had errors at start. */
+  fromLastGood?: boolean;
 }
 
 export interface SotIndex {
@@ -41,6 +44,8 @@ export interface LiveSotOptions {
   debounceMs?: number;
   /** Fallback poll when file events are missed (network filesystems); 0 disables. */
   pollMs?: number;
+  /** Where to keep a copy of the last good SoT (in the data folder); unset = no copy. */
+  lastGoodDir?: string;
 }
 
 export function createLiveSot(opts: LiveSotOptions): LiveSot {
@@ -67,18 +72,34 @@ export function createLiveSot(opts: LiveSotOptions): LiveSot {
         first: errors.slice(0, 5).map((p) => `${p.file}:${p.line}:${p.col}: ${p.message}`),
       });
       emitter.emit('rejected', res.problems);
+      if (!sot && opts.lastGoodDir && hasLastGood(opts.lastGoodDir)) {
+        const saved = await loadSot(opts.lastGoodDir);
+        if (saved.ok) {
+          opts.log.warn('serving the last good SoT saved before the restart', { revision: saved.sot.revision });
+          adopt(saved.sot, at, saved.problems);
+          status.fromLastGood = true;
+        }
+      }
       return false;
     }
-    if (sot && sot.revision === res.sot.revision) return true;
-    const previous = sot;
-    sot = res.sot;
-    idx = buildIndex(res.sot);
-    status.revision = res.sot.revision;
-    status.loadedAt = at;
-    status.problems = res.problems;
-    opts.log.info('SoT loaded', { revision: res.sot.revision, sites: res.sot.sites.length, hosts: res.sot.hosts.length, warnings: res.problems.length });
-    emitter.emit('loaded', res.sot, previous);
+    if (sot && sot.revision === res.sot.revision && !status.fromLastGood) return true;
+    if (opts.lastGoodDir) {
+      await saveLastGood(opts.lastGoodDir, res.files).catch((e) => opts.log.warn('cannot save the last good SoT', { error: (e as Error).message }));
+    }
+    status.fromLastGood = false;
+    adopt(res.sot, at, res.problems);
     return true;
+  }
+
+  function adopt(next: Sot, at: number, problems: Problem[]): void {
+    const previous = sot;
+    sot = next;
+    idx = buildIndex(next);
+    status.revision = next.revision;
+    status.loadedAt = at;
+    status.problems = problems;
+    opts.log.info('SoT loaded', { revision: next.revision, sites: next.sites.length, hosts: next.hosts.length, warnings: problems.length });
+    emitter.emit('loaded', next, previous);
   }
 
   emitter.reload = async () => {

@@ -14,6 +14,8 @@ export interface LoadResult {
   problems: Problem[];
   /** True when no problem is an error: the SoT may be served. */
   ok: boolean;
+  /** Every file read (YAML and assets), relative to the root: what a last-good copy keeps. */
+  files: { rel: string; text: string }[];
 }
 
 const ASSET_TYPES = new Set(['ignition', 'cloud-config', 'kickstart', 'preseed', 'untyped', 'ipxe']);
@@ -52,7 +54,8 @@ export async function loadSot(root: string): Promise<LoadResult> {
   crossCheck(sot, (o) => docOf.get(o)!, r);
   checkTemplates(sot, (o) => docOf.get(o)!, r);
   const problems = r.resolve();
-  return { sot, problems, ok: !problems.some((p) => p.severity === 'error') };
+  const files = [...read.files, ...read.assets.map((a) => ({ rel: a.rel, text: a.text }))];
+  return { sot, problems, ok: !problems.some((p) => p.severity === 'error'), files };
 }
 
 type Keep = <T extends object>(doc: ParsedDoc, o: T | undefined) => o is T;

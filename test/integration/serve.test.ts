@@ -93,8 +93,14 @@ test('serve: live reload, bad reload keeps last good, clean stop, restart keeps 
     assert.match(s.log(), /SoT has problems; still serving the last good revision/);
 
     assert.equal(await stop(s), 0);
-    // Restart on the same data: the recorded history is still there.
+    // Restart on the same data with the SoT still broken: the saved last good SoT is served,
+    // and the recorded history is still there.
     s = await startServe(dir, data);
+    const after = (await getJson(`${s.base}/v1/sot`)).body;
+    assert.equal(after.serving, true);
+    assert.equal(after.from_last_good, true);
+    assert.equal(after.revision, rev2);
+    assert.equal(after.last_attempt.ok, false);
     const events = await getJson(`${s.base}/v1/hosts/h3/events`);
     assert.equal(events.status, 200);
     assert.equal(events.body.filter((e: any) => e.type === 'host.added').length, 1);

@@ -13,6 +13,7 @@ export function sotRouter(deps: ApiDeps): Router {
       revision: st.revision ?? null,
       loaded_at: st.loadedAt ? new Date(st.loadedAt).toISOString() : null,
       serving: st.revision !== undefined,
+      from_last_good: st.fromLastGood ?? false,
       counts: sot
         ? { sites: sot.sites.length, clusters: sot.clusters.length, hosts: sot.hosts.length, oses: sot.oses.length, boots: sot.boots.length, workflows: sot.workflows.length, roles: sot.roles.length, pools: sot.pools.length, assets: sot.assets.length }
         : null,
