@@ -14,6 +14,10 @@ const DEFAULT_SESSIONS = '/redfish/v1/SessionService/Sessions';
 export type Json = Record<string, unknown>;
 
 interface BmcState {
+  origin: string;
+  insecure: boolean;
+  /** The Systems collection, from the service root. */
+  systemsPath: string;
   token?: string;
   /** Session resource to DELETE on logout. */
   location?: string;
@@ -61,9 +65,7 @@ export class RedfishClient {
   async systemUrl(t: BmcTarget): Promise<string> {
     const st = await this.session(t);
     if (st.systemUrl) return st.systemUrl;
-    const root = await this.raw(t, 'GET', '/redfish/v1', undefined, this.authHeaders(t, st));
-    const systemsPath = odataId(root.body.Systems) ?? '/redfish/v1/Systems';
-    const coll = ensureOk(await this.call(t, 'GET', systemsPath), 'list systems', t);
+    const coll = ensureOk(await this.call(t, 'GET', st.systemsPath), 'list systems', t);
     const members = (Array.isArray(coll.body.Members) ? coll.body.Members : []).map(odataId).filter((m): m is string => !!m);
     const pick = t.systemId ? members.find((m) => m.replace(/\/$/, '').split('/').pop() === t.systemId) : members[0];
     if (!pick) {
@@ -79,10 +81,11 @@ export class RedfishClient {
     const open = [...this.state.entries()];
     this.state.clear();
     await Promise.allSettled(
-      open.map(async ([key, st]) => {
+      open.map(async ([, st]) => {
         if (!st.token || !st.location) return;
-        const url = new URL(st.location, key.split('|')[0]).toString();
-        await this.opts.transport({ method: 'DELETE', url, headers: { 'X-Auth-Token': st.token }, timeoutMs: this.opts.timeoutMs });
+        const url = new URL(st.location, st.origin).toString();
+        const headers = { 'X-Auth-Token': st.token };
+        await this.opts.transport({ method: 'DELETE', url, headers, timeoutMs: this.opts.timeoutMs, ...(st.insecure && { insecure: true }) });
       }),
     );
   }
@@ -103,16 +106,19 @@ export class RedfishClient {
   }
 
   private async login(t: BmcTarget): Promise<BmcState> {
+    // The service root is readable without credentials (DSP0266); it names the other URLs.
     const root = await this.raw(t, 'GET', '/redfish/v1', undefined, {});
+    if (root.status >= 500) ensureOk(root, 'service root', t);
     const links = root.body.Links as Json | undefined;
+    const base: BmcState = { origin: this.origin(t), insecure: t.insecure === true, systemsPath: odataId(root.body.Systems) ?? '/redfish/v1/Systems' };
     const sessions = odataId(links?.Sessions) ?? DEFAULT_SESSIONS;
     const reply = await this.raw(t, 'POST', sessions, { UserName: t.username ?? '', Password: t.password ?? '' }, {});
-    if (reply.status === 404 || reply.status === 405 || reply.status === 501) return { basic: true };
+    if (reply.status === 404 || reply.status === 405 || reply.status === 501) return { ...base, basic: true };
     ensureOk(reply, 'login', t);
     const token = reply.res.header('x-auth-token');
-    if (!token) return { basic: true };
+    if (!token) return { ...base, basic: true };
     const location = reply.res.header('location') ?? odataId(reply.body);
-    return location ? { token, location } : { token };
+    return location ? { ...base, token, location } : { ...base, token };
   }
 
   private authHeaders(t: BmcTarget, st: BmcState): Record<string, string> {

@@ -58,7 +58,7 @@ test('max_concurrent bounds a workflow; block_deps waits for min_standing', asyn
   const h1 = sot.hosts.find((h) => h.id === 'h1')!;
   runtimes.h1 = rt('h1', { state: 'active', appliedFingerprint: fp(h1), desiredFingerprint: fp(h1) });
   plan = planRollout({ sot, runtime: (id) => runtimes[id], fingerprint: fp, requested: [], stormLimit: 10 });
-  assert.deepEqual(plan.start.map((s) => s.hostId), ['h2', 'p0', 'p1']);
+  assert.deepEqual(plan.start.map((s) => s.hostId).sort(), ['h2', 'p0', 'p1']);
 });
 
 test('max_fail halts the rollout of a workflow; an explicit request still goes', async () => {

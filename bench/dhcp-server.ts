@@ -1,0 +1,81 @@
+// Corral's DHCP server for the benchmark harness (/work/shared/harness/dhcp-perf.sh --server-cmd):
+// one site with discovery enabled over $POOL_START-$POOL_END (so perfdhcp's random MACs are
+// served) on the subnet of $LAB_SERVER_IP/$LAB_PREFIX, and a REAL durable store in a temp dir:
+// every ACK is fsynced (group commit) before it is sent. Runs until SIGTERM/SIGINT, then prints
+// its stats on stderr. `--check` only loads the modules (warms the tsx cache before timed runs).
+// Run: node --import tsx /abs/path/bench/dhcp-server.ts
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createDhcpServer } from '../src/dhcp/server.js';
+import { systemClock } from '../src/lib/clock.js';
+import { formatIpv4, parseCidr } from '../src/lib/ip.js';
+import { createLogger, type LogLevel } from '../src/lib/log.js';
+import { createLifecycle } from '../src/lifecycle/runner.js';
+import type { Site, Sot, Subnet } from '../src/model/index.js';
+import { buildIndex } from '../src/sot/live.js';
+import { openStore } from '../src/store/lowdb-store.js';
+
+const SRC = { file: 'bench', line: 1, col: 1 };
+
+function env(name: string, fallback?: string): string {
+  const v = process.env[name] ?? fallback;
+  if (v === undefined) {
+    process.stderr.write(`${name} is not set\n`);
+    process.exit(2);
+  }
+  return v;
+}
+
+function benchSot(serverIp: string, prefix: number, start: string, end: string): Sot {
+  const cidr = parseCidr(`${serverIp}/${prefix}`)!;
+  const subnet: Subnet = {
+    id: 'perf', cidr: `${formatIpv4(cidr.network)}/${prefix}`, network: formatIpv4(cidr.network), prefix,
+    netmask: formatIpv4(cidr.mask), dns: [serverIp], ntp: [], vlan: 1, leaseTime: 3600, dhcpOptions: [], metadata: {}, source: SRC,
+  };
+  const site: Site = {
+    id: 'perf', name: 'perf', mode: 'on-demand', subnets: [subnet], metadata: {}, clusterIds: [], source: SRC,
+    agents: [{ name: 'corral', assetServer: { scheme: 'http' }, dhcpMode: 'server', raw: {} }],
+    discovery: { enabled: true, subnet: 'perf', range: { start, end } },
+  };
+  return { revision: 'bench', root: '', sites: [site], hosts: [], clusters: [], oses: [], boots: [], workflows: [], assets: [], roles: [], pools: [] };
+}
+
+async function main(): Promise<void> {
+  if (process.argv.includes('--check')) return;
+  const serverIp = env('LAB_SERVER_IP');
+  const sot = benchSot(serverIp, Number(env('LAB_PREFIX', '24')), env('POOL_START'), env('POOL_END'));
+  const log = createLogger({ level: (process.env.LOG_LEVEL as LogLevel | undefined) ?? 'warn' });
+  const dir = mkdtempSync(join(process.env.DHCP_BENCH_TMP ?? tmpdir(), 'corral-dhcp-bench-'));
+  const store = await openStore({ dir, log });
+  const lifecycle = createLifecycle({ store, clock: systemClock, log });
+  let discovered = 0;
+  const httpBase = `http://${serverIp}:8080`;
+  const server = createDhcpServer({
+    sot: { current: () => sot, index: () => index },
+    store, lifecycle, clock: systemClock, log,
+    config: { address: serverIp, interface: env('LAB_BR', 'br0'), httpBase, scriptUrl: (mac) => `${httpBase}/ipxe?mac=${mac}`, watchRogues: false },
+    onDiscovered: () => void discovered++,
+  });
+  const index = buildIndex(sot);
+  let stopping = false;
+  const stop = () => {
+    if (stopping) return;
+    stopping = true;
+    const s = server.stats();
+    process.stderr.write(`corral dhcp stats ${JSON.stringify({ ...s, discovered, store: store.stats() })}\n`);
+    void server.stop().finally(() => {
+      rmSync(dir, { recursive: true, force: true }); // the harness SIGKILLs 0.5 s after SIGTERM: no snapshot at close
+      process.exit(0);
+    });
+  };
+  process.on('SIGTERM', stop);
+  process.on('SIGINT', stop);
+  await server.start();
+  process.stderr.write(`corral dhcp serving ${env('POOL_START')}-${env('POOL_END')} on ${serverIp}, durable store ${dir}\n`);
+}
+
+main().catch((e: unknown) => {
+  process.stderr.write(`corral dhcp bench: ${String(e)}\n`);
+  process.exit(1);
+});
