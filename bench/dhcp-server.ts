@@ -13,7 +13,6 @@ import { formatIpv4, parseCidr } from '../src/lib/ip.js';
 import { createLogger, type LogLevel } from '../src/lib/log.js';
 import { createLifecycle } from '../src/lifecycle/runner.js';
 import type { Site, Sot, Subnet } from '../src/model/index.js';
-import { buildIndex } from '../src/sot/live.js';
 import { openStore } from '../src/store/lowdb-store.js';
 
 const SRC = { file: 'bench', line: 1, col: 1 };
@@ -57,7 +56,7 @@ async function main(): Promise<void> {
     config: { address: serverIp, interface: env('LAB_BR', 'br0'), httpBase, scriptUrl: (mac) => `${httpBase}/ipxe?mac=${mac}`, watchRogues: false },
     onDiscovered: () => void discovered++,
   });
-  const index = buildIndex(sot);
+  const index = { hostsById: new Map(), hostsByMac: new Map() }; // no listed hosts: every MAC is discovered
   let stopping = false;
   const stop = () => {
     if (stopping) return;

@@ -5,6 +5,7 @@ import { errorMiddleware, notFoundHandler } from './errors.js';
 import { hostsRouter } from './operator/hosts.js';
 import { sitesRouter } from './operator/sites.js';
 import { sotRouter } from './operator/sot.js';
+import { actionsRouter } from './operator/actions.js';
 
 export function createApi(deps: ApiDeps): express.Express {
   const app = express();
@@ -17,7 +18,7 @@ export function createApi(deps: ApiDeps): express.Express {
   app.get('/v1/services', (_req, res) => {
     res.json(deps.services?.() ?? { dhcp: { state: 'off', reason: 'boot services not started' }, tftp: { state: 'off', reason: 'boot services not started' }, http: { state: 'off', reason: 'boot services not started' } });
   });
-  app.use('/v1', sotRouter(deps), sitesRouter(deps), hostsRouter(deps));
+  app.use('/v1', sotRouter(deps), sitesRouter(deps), hostsRouter(deps), actionsRouter(deps));
   app.use(notFoundHandler);
   app.use(errorMiddleware(deps.log));
   return app;

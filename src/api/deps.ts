@@ -5,6 +5,9 @@ import type { LiveSot } from '../sot/live.js';
 import type { Store } from '../store/store.js';
 import type { Sot } from '../model/index.js';
 import { ApplianceError } from '../model/index.js';
+import type { Lifecycle } from '../lifecycle/runner.js';
+import type { Orchestrator } from '../lifecycle/orchestrator.js';
+import type { PowerPort } from '../lifecycle/power-effects.js';
 
 export interface ApiDeps {
   sot: LiveSot;
@@ -14,6 +17,9 @@ export interface ApiDeps {
   version: string;
   /** Boot services status (null when serve runs without them). */
   services?: () => unknown;
+  lifecycle?: Lifecycle;
+  orchestrator?: Orchestrator;
+  power?: PowerPort;
 }
 
 /** The SoT being served, or 503 until a first good load. */

@@ -41,6 +41,8 @@ export interface Reply {
 
 export class RedfishClient {
   private readonly state = new Map<string, BmcState>();
+  /** Logins under way, so concurrent first calls share one session. */
+  private readonly logins = new Map<string, Promise<BmcState>>();
 
   constructor(private readonly opts: RedfishClientOptions) {}
 
@@ -100,7 +102,12 @@ export class RedfishClient {
     const key = this.key(t);
     const have = this.state.get(key);
     if (have) return have;
-    const st = await this.login(t);
+    let pending = this.logins.get(key);
+    if (!pending) {
+      pending = this.login(t).finally(() => this.logins.delete(key));
+      this.logins.set(key, pending);
+    }
+    const st = await pending;
     this.state.set(key, st);
     return st;
   }

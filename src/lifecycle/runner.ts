@@ -18,6 +18,8 @@ export interface Lifecycle {
   report(hostId: string, event: LifecycleEvent, data?: Record<string, unknown>): Promise<HostRuntime | undefined>;
   /** Journals a fact about a host (or "appliance") that does not change its state. */
   note(subject: string, type: string, data?: Record<string, unknown>): Promise<void>;
+  /** Records the host's power state (tracked apart from its lifecycle state) with an event. */
+  recordPower(hostId: string, power: HostRuntime['power'], data?: Record<string, unknown>): Promise<void>;
   /** Re-arms timers of hosts in flight (after a restart). */
   resume(): void;
   stop(): void;
@@ -89,6 +91,14 @@ export function createLifecycle(deps: LifecycleDeps): Lifecycle {
     },
     async note(subject, type, data) {
       await deps.store.transact((tx) => tx.event({ subject, type, at: deps.clock.now(), ...(data && { data }) }));
+    },
+    async recordPower(hostId, power, data) {
+      const now = deps.clock.now();
+      await deps.store.transact((tx) => {
+        const rt = tx.get('hosts', hostId);
+        if (rt) tx.put('hosts', hostId, { ...rt, power, powerCheckedAt: now, updatedAt: now });
+        tx.event({ subject: hostId, type: 'power.state', at: now, data: { power, ...data } });
+      });
     },
     resume() {
       const now = deps.clock.now();
