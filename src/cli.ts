@@ -13,6 +13,7 @@ import { parseMac } from './lib/mac.js';
 import { parseIpv4 } from './lib/ip.js';
 import { defaultTftpRoot } from './boot/ipxe-files.js';
 import type { BootConfig } from './boot/services.js';
+import { ClientUsageError, cmdHosts, cmdPower, cmdProvision } from './cli-client.js';
 
 const USAGE = `Usage:
   corral validate <sot-dir> [--no-render]
@@ -21,6 +22,9 @@ const USAGE = `Usage:
                [--interface <nic> | --address <ip>] [--http-port 8080] [--boot-url <url>] [--assets <dir>] [--tftp-root <dir>]
                [--dhcp-mode server|proxy] [--dhcp-port 67] [--dhcp-client-port 68] [--proxy-port 4011] [--tftp-port 69]
                [--no-dhcp] [--no-tftp] [--no-boot-http]
+  corral power <host> <on|off|soft|cycle|reset|status> [--api http://127.0.0.1:8080]
+  corral provision <host> [--api <url>]
+  corral hosts [--api <url>]
   corral version`;
 
 class UsageError extends Error {}
@@ -217,6 +221,12 @@ export async function main(argv: string[], io: Out = stdio): Promise<number> {
         return await cmdRender(rest, io);
       case 'serve':
         return await cmdServe(rest, io);
+      case 'power':
+        return await cmdPower(rest, io);
+      case 'provision':
+        return await cmdProvision(rest, io);
+      case 'hosts':
+        return await cmdHosts(rest, io);
       case 'version':
       case '--version':
         io.out(`${corralVersion()}\n`);
@@ -230,8 +240,8 @@ export async function main(argv: string[], io: Out = stdio): Promise<number> {
         throw new UsageError(cmd ? `unknown command "${cmd}"` : 'no command given');
     }
   } catch (e) {
-    if (e instanceof UsageError) {
-      io.err(`corral: ${e.message}\n${USAGE}\n`);
+    if (e instanceof UsageError || e instanceof ClientUsageError || (e as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
+      io.err(`corral: ${(e as Error).message}\n${USAGE}\n`);
       return 2;
     }
     io.err(`corral: ${(e as Error).message}\n`);

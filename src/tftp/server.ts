@@ -11,7 +11,7 @@ import {
 import type { TftpClient, TftpResolver } from './files.js';
 import { netasciiSource, type TftpSource } from './source.js';
 import { DEFAULT_LIMITS, ReadTransfer, type TransferResult } from './transfer.js';
-import { udpBind, type BindFn, type UdpPeer, type UdpSocket } from './udp.js';
+import { openTid, udpBind, type BindFn, type UdpPeer, type UdpSocket } from './udp.js';
 
 export interface TftpServerOptions {
   host: string; // default 0.0.0.0; in a lab namespace the provisioning address
@@ -57,6 +57,7 @@ interface Session {
   transfer: ReadTransfer | null;
   socket: UdpSocket | null; // the transfer's TID, connected to the client when possible
   others: UdpSocket | null; // same port, receives other peers' packets (-> ERROR 5)
+  port: number; // of the TID, 0 before it is open
   source: TftpSource | null;
   cancelled: boolean;
   startedAt: number;
@@ -86,6 +87,7 @@ export function createTftpServer(deps: TftpServerDeps): TftpServer {
   const limits = { ...DEFAULT_LIMITS, ...opt };
   const st: TftpStats = { transfers: 0, active: 0, completed: 0, failed: 0, aborted: 0, bytesSent: 0, dropped: 0, refused: 0 };
   const sessions = new Map<string, Session>();
+  const ports = new Set<number>(); // TID ports of open transfers
   const pending = new Set<Promise<unknown>>(); // request handling and socket/source closes
   let main: UdpSocket | null = null;
   let closing = false;
@@ -135,7 +137,7 @@ export function createTftpServer(deps: TftpServerDeps): TftpServer {
     if (sessions.size >= opt.maxTransfers) return refuse(from, ErrorCode.NOT_DEFINED, 'server busy');
     const s: Session = {
       key, client: { address: from.address, port: from.port }, filename: req.filename, transfer: null,
-      socket: null, others: null, source: null, cancelled: false, startedAt: clock.now(),
+      socket: null, others: null, port: 0, source: null, cancelled: false, startedAt: clock.now(),
     };
     sessions.set(key, s);
     track(serve(s, req).catch((err: unknown) => serveFailed(s, err)));
@@ -162,28 +164,16 @@ export function createTftpServer(deps: TftpServerDeps): TftpServer {
     s.transfer.start();
   }
 
-  /**
-   * The transfer's TID (RFC 1350 §4): an ephemeral port on the listening address, connected to
-   * the client (the kernel then skips a route lookup per packet and filters other peers), plus
-   * an unconnected socket on the same port (SO_REUSEADDR; Linux prefers the connected socket for
-   * the client's packets) that receives other peers' packets so they get ERROR 5. If that second
-   * socket cannot be had, the first one stays unconnected and does both.
-   */
   async function openSockets(s: Session): Promise<void> {
-    const sock = await bind(opt.host, 0, { reuseAddr: true });
-    s.socket = sock;
-    listen(s, sock);
-    sock.onError((err) => socketError(s, err));
-    const others = await bind(opt.host, sock.address().port, { reuseAddr: true }).catch(() => null);
-    if (!others) return;
-    try {
-      await sock.connect?.(s.client.port, s.client.address);
-      s.others = others;
-      listen(s, others);
-      others.onError((err) => socketError(s, err));
-    } catch (err) {
-      log.debug('tftp: connect failed, staying unconnected', { client: s.key, err: errText(err) });
-      await others.close();
+    const claim = (port: number) => !ports.has(port) && !!ports.add(port);
+    const { main, others } = await openTid(bind, opt.host, s.client, claim);
+    s.socket = main;
+    s.others = others;
+    s.port = main.address().port;
+    ports.add(s.port);
+    for (const sock of others ? [main, others] : [main]) {
+      listen(s, sock);
+      sock.onError((err) => socketError(s, err));
     }
   }
 
@@ -253,6 +243,7 @@ export function createTftpServer(deps: TftpServerDeps): TftpServer {
 
   function end(s: Session): void {
     if (sessions.get(s.key) === s) sessions.delete(s.key);
+    ports.delete(s.port);
     const { socket, others, source } = s;
     s.socket = s.others = null;
     s.source = null;

@@ -98,3 +98,41 @@ function wrap(sock: dgram.Socket): UdpSocket {
       })),
   };
 }
+
+export interface TidSockets {
+  /** The transfer's socket, connected to the client when `others` is set. */
+  main: UdpSocket;
+  /** Unconnected socket on the same port: receives packets from other peers (-> ERROR 5). */
+  others: UdpSocket | null;
+}
+
+/**
+ * Opens the sockets of one transfer ID (RFC 1350 §4): an ephemeral port on `host`, connected to
+ * the client (the kernel then skips a route lookup per packet and filters other peers), plus an
+ * unconnected socket on the same port (SO_REUSEADDR; Linux prefers the connected socket for the
+ * client's packets) that receives other peers' packets. If that second socket cannot be had,
+ * the first one stays unconnected and receives everything.
+ * With SO_REUSEADDR the kernel may hand out a port that another of our transfers already uses;
+ * `claim(port)` returns false for those and another port is tried (harmless if all tries fail:
+ * each connected socket still gets its own client's packets).
+ */
+export async function openTid(bind: BindFn, host: string, client: UdpPeer, claim: (port: number) => boolean): Promise<TidSockets> {
+  let main = await bind(host, 0, { reuseAddr: true });
+  for (let i = 0; i < 4 && !claim(main.address().port); i++) {
+    const next = await bind(host, 0, { reuseAddr: true });
+    await main.close();
+    main = next;
+  }
+  const others = await bind(host, main.address().port, { reuseAddr: true }).catch(() => null);
+  if (!others || !main.connect) {
+    await others?.close();
+    return { main, others: null };
+  }
+  try {
+    await main.connect(client.port, client.address);
+    return { main, others };
+  } catch {
+    await others.close();
+    return { main, others: null };
+  }
+}
