@@ -4,9 +4,10 @@
 // every ACK is fsynced (group commit) before it is sent. Runs until SIGTERM/SIGINT, then prints
 // its stats on stderr. `--check` only loads the modules (warms the tsx cache before timed runs).
 // Run: node --import tsx /abs/path/bench/dhcp-server.ts
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { createDhcpServer } from '../src/dhcp/server.js';
 import { systemClock } from '../src/lib/clock.js';
 import { formatIpv4, parseCidr } from '../src/lib/ip.js';
@@ -40,6 +41,21 @@ function benchSot(serverIp: string, prefix: number, start: string, end: string):
   return { revision: 'bench', root: '', sites: [site], hosts: [], clusters: [], oses: [], boots: [], workflows: [], assets: [], roles: [], pools: [] };
 }
 
+/** The namespace's UDP counters (/proc/net/snmp): kernel-side drops (full receive buffer). */
+function udpCounters(): Record<string, number> {
+  try {
+    const lines = readFileSync('/proc/net/snmp', 'utf8').split('\n').filter((l) => l.startsWith('Udp:'));
+    const [names, values] = lines.map((l) => l.split(/\s+/).slice(1));
+    const out: Record<string, number> = {};
+    names?.forEach((n, i) => {
+      if (['InDatagrams', 'InErrors', 'RcvbufErrors', 'SndbufErrors', 'OutDatagrams'].includes(n)) out[n] = Number(values?.[i]);
+    });
+    return out;
+  } catch {
+    return {};
+  }
+}
+
 async function main(): Promise<void> {
   if (process.argv.includes('--check')) return;
   const serverIp = env('LAB_SERVER_IP');
@@ -57,12 +73,15 @@ async function main(): Promise<void> {
     onDiscovered: () => void discovered++,
   });
   const index = { hostsById: new Map(), hostsByMac: new Map() }; // no listed hosts: every MAC is discovered
+  const lag = monitorEventLoopDelay({ resolution: 5 });
+  lag.enable();
   let stopping = false;
   const stop = () => {
     if (stopping) return;
     stopping = true;
     const s = server.stats();
-    process.stderr.write(`corral dhcp stats ${JSON.stringify({ ...s, discovered, store: store.stats() })}\n`);
+    const loopLagMs = { mean: +(lag.mean / 1e6).toFixed(1), p99: +(lag.percentile(99) / 1e6).toFixed(1), max: +(lag.max / 1e6).toFixed(1) };
+    process.stderr.write(`corral dhcp stats ${JSON.stringify({ ...s, discovered, loopLagMs, udp: udpCounters(), store: store.stats() })}\n`);
     void server.stop().finally(() => {
       rmSync(dir, { recursive: true, force: true }); // the harness SIGKILLs 0.5 s after SIGTERM: no snapshot at close
       process.exit(0);

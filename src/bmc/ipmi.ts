@@ -19,6 +19,8 @@ export interface IpmiOptions {
   sessionTimeoutSec?: number;
   /** ipmitool -R: resends (default 1; 0 would mean ipmitool's own default, 20 s of trying). */
   sessionRetries?: number;
+  /** ipmitool -N for power actions (default 6): some BMCs answer only once the action is done. */
+  actionTimeoutSec?: number;
 }
 
 export const IPMI_DEFAULT_PORT = 623;
@@ -28,14 +30,15 @@ const POWER_ARGS: Record<Exclude<PowerAction, 'cycle'>, string> = { on: 'on', of
 export function createIpmiDriver(opts: IpmiOptions = {}): PowerController {
   const binary = opts.binary ?? 'ipmitool';
   const exec = opts.exec ?? execIpmitool;
-  const n = Math.max(1, Math.round(opts.sessionTimeoutSec ?? 2));
+  const quickN = Math.max(1, Math.round(opts.sessionTimeoutSec ?? 2));
+  const actionN = Math.max(quickN, Math.round(opts.actionTimeoutSec ?? 6));
   const r = Math.max(1, Math.round(opts.sessionRetries ?? 1));
-  // ipmitool lengthens its wait on each resend (measured: -N 1 -R 1 = 2 s, -N 1 -R 2 = 6 s, on a
-  // closed port); allow the triangular sum plus slack for the command itself before killing it.
-  const hardLimitMs = (n * ((r + 1) * (r + 2)) / 2) * 1000 + 3000;
+  // ipmitool lengthens its wait on each resend (measured on a closed port: -N 1 -R 1 = 2 s,
+  // -N 1 -R 2 = 6 s); allow the triangular sum plus slack for the command before killing it.
+  const hardLimitMs = (n: number) => (n * ((r + 1) * (r + 2)) / 2) * 1000 + 3000;
 
-  const run = async (t: BmcTarget, cmd: string[], what: string): Promise<string> => {
-    const out = await exec(binary, argvFor(t, cmd, n, r), { env: childEnv(t), timeoutMs: hardLimitMs });
+  const run = async (t: BmcTarget, cmd: string[], what: string, n = quickN): Promise<string> => {
+    const out = await exec(binary, argvFor(t, cmd, n, r), { env: childEnv(t), timeoutMs: hardLimitMs(n) });
     if (out.exitCode === 0 && !out.timedOut && !out.spawnError) return out.stdout;
     throw classifyIpmiFailure(out, what, where(t));
   };
@@ -50,14 +53,14 @@ export function createIpmiDriver(opts: IpmiOptions = {}): PowerController {
   return {
     powerStatus,
     async power(t, action) {
-      if (action === 'cycle') {
-        // IPMI's power cycle does nothing to a chassis that is off (ipmi_sim and many real BMCs
-        // answer OK and leave it off), yet "cycle" means "end up freshly booted": power it on.
-        const now = await powerStatus(t);
-        await run(t, ['chassis', 'power', now === 'off' ? 'on' : 'cycle'], 'power cycle');
-        return;
-      }
-      await run(t, ['chassis', 'power', POWER_ARGS[action]], `power ${action}`);
+      // A quick status first: an unreachable BMC or a wrong password fails within the short
+      // timeout, and the action itself can then wait long (ipmi_sim, like some BMCs, answers a
+      // power command only once it is carried out; a resend at -N 2 repeated the command).
+      const now = await powerStatus(t);
+      // IPMI's power cycle does nothing to a chassis that is off (ipmi_sim and many real BMCs
+      // answer OK and leave it off), yet "cycle" means "end up freshly booted": power it on.
+      const verb = action === 'cycle' ? (now === 'off' ? 'on' : 'cycle') : POWER_ARGS[action];
+      await run(t, ['chassis', 'power', verb], `power ${action}`, actionN);
     },
     async bootPxeOnce(t) {
       // Without efiboot a UEFI machine is told "legacy PXE" and many ignore the request.

@@ -23,7 +23,8 @@ interface BmcState {
   location?: string;
   /** The BMC has no session service: send Basic auth on every request. */
   basic?: boolean;
-  systemUrl?: string;
+  /** ComputerSystem URL per systemId ('' = first member): one BMC may serve several systems. */
+  systems: Map<string, string>;
 }
 
 export interface RedfishClientOptions {
@@ -66,7 +67,8 @@ export class RedfishClient {
   /** The ComputerSystem's URL path: systemId's member, else the first one. */
   async systemUrl(t: BmcTarget): Promise<string> {
     const st = await this.session(t);
-    if (st.systemUrl) return st.systemUrl;
+    const cached = st.systems.get(t.systemId ?? '');
+    if (cached) return cached;
     const coll = ensureOk(await this.call(t, 'GET', st.systemsPath), 'list systems', t);
     const members = (Array.isArray(coll.body.Members) ? coll.body.Members : []).map(odataId).filter((m): m is string => !!m);
     const pick = t.systemId ? members.find((m) => m.replace(/\/$/, '').split('/').pop() === t.systemId) : members[0];
@@ -74,7 +76,7 @@ export class RedfishClient {
       const want = t.systemId ? `system "${t.systemId}"` : 'any system';
       throw new ApplianceError('BMC_UNSUPPORTED', `Redfish ${this.origin(t)} has no ${want} (members: ${members.join(', ') || 'none'})`, { retryable: false });
     }
-    st.systemUrl = pick;
+    st.systems.set(t.systemId ?? '', pick);
     return pick;
   }
 
@@ -117,7 +119,7 @@ export class RedfishClient {
     const root = await this.raw(t, 'GET', '/redfish/v1', undefined, {});
     if (root.status >= 500) ensureOk(root, 'service root', t);
     const links = root.body.Links as Json | undefined;
-    const base: BmcState = { origin: this.origin(t), insecure: t.insecure === true, systemsPath: odataId(root.body.Systems) ?? '/redfish/v1/Systems' };
+    const base: BmcState = { origin: this.origin(t), insecure: t.insecure === true, systemsPath: odataId(root.body.Systems) ?? '/redfish/v1/Systems', systems: new Map() };
     const sessions = odataId(links?.Sessions) ?? DEFAULT_SESSIONS;
     const reply = await this.raw(t, 'POST', sessions, { UserName: t.username ?? '', Password: t.password ?? '' }, {});
     if (reply.status === 404 || reply.status === 405 || reply.status === 501) return { ...base, basic: true };

@@ -3,7 +3,7 @@
 // and their order (RFC 2131 §4.3.1: options the client asked for in option 55, in its order).
 import type { Host, Interface, Subnet } from '../model/index.js';
 import { Opt, encodeOptionValue } from './options.js';
-import { getParamRequestList, type DhcpPacket } from './packet.js';
+import type { DhcpPacket } from './packet.js';
 import { encodePxeVendorOptions, DiscoveryControl } from './pxe-vendor.js';
 import { classifyClient, decideBoot, type BootDecision, type BootFiles } from './pxe.js';
 import { ipv4Bytes } from './reader.js';
@@ -122,15 +122,15 @@ export function pxeBypassDiscovery(): [number, Uint8Array] {
 export function orderOptions(req: DhcpPacket, list: OptionList): OptionList {
   const merged = new Map<number, Uint8Array>();
   for (const [code, value] of list) merged.set(code, value);
-  const prl = getParamRequestList(req);
+  const prl = req.options.get(Opt.paramRequestList);
   if (!prl) return [...merged];
-  const rank = new Map<number, number>();
-  prl.forEach((code, i) => {
-    if (!rank.has(code)) rank.set(code, i);
-  });
-  const entries = [...merged];
-  return entries
-    .map((e, i) => ({ e, key: rank.get(e[0]) ?? prl.length + i }))
-    .sort((a, b) => a.key - b.key)
-    .map((x) => x.e);
+  const out: OptionList = [];
+  for (const code of prl) {
+    const value = merged.get(code);
+    if (value === undefined) continue;
+    out.push([code, value]);
+    merged.delete(code); // a code listed twice in 55 is sent once
+  }
+  for (const entry of merged) out.push(entry);
+  return out;
 }

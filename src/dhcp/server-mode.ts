@@ -14,10 +14,21 @@ import { isNetworkOrBroadcast, subnetHas } from './subnets.js';
 
 type Ctx = RespondContext & { site: Site; subnet: Subnet };
 
+/** Parsed configuration addresses (server id, gateways): a handful of strings, parsed once. */
+const parsed = new Map<string, number | undefined>();
+function configIp(ip: string | undefined): number | undefined {
+  if (ip === undefined) return undefined;
+  if (!parsed.has(ip)) {
+    if (parsed.size > 1024) parsed.clear();
+    parsed.set(ip, parseIpv4(ip));
+  }
+  return parsed.get(ip);
+}
+
 /** Never handed out dynamically: SoT reservations, our address, the gateway, network/broadcast. */
 function avoider(ctx: Ctx): (ip: number) => boolean {
-  const own = parseIpv4(ctx.server.serverIp);
-  const gw = ctx.subnet.gateway ? parseIpv4(ctx.subnet.gateway) : undefined;
+  const own = configIp(ctx.server.serverIp);
+  const gw = configIp(ctx.subnet.gateway);
   return (ip) => ip === own || ip === gw || ctx.reservedFor(ip) !== undefined || isNetworkOrBroadcast(ctx.subnet, ip);
 }
 
@@ -25,9 +36,10 @@ function avoider(ctx: Ctx): (ip: number) => boolean {
 function acceptable(ctx: Ctx, c: Client, ip: string): boolean {
   if (c.reserved !== undefined) return ip === c.reserved;
   if (!c.range || !inRange(c.range, ip) || !subnetHas(ctx.subnet, ip)) return false;
+  const n = parseIpv4(ip);
+  if (n === undefined || avoider(ctx)(n)) return false;
   const holder = ctx.leases.holder(ip);
-  const n = parseIpv4(ip)!;
-  return (holder === undefined || holder === c.mac) && !ctx.leases.declined(ip) && !avoider(ctx)(n);
+  return (holder === undefined || holder === c.mac) && !ctx.leases.declined(ip);
 }
 
 /**

@@ -17,7 +17,7 @@ import { DHCP_CLIENT_PORT, DHCP_SERVER_PORT, PXE_SERVER_PORT, maxReplySize, repl
 import { UNKNOWN_MAC, isDrop, respond, type Answer, type DhcpEvent, type RespondContext, type ServerConfig } from './responder.js';
 import { watchRogues } from './rogue.js';
 import { bindUdp, type DhcpBindFn, type DhcpSocket, type UdpFrom } from './sockets.js';
-import { buildReservations, effectiveMode, findSubnet, selectSubnet, type ReservationIndex } from './subnets.js';
+import { buildReservations, effectiveMode, findSubnet, selectSubnet } from './subnets.js';
 import { Throttle } from './throttle.js';
 
 export interface DhcpServerConfig {
@@ -110,12 +110,15 @@ export function createDhcpServer(deps: DhcpServerDeps): DhcpServer {
   let proxySock: DhcpSocket | undefined;
   let bound: { server: number; proxy?: number; client?: number } = { server: 0 };
   let summary: TimerHandle | undefined;
-  let reservations: { sot: Sot; index: ReservationIndex } | undefined;
+  let reservations: { sot: Sot; lookup: (ip: number) => string | undefined } | undefined;
 
+  /** The SoT's reservations, rebuilt when a new SoT is served. */
   const reservedFor = (sot: Sot): ((ip: number) => string | undefined) => {
-    if (reservations?.sot !== sot) reservations = { sot, index: buildReservations(sot) };
-    const index = reservations.index;
-    return (ip) => index.get(ip);
+    if (reservations?.sot !== sot) {
+      const index = buildReservations(sot);
+      reservations = { sot, lookup: (ip) => index.get(ip) };
+    }
+    return reservations.lookup;
   };
 
   function context(req: DhcpPacket, via: Via): RespondContext | undefined {

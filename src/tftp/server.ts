@@ -54,6 +54,7 @@ interface Session {
   key: string;
   client: TftpClient;
   filename: string;
+  request: string; // filename, mode and options: tells a retransmitted RRQ from a new one
   transfer: ReadTransfer | null;
   socket: UdpSocket | null; // the transfer's TID, connected to the client when possible
   others: UdpSocket | null; // same port, receives other peers' packets (-> ERROR 5)
@@ -78,6 +79,7 @@ function withDefaults(o: Partial<TftpServerOptions> = {}): TftpServerOptions {
   };
 }
 
+const signature = (r: RequestPacket) => JSON.stringify([r.filename, r.mode, r.options]);
 const errText = (err: unknown) => (err instanceof Error ? err.message : String(err));
 
 export function createTftpServer(deps: TftpServerDeps): TftpServer {
@@ -87,7 +89,7 @@ export function createTftpServer(deps: TftpServerDeps): TftpServer {
   const limits = { ...DEFAULT_LIMITS, ...opt };
   const st: TftpStats = { transfers: 0, active: 0, completed: 0, failed: 0, aborted: 0, bytesSent: 0, dropped: 0, refused: 0 };
   const sessions = new Map<string, Session>();
-  const ports = new Set<number>(); // TID ports of open transfers
+  const ports = new Map<number, number>(); // TID ports of open transfers -> users
   const pending = new Set<Promise<unknown>>(); // request handling and socket/source closes
   let main: UdpSocket | null = null;
   let closing = false;
@@ -130,13 +132,13 @@ export function createTftpServer(deps: TftpServerDeps): TftpServer {
     const old = sessions.get(key);
     if (old) {
       // RFC 1350: a client retransmits its RRQ when the first reply is late; do not start twice.
-      if (old.filename === req.filename && !old.transfer?.progressed) return;
+      if (old.request === signature(req) && !old.transfer?.progressed) return;
       cancel(old, 'client restarted', false); // same TID, new request: the old one is over
     }
     if (closing) return;
     if (sessions.size >= opt.maxTransfers) return refuse(from, ErrorCode.NOT_DEFINED, 'server busy');
     const s: Session = {
-      key, client: { address: from.address, port: from.port }, filename: req.filename, transfer: null,
+      key, client: { address: from.address, port: from.port }, filename: req.filename, request: signature(req), transfer: null,
       socket: null, others: null, port: 0, source: null, cancelled: false, startedAt: clock.now(),
     };
     sessions.set(key, s);
@@ -165,12 +167,11 @@ export function createTftpServer(deps: TftpServerDeps): TftpServer {
   }
 
   async function openSockets(s: Session): Promise<void> {
-    const claim = (port: number) => !ports.has(port) && !!ports.add(port);
-    const { main, others } = await openTid(bind, opt.host, s.client, claim);
+    const { main, others } = await openTid(bind, opt.host, s.client, (port) => !ports.has(port));
     s.socket = main;
     s.others = others;
     s.port = main.address().port;
-    ports.add(s.port);
+    ports.set(s.port, (ports.get(s.port) ?? 0) + 1);
     for (const sock of others ? [main, others] : [main]) {
       listen(s, sock);
       sock.onError((err) => socketError(s, err));
@@ -243,7 +244,9 @@ export function createTftpServer(deps: TftpServerDeps): TftpServer {
 
   function end(s: Session): void {
     if (sessions.get(s.key) === s) sessions.delete(s.key);
-    ports.delete(s.port);
+    const users = ports.get(s.port) ?? 0;
+    if (users > 1) ports.set(s.port, users - 1);
+    else ports.delete(s.port);
     const { socket, others, source } = s;
     s.socket = s.others = null;
     s.source = null;

@@ -27,8 +27,11 @@ export interface TransferLimits {
  */
 export const DEFAULT_LIMITS: TransferLimits = { maxBlksize: 1468, maxWindowsize: 16, timeoutMs: 1000, retries: 5 };
 
-/** Bytes per read from the source; at least one whole window. */
-const CHUNK_BYTES = 256 * 1024;
+/**
+ * Bytes per read from the source (at least one whole window): few reads per file, and at most
+ * three chunks (previous, current, prefetched) held per transfer.
+ */
+const CHUNK_BYTES = 128 * 1024;
 
 export interface Negotiated {
   blksize: number;

@@ -113,12 +113,12 @@ export interface TidSockets {
  * client's packets) that receives other peers' packets. If that second socket cannot be had,
  * the first one stays unconnected and receives everything.
  * With SO_REUSEADDR the kernel may hand out a port that another of our transfers already uses;
- * `claim(port)` returns false for those and another port is tried (harmless if all tries fail:
+ * `isFree(port)` returns false for those and another port is tried (harmless if all tries fail:
  * each connected socket still gets its own client's packets).
  */
-export async function openTid(bind: BindFn, host: string, client: UdpPeer, claim: (port: number) => boolean): Promise<TidSockets> {
+export async function openTid(bind: BindFn, host: string, client: UdpPeer, isFree: (port: number) => boolean): Promise<TidSockets> {
   let main = await bind(host, 0, { reuseAddr: true });
-  for (let i = 0; i < 4 && !claim(main.address().port); i++) {
+  for (let i = 0; i < 4 && !isFree(main.address().port); i++) {
     const next = await bind(host, 0, { reuseAddr: true });
     await main.close();
     main = next;

@@ -55,6 +55,13 @@ describe('tftp codec', () => {
     assert.deepEqual({ ...p.unknown }, { multicast: '' });
   });
 
+  it('keeps an option named __proto__ as plain data', () => {
+    const p = decode(raw([0, 1], 'f', [0], 'octet', [0], '__proto__', [0], 'x', [0]));
+    assert.ok(p.op === 'rrq');
+    assert.equal(Object.getPrototypeOf(p.unknown), Object.prototype);
+    assert.deepEqual(Object.entries(p.unknown), [['__proto__', 'x']]);
+  });
+
   it('keeps the first of duplicated options, clamps oversized values, accepts NUL padding', () => {
     const p = decode(raw([0, 1], 'f', [0], 'octet', [0], 'blksize', [0], '99999', [0], 'blksize', [0], '512', [0], 'windowsize', [0], '70000', [0], [0, 0, 0]));
     assert.ok(p.op === 'rrq');

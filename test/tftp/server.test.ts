@@ -4,9 +4,11 @@ import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { systemClock } from '../../src/lib/clock.js';
 import { nullLogger } from '../../src/lib/log.js';
-import { encodeAck, encodeData, encodeRequest } from '../../src/tftp/codec.js';
+import { encodeAck, encodeData, encodeRequest, TftpRequestError } from '../../src/tftp/codec.js';
 import { createFileResolver } from '../../src/tftp/files.js';
 import { createTftpServer, type TftpServer, type TftpServerOptions } from '../../src/tftp/server.js';
+import { bufferSource } from '../../src/tftp/source.js';
+import { udpBind } from '../../src/tftp/udp.js';
 import { randomBytes, RawSocket, tempDir, tftpGet, waitFor } from './helpers.js';
 
 const tmp = tempDir();
@@ -108,7 +110,9 @@ describe('tftp server over loopback', () => {
       assert.equal(d1?.pkt?.op, 'data');
       const tid = d1!.from.port;
       intruder.send(encodeAck(1), tid);
-      assert.deepEqual((await intruder.next())?.pkt, { op: 'error', code: 5, message: 'unknown transfer ID' });
+      const e5 = await intruder.next();
+      assert.deepEqual(e5?.pkt, { op: 'error', code: 5, message: 'unknown transfer ID' });
+      assert.equal(e5?.from.port, tid, 'ERROR 5 comes from the transfer port');
       const parts = [Buffer.from((d1!.pkt as { data: Uint8Array }).data)];
       for (let b = 1; b <= 10 && parts.length < 6; b++) {
         c.send(encodeAck(b), tid);
@@ -146,7 +150,7 @@ describe('tftp server over loopback', () => {
     assert.equal(server.stats().failed, s0.failed);
   });
 
-  it('does not start a second transfer for a retransmitted RRQ', async () => {
+  it('does not start a second transfer for a retransmitted RRQ, but does for a new one', async () => {
     const s0 = server.stats().transfers;
     const c = await RawSocket.open();
     try {
@@ -157,6 +161,12 @@ describe('tftp server over loopback', () => {
       assert.equal(first?.pkt?.op, 'data');
       assert.equal(await c.next(100), null, 'only one DATA 1');
       assert.equal(server.stats().transfers, s0 + 1);
+      // a different request from the same TID: the client started over, the old transfer ends
+      c.send(encodeRequest('rrq', 'whoami.txt', 'octet'), port);
+      const other = await c.next();
+      assert.equal(Buffer.from((other?.pkt as { data: Uint8Array }).data).toString(), 'you are 127.0.0.1\n');
+      assert.notEqual(other?.from.port, first?.from.port);
+      assert.equal(server.stats().transfers, s0 + 2);
     } finally {
       await c.close();
     }
@@ -164,6 +174,64 @@ describe('tftp server over loopback', () => {
 });
 
 describe('tftp server limits and shutdown', () => {
+  it('ends a transfer early when the client port becomes unreachable (ICMP)', async () => {
+    const t = tempDir();
+    writeFileSync(path.join(t.dir, 'f.bin'), randomBytes(50_000));
+    const server = createTftpServer({
+      clock: systemClock, log: nullLogger, resolve: createFileResolver({ root: t.dir }),
+      options: { host: '127.0.0.1', port: 0, timeoutMs: 100, retries: 6 }, // ~12 s of retries
+    });
+    const { port } = await server.listen();
+    const a = await RawSocket.open();
+    try {
+      a.send(encodeRequest('rrq', 'f.bin', 'octet'), port);
+      assert.equal((await a.next())?.pkt?.op, 'data');
+      await a.close(); // gone: the retransmission draws an ICMP port unreachable
+      assert.ok(await waitFor(() => server.stats().aborted === 1 && server.stats().active === 0, 1500));
+    } finally {
+      await server.close();
+      t.cleanup();
+    }
+  });
+
+  it('answers resolver failures with an ERROR and keeps serving', async () => {
+    const server = createTftpServer({
+      clock: systemClock, log: nullLogger,
+      resolve: async (name) => {
+        if (name === 'boom') throw new Error('database down');
+        if (name === 'denied') throw new TftpRequestError(2, 'not for you');
+        return bufferSource('ok');
+      },
+      options: { host: '127.0.0.1', port: 0 },
+    });
+    const { port } = await server.listen();
+    try {
+      assert.deepEqual((await tftpGet(port, 'boom')).error, { code: 0, message: 'internal error' });
+      assert.deepEqual((await tftpGet(port, 'denied')).error, { code: 2, message: 'not for you' });
+      assert.equal((await tftpGet(port, 'fine')).data.toString(), 'ok');
+      assert.ok(await waitFor(() => server.stats().completed === 1));
+      assert.deepEqual([server.stats().failed, server.stats().refused], [1, 1]);
+    } finally {
+      await server.close();
+    }
+  });
+
+  it('survives a socket factory that fails for transfer sockets', async () => {
+    let calls = 0;
+    const server = createTftpServer({
+      clock: systemClock, log: nullLogger, resolve: async () => bufferSource('x'),
+      bind: (host, p, o) => (++calls === 1 ? udpBind(host, p, o) : Promise.reject(new Error('EMFILE'))),
+      options: { host: '127.0.0.1', port: 0 },
+    });
+    const { port } = await server.listen();
+    try {
+      assert.deepEqual((await tftpGet(port, 'f')).error, { code: 0, message: 'internal error' });
+      assert.equal(server.stats().active, 0);
+    } finally {
+      await server.close();
+    }
+  });
+
   it('answers "server busy" beyond maxTransfers and notifies clients on close', async () => {
     const t = tempDir();
     writeFileSync(path.join(t.dir, 'f.bin'), randomBytes(5000));
