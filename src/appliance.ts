@@ -14,6 +14,11 @@ import { createApi } from './api/app.js';
 import { syncHostRecords } from './lifecycle/sync.js';
 import { createLifecycle, type Lifecycle } from './lifecycle/runner.js';
 import { startBootServices, type BootConfig, type BootServices } from './boot/services.js';
+import { createOrchestrator, type Orchestrator } from './lifecycle/orchestrator.js';
+import { createPowerEffects } from './lifecycle/power-effects.js';
+import { createBmcPower } from './lifecycle/bmc-power.js';
+import { DEFAULT_POLICY, type LifecyclePolicy } from './lifecycle/machine.js';
+import { createBmcRegistry } from './bmc/index.js';
 
 export interface ApplianceConfig {
   sotDir: string;
@@ -26,6 +31,12 @@ export interface ApplianceConfig {
   pollMs?: number;
   /** Boot services (DHCP, TFTP, boot HTTP); absent = API only. */
   boot?: BootConfig;
+  /** Lifecycle time limits and retries (defaults in lifecycle/machine.ts). */
+  policy?: Partial<Omit<LifecyclePolicy, 'stageTimeoutMs'>> & { stageTimeoutMs?: Partial<LifecyclePolicy['stageTimeoutMs']> };
+  /** Hosts in early boot stages at once (boot storm control). */
+  stormLimit?: number;
+  /** BMC commands in flight at once. */
+  bmcConcurrency?: number;
 }
 
 export interface ApplianceDeps {
@@ -37,6 +48,7 @@ export interface Appliance {
   sot: LiveSot;
   store: Store;
   lifecycle: Lifecycle;
+  orchestrator: Orchestrator;
   boot: BootServices | undefined;
   /** Where the API really listens (port 0 resolves to the chosen port). */
   apiAddress: { host: string; port: number };
@@ -70,13 +82,29 @@ export async function startAppliance(config: ApplianceConfig, deps: ApplianceDep
     closers.push(() => store.close());
     const sot = createLiveSot({ root: config.sotDir, clock, log: log.child({ component: 'sot' }), lastGoodDir: join(config.dataDir, 'sot-last-good'), ...(config.pollMs !== undefined && { pollMs: config.pollMs }) });
     closers.push(() => sot.stop());
-    sot.on('loaded', (s) => {
-      syncHostRecords(store, s, clock.now()).catch((e) => log.error('cannot record new hosts', { error: (e as Error).message }));
-    });
-    const lifecycle = createLifecycle({ store, clock, log: log.child({ component: 'lifecycle' }) });
+    const registry = createBmcRegistry({ clock, log: log.child({ component: 'bmc' }), ...(config.bmcConcurrency && { maxConcurrent: config.bmcConcurrency }) });
+    closers.push(() => registry.close());
+    const power = createBmcPower({ sot, registry, sotDir: config.sotDir });
+    let orchestrator: Orchestrator | undefined;
+    const effects = createPowerEffects({ power, lifecycle: () => lifecycle, log: log.child({ component: 'power' }), onNotify: () => void orchestrator?.reconcile() });
+    const policy: LifecyclePolicy = {
+      maxAttempts: config.policy?.maxAttempts ?? DEFAULT_POLICY.maxAttempts,
+      stageTimeoutMs: { ...DEFAULT_POLICY.stageTimeoutMs, ...config.policy?.stageTimeoutMs },
+    };
+    const lifecycle = createLifecycle({ store, clock, log: log.child({ component: 'lifecycle' }), policy, effects });
     closers.push(() => lifecycle.stop());
+    orchestrator = createOrchestrator({ sot, store, lifecycle, clock, log: log.child({ component: 'orchestrator' }) }, { ...(config.stormLimit && { stormLimit: config.stormLimit }) });
+    closers.push(() => orchestrator!.stop());
+    // New hosts get their runtime record before the orchestrator plans with them.
+    sot.on('loaded', (s) => {
+      syncHostRecords(store, s, clock.now())
+        .then(() => orchestrator!.reconcile())
+        .catch((e) => log.error('cannot record new hosts', { error: (e as Error).message }));
+    });
     await sot.reload();
+    if (sot.current()) await syncHostRecords(store, sot.current()!, clock.now());
     lifecycle.resume();
+    orchestrator.start();
     if (config.watch !== false) sot.startWatching();
     let boot: BootServices | undefined;
     if (config.boot) {
@@ -85,13 +113,13 @@ export async function startAppliance(config: ApplianceConfig, deps: ApplianceDep
     } else {
       log.warn('boot services are off: serve was started without --interface or --address');
     }
-    const app = createApi({ sot, store, clock, log: log.child({ component: 'api' }), version: corralVersion(), services: () => boot?.status() ?? null });
+    const app = createApi({ sot, store, clock, log: log.child({ component: 'api' }), version: corralVersion(), services: () => boot?.status() ?? null, lifecycle, orchestrator, power });
     const server = createServer(app);
     await listen(server, config.apiHost, config.apiPort);
     closers.push(() => closeServer(server));
     const addr = server.address() as AddressInfo;
     log.info('operator API listening', { url: `http://${formatHost(addr.address)}:${addr.port}/v1` });
-    return { sot, store, lifecycle, boot, apiAddress: { host: addr.address, port: addr.port }, stop };
+    return { sot, store, lifecycle, orchestrator, boot, apiAddress: { host: addr.address, port: addr.port }, stop };
   } catch (e) {
     await stop();
     throw e;

@@ -22,6 +22,7 @@ const USAGE = `Usage:
                [--interface <nic> | --address <ip>] [--http-port 8080] [--boot-url <url>] [--assets <dir>] [--tftp-root <dir>]
                [--dhcp-mode server|proxy] [--dhcp-port 67] [--dhcp-client-port 68] [--proxy-port 4011] [--tftp-port 69]
                [--no-dhcp] [--no-tftp] [--no-boot-http]
+               [--storm-limit 50] [--bmc-concurrency 16] [--max-attempts 3] [--stage-timeout <stage>=<seconds> ...]
   corral power <host> <on|off|soft|cycle|reset|status> [--api http://127.0.0.1:8080]
   corral provision <host> [--api <url>]
   corral hosts [--api <url>]
@@ -134,6 +135,10 @@ async function cmdServe(args: string[], io: Out): Promise<number> {
     'log-level': { type: 'string', default: 'info' },
     'log-format': { type: 'string' },
     'no-watch': { type: 'boolean' },
+    'storm-limit': { type: 'string' },
+    'bmc-concurrency': { type: 'string' },
+    'max-attempts': { type: 'string' },
+    'stage-timeout': { type: 'string', multiple: true },
     ...BOOT_OPTIONS,
   });
   if (positionals.length) throw new UsageError(`unexpected argument "${positionals[0]}"`);
@@ -146,7 +151,20 @@ async function cmdServe(args: string[], io: Out): Promise<number> {
   const log = createLogger({ level, pretty: format === 'pretty' });
   const boot = bootConfig(values);
   const app = await startAppliance(
-    { sotDir: values.sot, dataDir: values.data, apiHost: host, apiPort: port, watch: !values['no-watch'], ...(boot && { boot }) },
+    {
+      sotDir: values.sot,
+      dataDir: values.data,
+      apiHost: host,
+      apiPort: port,
+      watch: !values['no-watch'],
+      ...(boot && { boot }),
+      ...(values['storm-limit'] && { stormLimit: positiveInt('storm-limit', values['storm-limit']) }),
+      ...(values['bmc-concurrency'] && { bmcConcurrency: positiveInt('bmc-concurrency', values['bmc-concurrency']) }),
+      policy: {
+        ...(values['max-attempts'] && { maxAttempts: positiveInt('max-attempts', values['max-attempts']) }),
+        stageTimeoutMs: stageTimeouts(values['stage-timeout'] ?? []),
+      },
+    },
     { log },
   );
   io.err(`corral ${corralVersion()} serving ${values.sot} on http://${app.apiAddress.host}:${app.apiAddress.port}/v1\n`);
@@ -183,6 +201,23 @@ function portOf(name: string, v: string | undefined): number {
   const n = Number(v);
   if (!/^\d{1,5}$/.test(v ?? '') || n < 1 || n > 65535) throw new UsageError(`--${name} must be a port number (1-65535), not "${v}"`);
   return n;
+}
+
+function positiveInt(name: string, v: string): number {
+  if (!/^\d{1,9}$/.test(v) || Number(v) < 1) throw new UsageError(`--${name} must be a positive integer, not "${v}"`);
+  return Number(v);
+}
+
+const STAGES = ['power', 'dhcp', 'firmware', 'ipxe', 'kernel', 'installing', 'checkpoint'];
+
+function stageTimeouts(list: string[]): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const item of list) {
+    const m = /^([a-z]+)=(\d{1,7})$/.exec(item);
+    if (!m || !STAGES.includes(m[1]!)) throw new UsageError(`--stage-timeout takes <stage>=<seconds> with stage one of ${STAGES.join(', ')}, not "${item}"`);
+    out[m[1]!] = Number(m[2]) * 1000;
+  }
+  return out;
 }
 
 type BootValues = { [K in keyof typeof BOOT_OPTIONS]?: (typeof BOOT_OPTIONS)[K]['type'] extends 'boolean' ? boolean : string };

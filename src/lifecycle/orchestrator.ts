@@ -120,7 +120,6 @@ export function createOrchestrator(
     },
     waiting: () => waitingNow,
     start() {
-      deps.sot.on('loaded', () => void orch.reconcile());
       const tick = () => {
         timer = deps.clock.setTimeout(() => {
           void orch.reconcile().finally(tick);
