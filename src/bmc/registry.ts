@@ -98,7 +98,7 @@ export function createBmcRegistry(deps: BmcRegistryDeps): BmcRegistry {
   };
 
   const run = <O extends BmcOp>(bmc: BmcRef, op: O): Promise<BmcOpResult<O>> => {
-    const driver = DEFAULT_PORTS[bmc.type] !== undefined ? drivers[bmc.type] : undefined;
+    const driver = drivers[bmc.type];
     if (!driver) {
       const e = new ApplianceError('BMC_UNSUPPORTED', `BMC type "${bmc.type}" of host "${bmc.target.hostId}" is not driven by Corral (Vaquero container BMCs are kept in the SoT only)`, { retryable: false });
       log.warn('bmc operation', { ...fields(bmc, op), outcome: e.code, durationMs: 0, attempts: 0 });
@@ -109,7 +109,9 @@ export function createBmcRegistry(deps: BmcRegistryDeps): BmcRegistry {
       const report = (r: { ok: BmcOpResult<O> } | { err: ApplianceError }, n: number) => {
         const base = { ...fields(bmc, op), durationMs: clock.now() - started, attempts: n };
         if ('ok' in r) {
-          log.info('bmc operation', { ...base, outcome: 'ok' });
+          // Status polls are frequent and change nothing: keep them out of the info stream.
+          if (op.kind === 'status' || op.kind === 'facts') log.debug('bmc operation', { ...base, outcome: 'ok' });
+          else log.info('bmc operation', { ...base, outcome: 'ok' });
           resolve(r.ok);
         } else {
           log.warn('bmc operation', { ...base, outcome: r.err.code, error: r.err.message });

@@ -52,13 +52,20 @@ export function hostOptions(host: Host, iface: Interface | undefined): OptionLis
   return name ? [[Opt.hostName, text(name)]] : [];
 }
 
-/** 51 lease time, 58 T1 = 50 %, 59 T2 = 87.5 % (RFC 2131 §4.4.5 defaults). */
+const leaseCache = new Map<number, OptionList>();
+
+/** 51 lease time, 58 T1 = 50 %, 59 T2 = 87.5 % (RFC 2131 §4.4.5 defaults). Cached per duration. */
 export function leaseOptions(leaseSeconds: number): OptionList {
-  return [
-    [Opt.leaseTime, u32(leaseSeconds)],
-    [Opt.renewalTime, u32(Math.floor(leaseSeconds * 0.5))],
-    [Opt.rebindingTime, u32(Math.floor(leaseSeconds * 0.875))],
-  ];
+  let out = leaseCache.get(leaseSeconds);
+  if (!out) {
+    out = [
+      [Opt.leaseTime, u32(leaseSeconds)],
+      [Opt.renewalTime, u32(Math.floor(leaseSeconds * 0.5))],
+      [Opt.rebindingTime, u32(Math.floor(leaseSeconds * 0.875))],
+    ];
+    if (leaseCache.size < 64) leaseCache.set(leaseSeconds, out);
+  }
+  return out;
 }
 
 export interface BootSettings {

@@ -1,6 +1,10 @@
 // Read-only TFTP server (RFC 1350 with RFC 2347/2348/2349/7440 options). Requests arrive on the
 // listening socket; every transfer gets its own ephemeral socket (its TID, RFC 1350 §4) bound
 // to the same host address, so replies leave from the address the client talked to.
+// Decisions: WRQ -> ERROR 2; netascii is converted (RFC 1350), mail mode -> ERROR 4; malformed
+// packets are dropped and counted, never answered; refusals (not found, access, busy, bad option)
+// are answered from the listening port, so a flood of bad requests costs no sockets (the real
+// clients tested, like firmware, take the first reply from any port).
 
 import type { Clock } from '../lib/clock.js';
 import type { Logger } from '../lib/log.js';

@@ -119,7 +119,8 @@ export interface TidSockets {
 export async function openTid(bind: BindFn, host: string, client: UdpPeer, isFree: (port: number) => boolean): Promise<TidSockets> {
   let main = await bind(host, 0, { reuseAddr: true });
   for (let i = 0; i < 4 && !isFree(main.address().port); i++) {
-    const next = await bind(host, 0, { reuseAddr: true });
+    const next = await bind(host, 0, { reuseAddr: true }).catch(() => null);
+    if (!next) break;
     await main.close();
     main = next;
   }
