@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { decodeDhcp, encodeDhcp } from '../src/dhcp/codec.js';
 import { LeaseTable } from '../src/dhcp/leases.js';
-import { buildReply, maxReplySize } from '../src/dhcp/reply.js';
+import { maxReplySize } from '../src/dhcp/reply.js';
 import { isDrop, respond, type RespondContext } from '../src/dhcp/responder.js';
 import { effectiveMode, selectSubnet } from '../src/dhcp/subnets.js';
 import { systemClock } from '../src/lib/clock.js';
@@ -57,7 +57,6 @@ async function main(): Promise<void> {
   await Promise.all(pending);
   const ms = performance.now() - t0;
   console.log(`${n} DORAs in ${ms.toFixed(0)} ms: ${(n / (ms / 1000)).toFixed(0)} DORA/s, ${((ms * 1000) / n).toFixed(1)} us each; store ${JSON.stringify(store.stats())}`);
-  void buildReply;
   await store.close();
   rmSync(dir, { recursive: true, force: true });
 }

@@ -104,3 +104,24 @@ export function clusterView(c: Cluster) {
     source: c.source,
   };
 }
+
+/** A machine the SoT does not list, seen on a discovery site. */
+export function discoveredView(rt: HostRuntime) {
+  return {
+    id: rt.id,
+    name: rt.id,
+    site: rt.discoveredSite ?? null,
+    cluster: null,
+    discovered: true,
+    workflow: null,
+    role: null,
+    never_provision: false,
+    interfaces: [{ type: 'physical', mac: rt.discoveredMac ?? null, subnet: null, ipv4: rt.lastIp ?? null, ipv6: null, identifier: null, hostname: null, ignore_dhcp: false }],
+    hardware: null,
+    labels: {},
+    tags: [],
+    metadata: {},
+    ...runtimeView(rt),
+    source: null,
+  };
+}

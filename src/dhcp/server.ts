@@ -166,7 +166,7 @@ export function createDhcpServer(deps: DhcpServerDeps): DhcpServer {
       }
     } else if (logLimit.allow(`conflict:${ev.ip}`)) {
       log.warn('DHCPDECLINE: address in use on the network (conflict)', { ...ev });
-      deps.lifecycle.note('appliance', 'dhcp.conflict', { mac: ev.mac, ip: ev.ip, host: ev.hostId ?? null }).catch((e: unknown) => warnOnce('note failed', e));
+      deps.lifecycle.note(ev.hostId ?? 'appliance', 'dhcp.conflict', { mac: ev.mac, ip: ev.ip }).catch((e: unknown) => warnOnce('note failed', e));
     }
   }
 
@@ -257,7 +257,7 @@ export function createDhcpServer(deps: DhcpServerDeps): DhcpServer {
     return placed ? effectiveMode(placed.site, placed.subnet, cfg.mode) : (cfg.mode ?? 'server');
   };
 
-  return {
+  const api: DhcpServer = {
     async start() {
       leases.load();
       leases.start();
@@ -279,7 +279,7 @@ export function createDhcpServer(deps: DhcpServerDeps): DhcpServer {
           }
         }
       } catch (e) {
-        await this.stop();
+        await api.stop();
         throw e;
       }
       summary = clock.setTimeout(function tick() {
@@ -300,4 +300,5 @@ export function createDhcpServer(deps: DhcpServerDeps): DhcpServer {
     stats: () => ({ ...stats, dropReasons: { ...stats.dropReasons }, silent: { ...stats.silent }, rogueServers: [...stats.rogueServers], leases: leases.counts() }),
     ports: () => ({ ...bound }),
   };
+  return api;
 }

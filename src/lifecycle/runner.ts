@@ -1,7 +1,7 @@
 // Applies lifecycle events: runs the pure machine inside one store transaction (state + journal
 // event together), then carries out its effects (timers here; power and PXE through the
 // injected EffectHandler). Protocol code calls report(); nothing else changes a host's state.
-import type { HostRuntime } from '../model/index.js';
+import type { HostRuntime, Mac } from '../model/index.js';
 import { isApplianceError } from '../model/index.js';
 import type { Clock, TimerHandle } from '../lib/clock.js';
 import type { Logger } from '../lib/log.js';
@@ -20,6 +20,8 @@ export interface Lifecycle {
   note(subject: string, type: string, data?: Record<string, unknown>): Promise<void>;
   /** Records the host's power state (tracked apart from its lifecycle state) with an event. */
   recordPower(hostId: string, power: HostRuntime['power'], data?: Record<string, unknown>): Promise<void>;
+  /** Records a machine the SoT does not list, seen on a discovery site, as `discovered`. */
+  discover(mac: Mac, ip: string, siteId: string): Promise<void>;
   /** Re-arms timers of hosts in flight (after a restart). */
   resume(): void;
   stop(): void;
@@ -98,6 +100,19 @@ export function createLifecycle(deps: LifecycleDeps): Lifecycle {
         const rt = tx.get('hosts', hostId);
         if (rt) tx.put('hosts', hostId, { ...rt, power, powerCheckedAt: now, updatedAt: now });
         tx.event({ subject: hostId, type: 'power.state', at: now, data: { power, ...data } });
+      });
+    },
+    async discover(mac, ip, siteId) {
+      const id = `mac-${mac.replace(/:/g, '-')}`;
+      const now = deps.clock.now();
+      await deps.store.transact((tx) => {
+        const rt = tx.get('hosts', id);
+        if (rt) {
+          if (rt.lastIp !== ip) tx.put('hosts', id, { ...rt, lastIp: ip, updatedAt: now });
+          return;
+        }
+        tx.put('hosts', id, { id, state: 'discovered', bootIndex: 0, checkpoint: 0, power: 'on', attempts: 0, since: now, updatedAt: now, discoveredMac: mac, lastIp: ip, discoveredSite: siteId });
+        tx.event({ subject: id, type: 'host.discovered', at: now, data: { mac, ip, site: siteId } });
       });
     },
     resume() {

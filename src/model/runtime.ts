@@ -45,6 +45,8 @@ export interface HostRuntime {
   /** Last address seen for the host (DHCP or callback). */
   lastIp?: string;
   discoveredMac?: Mac;
+  /** Site whose discovery range gave the discovered machine its address. */
+  discoveredSite?: string;
   updatedAt: number;
 }
 
