@@ -12,6 +12,7 @@ import { createTftpServer, type TftpServer } from '../tftp/server.js';
 import { createClientMap } from './client-map.js';
 import { createTftpResolver } from './tftp-files.js';
 import { startDhcp } from './dhcp.js';
+import { startRaSender } from './ipv6-ra.js';
 
 export interface BootConfig {
   /** The provisioning NIC; its first IPv4 address is the service address unless `address` is set. */
@@ -115,6 +116,7 @@ export async function startBootServices(cfg: BootConfig, deps: BootDeps): Promis
       closers.push(res.stop);
     }
   }
+  await startRa(cfg, deps, address, log, closers);
   for (const [name, s] of Object.entries(st)) {
     if (s.state === 'running') log.info(`${name} service running`, { address: s.address });
     else log.warn(`${name} service ${s.state}`, { reason: s.reason });
@@ -125,6 +127,29 @@ export async function startBootServices(cfg: BootConfig, deps: BootDeps): Promis
       for (const c of closers.reverse()) await c().catch((e) => log.warn('error stopping a boot service', { error: String(e) }));
     },
   };
+}
+
+/** Sends zero-lifetime IPv6 RAs when a site asks for it (`ipv6_ra: true` on its agent). */
+async function startRa(cfg: BootConfig, deps: BootDeps, address: string, log: Logger, closers: (() => Promise<void>)[]): Promise<void> {
+  const wanted = deps.sot.current()?.sites.some((s) => s.agents[0]?.ipv6Ra) ?? false;
+  if (!wanted) return;
+  const iface = cfg.interface ?? interfaceOf(address);
+  if (!iface) {
+    log.warn('ipv6_ra is set but the interface of the boot address is unknown: no router advertisements', { address });
+    return;
+  }
+  try {
+    const ra = await startRaSender(iface, log);
+    closers.push(async () => ra.stop());
+    log.info('sending zero-lifetime IPv6 router advertisements (ipv6_ra)', { interface: iface });
+  } catch (e) {
+    log.warn('ipv6_ra is set but router advertisements cannot be sent (needs python3 and CAP_NET_RAW)', { error: (e as Error).message });
+  }
+}
+
+function interfaceOf(address: string): string | undefined {
+  for (const [name, addrs] of Object.entries(networkInterfaces())) if (addrs?.some((a) => a.address === address)) return name;
+  return undefined;
 }
 
 function snapshot(st: Record<'dhcp' | 'tftp' | 'http', ServiceState & { stats?: () => unknown }>) {
