@@ -17,11 +17,13 @@ start() {
     mkdir -p "$S"; rm -rf "$S/sot" "$S/data"
     mkdir -p "$S/sot/sites/lab" "$S/sot/os" "$S/sot/boot" "$S/sot/workflows"
     sed "s/__MODE__/$mode/" "$HERE/sot/env.yml.tpl" > "$S/sot/sites/lab/env.yml"
+    # CORRAL_IPV6_RA=1: the site asks Corral for zero-lifetime IPv6 RAs (see docs/boot.md).
+    if [ "${CORRAL_IPV6_RA:-0}" = 1 ]; then echo "    ipv6_ra: true" >> "$S/sot/sites/lab/env.yml"; fi
     cp "$HERE/sot/vms.yml" "$S/sot/sites/lab/vms.yml"
     cp "$HERE/sot/payload.yml" "$S/sot/os/"; cp "$HERE/sot/boot.yml" "$S/sot/boot/"; cp "$HERE/sot/workflow.yml" "$S/sot/workflows/"
     [ -f "$LAB_CACHE/payload/vmlinuz" ] || "$HARNESS/build-payload.sh" >/dev/null
     ip netns exec "$LAB_NS" setsid node --import tsx "$ROOT/src/bin.ts" serve --sot "$S/sot" --data "$S/data" \
-        --listen "$API" --address "$LAB_SERVER_IP" --http-port "$LAB_HTTP_PORT" --assets "$LAB_CACHE/payload" \
+        --listen "$API" --address "$LAB_SERVER_IP" --interface "$LAB_BR" --http-port "$LAB_HTTP_PORT" --assets "$LAB_CACHE/payload" \
         --log-format json ${CORRAL_EXTRA_ARGS:-} > "$S/corral.log" 2>&1 < /dev/null &
     echo $! > "$S/corral.pid"
     if [ "$mode" = proxy ]; then
