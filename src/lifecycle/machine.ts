@@ -107,8 +107,9 @@ export function transition(h: HostRuntime, e: LifecycleEvent, now: number, p: Li
       return startBoot(host, now, p);
     }
     case 'power.acked': {
-      if (!BUSY.includes(h.state) || h.stage !== 'power') return { host: base, effects: [] };
-      return { host: { ...base, stage: 'dhcp', deadline: now + p.stageTimeoutMs.dhcp }, effects: [arm('dhcp', p)] };
+      // The BMC said the machine is on: a power fact whatever the lifecycle does with it.
+      if (!BUSY.includes(h.state) || h.stage !== 'power') return { host: { ...base, power: 'on' }, effects: [] };
+      return { host: { ...base, power: 'on', stage: 'dhcp', deadline: now + p.stageTimeoutMs.dhcp }, effects: [arm('dhcp', p)] };
     }
     case 'power.failed':
       if (!BUSY.includes(h.state)) return { host: base, effects: [] };

@@ -80,7 +80,7 @@ export function createLifecycle(deps: LifecycleDeps): Lifecycle {
           effects = t.effects;
           tx.put('hosts', hostId, t.host);
           const changed = t.host.state !== rt.state || t.host.stage !== rt.stage;
-          tx.event({ subject: hostId, type: event.type, at: now, data: changed ? { ...eventData, state: t.host.state, stage: t.host.stage ?? null } : eventData });
+          tx.event({ subject: hostId, type: event.type, at: now, data: changed ? { ...eventData, new_state: t.host.state, new_stage: t.host.stage ?? null } : eventData });
           return t.host;
         });
         runEffects(hostId, effects);
