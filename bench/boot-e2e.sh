@@ -8,6 +8,8 @@ ROOT="$(cd "$(dirname "$0")/.." && pwd)"
 H="$ROOT/../shared/harness"
 RUNS=1; SCEN="bios-ipxe uefi-native bios-proxy uefi-proxy"
 while [ $# -gt 0 ]; do case "$1" in --runs) RUNS=$2; shift 2 ;; --scenarios) SCEN=$2; shift 2 ;; *) echo "unknown $1"; exit 2 ;; esac; done
+# QEMU through the TCG wrapper: nested KVM on these machines makes guests crawl (CORRAL_E2E_KVM=1 keeps it).
+export PATH="$ROOT/test/e2e/tcg-bin:$PATH"
 OUT=$(mktemp -d)
 run() { # label env... -- selftest args
     local label=$1; shift

@@ -29,7 +29,8 @@ function whyNot(): string | undefined {
   return undefined;
 }
 const skip = whyNot();
-const env = { ...process.env, LAB_NS: NS, LAB_STATE };
+// QEMU through the TCG wrapper: nested KVM on these machines makes guests crawl.
+const env = { ...process.env, LAB_NS: NS, LAB_STATE, PATH: `${join(ROOT, 'test/e2e/tcg-bin')}:${process.env.PATH}` };
 
 function sh(cmd: string, timeout = 120_000) {
   return spawnSync('bash', ['-c', cmd], { env, encoding: 'utf8', timeout });
