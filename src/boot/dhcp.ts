@@ -35,7 +35,10 @@ export async function startDhcp(cfg: BootConfig, deps: BootDeps & { clients: Cli
       ports: { server: cfg.dhcpPort, client: cfg.dhcpClientPort, proxy: cfg.proxyPort },
       ...(cfg.dhcpMode && { mode: cfg.dhcpMode }),
       httpBase: deps.bootUrl,
-      scriptUrl: (mac: Mac) => `${deps.bootUrl}/ipxe/${mac}`,
+      // Hyphens, not colons: iPXE percent-encodes ':' in a URL path.
+      scriptUrl: (mac: Mac) => `${deps.bootUrl}/ipxe/${mac.replace(/:/g, '-')}`,
+      // UEFI HTTP boot clients fetch the iPXE EFI binary from boot HTTP's /ipxe-bin/.
+      bootFiles: { uefiHttp: 'ipxe-bin/snponly.efi' },
     },
     onDiscovered: (mac, ip, siteId) => {
       deps.clients.observe(ip, discoveredId(mac));

@@ -113,7 +113,7 @@ export function createBootHttp(deps: BootHttpDeps) {
     const num = n !== undefined && /^\d+$/.test(n) ? Number(n) : undefined;
     const data: Record<string, unknown> = { ip: clientIp(req) };
     for (const [k, v] of query) if (k.length < 32 && v.length < 256) data[`q_${k}`] = v;
-    report(hit.host.id, { type: 'checkpoint', boot: decodeURIComponent(bootId), ...(num !== undefined && { n: num }) }, data);
+    report(hit.host.id, { type: 'checkpoint', boot: bootId, ...(num !== undefined && { n: num }) }, data);
     return sendText(res, 200, 'ok\n');
   }
 
@@ -135,7 +135,14 @@ export function createBootHttp(deps: BootHttpDeps) {
   async function route(req: IncomingMessage, res: ServerResponse): Promise<ServeResult> {
     const url = new URL(req.url ?? '/', 'http://boot.invalid');
     const path = url.pathname;
-    const parts = path.split('/').filter(Boolean);
+    let parts: string[];
+    try {
+      // Clients percent-encode (iPXE writes ':' as %3A); "/" inside a segment stays refused.
+      parts = path.split('/').filter(Boolean).map((p) => decodeURIComponent(p));
+    } catch {
+      return sendText(res, 400, 'bad URL encoding\n');
+    }
+    if (parts.some((p) => p.includes('/') || p.includes('\0'))) return sendText(res, 404, 'not found\n');
     const isGet = req.method === 'GET' || req.method === 'HEAD';
     if (parts[0] === 'checkpoint' && (isGet || req.method === 'POST')) return checkpoint(req, res, parts.slice(1), url.searchParams);
     if (!isGet) return sendText(res, 405, 'read-only service\n');
@@ -145,7 +152,7 @@ export function createBootHttp(deps: BootHttpDeps) {
     }
     if (parts[0] === 'ipxe' && parts.length <= 2) return script(req, res, parts[1] ?? url.searchParams.get('mac') ?? undefined);
     if (parts[0] === 'config' && parts.length === 2) return config(req, res, parts[1]!, url.searchParams.get('boot'));
-    if (parts[0] === 'files' && parts.length > 1) return files(req, res, decodeURIComponent(parts.slice(1).join('/')), deps.assetsDir, 'files');
+    if (parts[0] === 'files' && parts.length > 1) return files(req, res, parts.slice(1).join('/'), deps.assetsDir, 'files');
     if (parts[0] === 'ipxe-bin' && parts.length === 2) return files(req, res, parts[1]!, deps.ipxeDir, 'ipxe-bin');
     return sendText(res, 404, 'not found\n');
   }

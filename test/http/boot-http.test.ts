@@ -140,3 +140,10 @@ test('the generic chain script points iPXE at the per-MAC script', async () => {
   const r = await get('/boot.ipxe');
   assert.match(r.text, /^#!ipxe\nchain http:\/\/127\.0\.0\.1:\d+\/ipxe\?mac=\$\{netX\/mac\}\n$/);
 });
+
+test('percent-encoded MACs (iPXE writes ":" as %3A) and hyphen forms find the host', async () => {
+  const enc = await get('/ipxe/52%3A54%3A00%3A00%3A00%3A02');
+  assert.match(enc.text, /kernel .*checkpoint\/52:54:00:00:00:02\/b1/);
+  assert.equal((await get('/ipxe/%E0%A4%A')).status, 400);
+  assert.equal((await get('/files/a%2F..%2F..%2Fetc%2Fpasswd')).status, 404);
+});
