@@ -1,6 +1,7 @@
 // The composition root (STYLE P11): builds the real clock, store, SoT watcher and API, binds
 // them, and returns stop(). If a later step fails, what was already opened is closed.
-import { createServer, type Server } from 'node:http';
+import { createServer } from 'node:http';
+import { closeTcp, listenTcp } from './lib/tcp.js';
 import type { AddressInfo } from 'node:net';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -115,8 +116,8 @@ export async function startAppliance(config: ApplianceConfig, deps: ApplianceDep
     }
     const app = createApi({ sot, store, clock, log: log.child({ component: 'api' }), version: corralVersion(), services: () => boot?.status() ?? null, lifecycle, orchestrator, power });
     const server = createServer(app);
-    await listen(server, config.apiHost, config.apiPort);
-    closers.push(() => closeServer(server));
+    await listenTcp(server, config.apiHost, config.apiPort);
+    closers.push(() => closeTcp(server));
     const addr = server.address() as AddressInfo;
     log.info('operator API listening', { url: `http://${formatHost(addr.address)}:${addr.port}/v1` });
     return { sot, store, lifecycle, orchestrator, boot, apiAddress: { host: addr.address, port: addr.port }, stop };
@@ -124,23 +125,6 @@ export async function startAppliance(config: ApplianceConfig, deps: ApplianceDep
     await stop();
     throw e;
   }
-}
-
-function listen(server: Server, host: string, port: number): Promise<void> {
-  return new Promise((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(port, host, () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
-}
-
-function closeServer(server: Server): Promise<void> {
-  return new Promise((resolve) => {
-    server.close(() => resolve());
-    server.closeAllConnections();
-  });
 }
 
 function formatHost(h: string): string {

@@ -1,6 +1,7 @@
 // Starts the boot services a machine on the provisioning LAN talks to (DHCP, TFTP, boot HTTP)
 // and says plainly which are off and why (no interface, no privilege, port taken).
-import { createServer, type Server } from 'node:http';
+import { createServer } from 'node:http';
+import { closeTcp, listenTcp } from '../lib/tcp.js';
 import { networkInterfaces } from 'node:os';
 import type { Clock } from '../lib/clock.js';
 import type { Logger } from '../lib/log.js';
@@ -161,19 +162,3 @@ function snapshot(st: Record<'dhcp' | 'tftp' | 'http', ServiceState & { stats?: 
   return out;
 }
 
-function listenTcp(server: Server, host: string, port: number): Promise<void> {
-  return new Promise((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(port, host, () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
-}
-
-function closeTcp(server: Server): Promise<void> {
-  return new Promise((resolve) => {
-    server.close(() => resolve());
-    server.closeAllConnections();
-  });
-}
