@@ -61,36 +61,15 @@ export async function loadSot(root: string): Promise<LoadResult> {
 type Keep = <T extends object>(doc: ParsedDoc, o: T | undefined) => o is T;
 
 function buildCatalog(docs: ParsedDoc[], sot: Sot, r: Reporter, keep: Keep): void {
+  const add = <T extends object>(doc: ParsedDoc, o: T | undefined, into: T[]) => {
+    if (keep(doc, o)) into.push(o);
+  };
   for (const doc of docs) {
-    switch (doc.kind) {
-      case 'os': {
-        const o = buildOs(doc, r);
-        if (keep(doc, o)) sot.oses.push(o);
-        break;
-      }
-      case 'boot': {
-        const b = buildBoot(doc, r);
-        if (keep(doc, b)) sot.boots.push(b);
-        break;
-      }
-      case 'workflow': {
-        const w = buildWorkflow(doc, r);
-        if (keep(doc, w)) sot.workflows.push(w);
-        break;
-      }
-      case 'role': {
-        const x = buildRole(doc, r);
-        if (keep(doc, x)) sot.roles.push(x);
-        break;
-      }
-      case 'pool': {
-        const p = buildPool(doc, r);
-        if (keep(doc, p)) sot.pools.push(p);
-        break;
-      }
-      default:
-        break;
-    }
+    if (doc.kind === 'os') add(doc, buildOs(doc, r), sot.oses);
+    else if (doc.kind === 'boot') add(doc, buildBoot(doc, r), sot.boots);
+    else if (doc.kind === 'workflow') add(doc, buildWorkflow(doc, r), sot.workflows);
+    else if (doc.kind === 'role') add(doc, buildRole(doc, r), sot.roles);
+    else if (doc.kind === 'pool') add(doc, buildPool(doc, r), sot.pools);
   }
 }
 
