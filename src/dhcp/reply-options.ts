@@ -90,8 +90,8 @@ const fileField = (name: string): string | undefined => (Buffer.byteLength(name,
 
 /**
  * What the client boots next (decideBoot) as reply fields. TFTP: siaddr + file + 66 + 67 and
- * 60 "PXEClient"; HTTP: 67 (and file) the URL, 60 "HTTPClient" for UEFI HTTP boot (UEFI 2.5
- * §24.7.2: the client ignores offers without it). iPXE gets its script URL and no 60.
+ * 60 "PXEClient"; HTTP: siaddr, 67 (and file) the URL, 60 "HTTPClient" for UEFI HTTP boot (UEFI
+ * 2.5 §24.7.2: the client ignores offers without it). iPXE gets its script URL and no 60.
  */
 export function bootInfo(req: DhcpPacket, s: BootSettings): BootInfo {
   const client = classifyClient(req);
@@ -113,7 +113,9 @@ export function bootInfo(req: DhcpPacket, s: BootSettings): BootInfo {
   }
   const options: OptionList = [[Opt.bootfileName, text(decision.url)]];
   if (decision.vendorClass) options.unshift([Opt.vendorClass, text(decision.vendorClass)]);
-  return { file: fileField(decision.url), options, decision, biosPxe };
+  // siaddr even for a URL: iPXE before 2022 takes a proxyDHCP answer as bootable only with both a
+  // next-server and a boot file (dhcp_has_pxeopts), and otherwise ignores it (seen with QEMU's ROM).
+  return { siaddr: s.tftpServer, file: fileField(decision.url), options, decision, biosPxe };
 }
 
 /** PXE option 43 for a BIOS proxy offer: discovery control "use the boot file" (PXE 2.1). */

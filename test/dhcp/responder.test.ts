@@ -75,7 +75,7 @@ describe('server mode: DISCOVER -> OFFER (RFC 2131 §4.3.1)', () => {
     assert.equal(str(offer.options.get(67)), SCRIPT(H1)); // iPXE: its script, no TFTP loop
     assert.equal(offer.file, SCRIPT(H1));
     assert.equal(offer.options.has(60), false);
-    assert.equal(offer.siaddr, '0.0.0.0');
+    assert.equal(offer.siaddr, SERVER_IP); // next-server with every boot file (see the proxy case)
     const a = answered(o);
     assert.deepEqual(a.event, { kind: 'host', hostId: 'h1', type: 'dhcp.offered', ip: '10.77.0.11' });
     assert.equal(a.leaseChange?.kind, 'offer');
@@ -105,7 +105,6 @@ describe('server mode: DISCOVER -> OFFER (RFC 2131 §4.3.1)', () => {
     const offer = wire(req, respond(req, b.ctx(req)));
     assert.equal(str(offer.options.get(60)), 'HTTPClient');
     assert.equal(str(offer.options.get(67)), 'http://10.77.0.1:8080/ipxe/snponly.efi');
-    assert.equal(offer.siaddr, '0.0.0.0');
   });
 
   it('legacy BIOS PXE (arch 0, not iPXE): undionly.kpxe over TFTP', () => {
@@ -313,11 +312,15 @@ describe('proxyDHCP (PXE 2.1) and the boot server on 4011', () => {
     assert.equal(offer.file, 'undionly.kpxe');
   });
 
-  it('iPXE (user class iPXE): the script URL, with 60 PXEClient so iPXE takes it as a proxy offer', () => {
+  it('iPXE (user class iPXE): the script URL, 60 PXEClient and siaddr, so iPXE takes it as a proxy offer', () => {
     const b = proxy();
     const req = discover(H1);
     const offer = wire(req, respond(req, b.ctx(req)));
     assert.deepEqual([str(offer.options.get(67)), str(offer.options.get(60)), offer.yiaddr], [SCRIPT(H1), 'PXEClient', '0.0.0.0']);
+    // iPXE before 2022 (QEMU's ROM: 1.0.0+git-20190125) ignores a proxy answer without next-server
+    assert.equal(offer.siaddr, SERVER_IP);
+    const ack = wire(req, respond(withType(discover(H1), 3, { ciaddr: '10.77.0.150' }), b.ctx(req, { port: 4011 })));
+    assert.deepEqual([getMessageType(ack), ack.siaddr, str(ack.options.get(67))], ['ACK', SERVER_IP, SCRIPT(H1)]);
     assert.equal(offer.options.has(43), false);
   });
 
