@@ -32,4 +32,5 @@ done
 a=$(best standin bios-ipxe-ra); b=$(best corral-ra bios-ipxe); c=$(best corral bios-ipxe)
 printf '%-14s %12s %12s %8s\n' "bios-ipxe+RA" "$a" "$b" "$( [ "$a" != FAIL ] && [ "$b" != FAIL ] && awk -v a="$a" -v b="$b" 'BEGIN{printf "%.2f", a/b}' || echo -)"
 echo "ratio = standin ms / corral ms (above 1: Corral faster). Corral's ipv6_ra saves $( [ "$b" != FAIL ] && [ "$c" != FAIL ] && echo $((c - b)) || echo '?') ms on bios-ipxe"
+if [ -n "${BOOT_E2E_DETAILS:-}" ]; then echo "# milestones"; cat "$OUT/results"; fi
 rm -rf "$OUT"
