@@ -203,6 +203,7 @@ async function runOnce(o: Options, stormLimit: number, capMs: number): Promise<R
   const sleeper = new Sleeper();
   const cleanups: (() => Promise<void> | void)[] = [() => rm(tmp, { recursive: true, force: true })];
   const cleanup = async () => {
+    sleeper.stop(); // the machines and fake BMCs first: nothing talks to closed sockets
     for (const c of cleanups.reverse()) await Promise.resolve(c()).catch(() => undefined);
   };
   try {
@@ -240,9 +241,7 @@ async function runOnce(o: Options, stormLimit: number, capMs: number): Promise<R
       log,
       boot: { address: o.address, httpPort, tftpPort, dhcpPort, dhcpClientPort, proxyPort, tftpRoot, assetsDir, dhcp: true, tftp: true, http: true, dhcpMode: 'server' },
     });
-    // Stop the machines before the appliance: nothing talks to closed sockets.
     cleanups.push(() => app.stop());
-    cleanups.push(() => sleeper.stop());
     const st = app.boot.status();
     for (const k of ['dhcp', 'tftp', 'http'] as const) {
       const s = st[k];
