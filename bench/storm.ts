@@ -273,11 +273,13 @@ async function runOnce(o: Options, stormLimit: number, capMs: number): Promise<R
       peakProvisioning = Math.max(peakProvisioning, provisioning);
       const first = ipmi.stats.firstPowerOnAt;
       const now = Date.now();
-      const t = first ? (now - first) / 1000 : 0;
-      if (first && now - lastPrint >= 5000) {
+      if (now - lastPrint >= 5000) {
         lastPrint = now;
-        timeline.push({ t, active, early, provisioning });
-        process.stderr.write(`  [limit ${stormLimit}] +${t.toFixed(0).padStart(3)} s  active ${active}/${o.hosts}  provisioning ${provisioning} (early stages ${early})  failed ${failed}\n`);
+        const t = (now - (first ?? app.startedAt)) / 1000;
+        if (first) timeline.push({ t, active, early, provisioning });
+        process.stderr.write(
+          `  [limit ${stormLimit}] +${t.toFixed(0).padStart(3)} s${first ? '' : ' (no power-on yet)'}  active ${active}/${o.hosts}  provisioning ${provisioning} (early stages ${early})  failed ${failed}\n`,
+        );
       }
       if (active === o.hosts || active + failed === o.hosts || now >= endBy || stopRequested) break;
       await new Promise((r) => setTimeout(r, 100));
@@ -313,15 +315,15 @@ async function runOnce(o: Options, stormLimit: number, capMs: number): Promise<R
       peakMachines: sim.peakRunning,
       perHost,
       sinceStorm,
-      steps: sim.samples,
-      timings: app.timings,
-      machine: sim.counters,
-      relay: relay.stats,
+      steps: sim.samples.freeze(),
+      timings: app.timings.freeze(),
+      machine: structuredClone(sim.counters),
+      relay: { ...relay.stats },
       dhcp: status.dhcp.stats as DhcpStats | undefined,
       tftp: status.tftp.stats as TftpStats | undefined,
       http: status.http.stats as BootHttpStats | undefined,
       store: app.store.stats(),
-      bmc: { commands: ipmi.stats.commands, peakInFlight: ipmi.stats.peakInFlight, pxeBoots: ipmi.stats.pxeBoots, diskBoots: ipmi.stats.diskBoots, expiredPxe: ipmi.stats.expiredPxe, pxeToPower: samplesOf(ipmi.stats.pxeToPowerMs) },
+      bmc: { commands: { ...ipmi.stats.commands }, peakInFlight: ipmi.stats.peakInFlight, pxeBoots: ipmi.stats.pxeBoots, diskBoots: ipmi.stats.diskBoots, expiredPxe: ipmi.stats.expiredPxe, pxeToPower: samplesOf(ipmi.stats.pxeToPowerMs) },
       udp,
       loopDelay: { p99: loop.percentile(99) / 1e6, max: loop.max / 1e6 },
       logs: [...log.counts].map(([k, v]) => [k, v.n, v.first]),

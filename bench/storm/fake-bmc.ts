@@ -63,7 +63,8 @@ export function createFakeIpmi(o: FakeBmcOptions): PowerController & { stats: Fa
     stats.peakInFlight = Math.max(stats.peakInFlight, inFlight);
     try {
       const rnd = hostRng(o.seed, o.indexOf(t.hostId), s.ops++, 1);
-      await o.sleeper.sleep(between(rnd, o.latencyMs));
+      // The end of the run cuts the wait short: the command then never happened.
+      if (!(await o.sleeper.sleep(between(rnd, o.latencyMs)))) throw new Error('benchmark stopped');
       return fn(s);
     } finally {
       inFlight--;

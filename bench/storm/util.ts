@@ -68,7 +68,14 @@ export class Samples {
 /** Samples by name, created on first use. */
 export class SampleSet {
   readonly by = new Map<string, Samples>();
+  private frozen = false;
+  /** Later add() calls are ignored (the run is over; shutting down must not add samples). */
+  freeze(): this {
+    this.frozen = true;
+    return this;
+  }
   add(name: string, ms: number): void {
+    if (this.frozen) return;
     let s = this.by.get(name);
     if (!s) this.by.set(name, (s = new Samples()));
     s.add(ms);
