@@ -373,8 +373,12 @@ function report(o: Options, runs: RunResult[]): string {
   const steps = ['dhcp', 'dhcp (PXE ROM)', 'tftp', 'script', 'kernel', 'initrd', 'checkpoint'];
   const rows: [string, ...string[]][] = [
     row('hosts active / total', (r) => `${r.active} / ${r.hosts}${r.failed ? ` (${r.failed} failed)` : ''}`),
-    row('first power-on -> all active', (r) => (Number.isNaN(r.totalMs) ? `not reached (${fmtMs(r.elapsedMs)} cap)` : fmtMs(r.totalMs))),
-    row('throughput (hosts/min)', (r) => (Number.isNaN(r.totalMs) ? `${((r.active / r.elapsedMs) * 60_000).toFixed(0)} (partial)` : ((r.hosts / r.totalMs) * 60_000).toFixed(0))),
+    row('first power-on -> all active', (r) =>
+      !Number.isNaN(r.totalMs) ? fmtMs(r.totalMs) : Number.isNaN(r.elapsedMs) ? 'no host was powered on' : `not reached (run ended after ${fmtMs(r.elapsedMs)})`,
+    ),
+    row('throughput (hosts/min)', (r) =>
+      !Number.isNaN(r.totalMs) ? ((r.hosts / r.totalMs) * 60_000).toFixed(0) : Number.isNaN(r.elapsedMs) ? '0' : `${((r.active / r.elapsedMs) * 60_000).toFixed(0)} (partial)`,
+    ),
     row('orchestrator start -> 1st power-on', (r) => fmtMs(r.startToFirstPowerMs)),
     row('last power-on after the first', (r) => fmtMs(r.lastPowerOnMs)),
     row('peak hosts in early stages (store)', (r) => String(r.peakEarly)),
@@ -421,9 +425,16 @@ function report(o: Options, runs: RunResult[]): string {
   for (const r of runs) {
     const notes: string[] = [];
     if (r.notActive.length > 0) {
-      notes.push(`  ${r.notActive.length} host(s) not active at the end:`);
-      for (const h of r.notActive.slice(0, 15)) notes.push(`    ${h.id} ${h.state}${h.stage ? `/${h.stage}` : ''}${h.lastError ? ` (${h.lastError})` : ''}${h.client ? ` machine: ${h.client}` : ''}`);
-      if (r.notActive.length > 15) notes.push(`    ... and ${r.notActive.length - 15} more`);
+      notes.push(`  ${r.notActive.length} host(s) not active at the end, by state and reason:`);
+      const groups = new Map<string, string[]>();
+      for (const h of r.notActive) {
+        const k = `${h.state}${h.stage ? `/${h.stage}` : ''}${h.lastError ? ` (${h.lastError})` : ''}${h.client ? ` machine: ${h.client}` : ''}`;
+        groups.set(k, [...(groups.get(k) ?? []), h.id]);
+      }
+      for (const [k, ids] of [...groups].sort((a, b) => b[1].length - a[1].length).slice(0, 10)) {
+        notes.push(`    ${ids.length} x ${k}: ${ids.slice(0, 3).join(', ')}${ids.length > 3 ? ', ...' : ''}`);
+      }
+      if (groups.size > 10) notes.push(`    ... and ${groups.size - 10} more kinds`);
     }
     if (r.machine.failures.size > 0) {
       notes.push('  machine-side failures:');

@@ -6,9 +6,8 @@
 // through the interface holding that address (from a 0.0.0.0 socket it fails with ENETUNREACH
 // when there is no default route). Unicast to our address arrives on that second socket (the
 // kernel prefers the exact local address), so both sockets feed the same handler.
-import dgram from 'node:dgram';
-import dns from 'node:dns';
-import net from 'node:net';
+import type dgram from 'node:dgram';
+import { bindDgram } from '../lib/dgram.js';
 
 export interface UdpFrom {
   address: string;
@@ -36,33 +35,13 @@ export interface BindRequest {
 
 export type DhcpBindFn = (req: BindRequest) => Promise<DhcpSocket>;
 
-/** Peers are IP literals: resolve them synchronously instead of a dns.lookup per send. */
-const literalLookup = ((host: string, options: unknown, cb: (...a: unknown[]) => void) => {
-  const family = net.isIP(host);
-  if (family === 0) return dns.lookup(host, options as dns.LookupOneOptions, cb);
-  cb(null, host, family);
-}) as unknown as dgram.SocketOptions['lookup'];
-
-export const bindUdp: DhcpBindFn = (req) =>
-  new Promise((resolve, reject) => {
-    const opts: dgram.SocketOptions = { type: 'udp4', reuseAddr: req.reuseAddr ?? false, lookup: literalLookup };
-    if (req.recvBufferSize) opts.recvBufferSize = req.recvBufferSize;
-    const sock = dgram.createSocket(opts);
-    const failed = (err: Error) => {
-      try {
-        sock.close();
-      } catch {
-        // never bound
-      }
-      reject(err);
-    };
-    sock.once('error', failed);
-    sock.bind({ port: req.port, address: req.address, exclusive: true }, () => {
-      sock.off('error', failed);
-      if (req.broadcast) sock.setBroadcast(true);
-      resolve(wrap(sock));
-    });
-  });
+export const bindUdp: DhcpBindFn = async (req) => {
+  const opts: Omit<dgram.SocketOptions, 'lookup'> = { type: 'udp4', reuseAddr: req.reuseAddr ?? false };
+  if (req.recvBufferSize) opts.recvBufferSize = req.recvBufferSize;
+  const sock = await bindDgram(opts, { port: req.port, address: req.address, exclusive: true });
+  if (req.broadcast) sock.setBroadcast(true);
+  return wrap(sock);
+};
 
 function wrap(sock: dgram.Socket): DhcpSocket {
   let closed: Promise<void> | undefined;

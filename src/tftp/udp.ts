@@ -2,8 +2,8 @@
 // implementation over node:dgram.
 
 import dgram from 'node:dgram';
-import dns from 'node:dns';
 import net from 'node:net';
+import { bindDgram } from '../lib/dgram.js';
 
 export interface UdpPeer {
   address: string;
@@ -30,35 +30,9 @@ export interface UdpSocket {
 /** Binds a socket to host:port (port 0: an ephemeral port); reuseAddr sets SO_REUSEADDR. */
 export type BindFn = (host: string, port: number, opts?: { reuseAddr?: boolean }) => Promise<UdpSocket>;
 
-export const udpBind: BindFn = (host, port, opts = {}) =>
-  new Promise((resolve, reject) => {
-    const type = net.isIPv6(host) ? 'udp6' : 'udp4';
-    const sock = dgram.createSocket({ type, lookup: literalLookup, reuseAddr: opts.reuseAddr ?? false });
-    const failed = (err: Error) => {
-      try {
-        sock.close();
-      } catch {
-        // already closed
-      }
-      reject(err);
-    };
-    sock.once('error', failed);
-    sock.bind(port, host, () => {
-      sock.off('error', failed);
-      resolve(wrap(sock));
-    });
-  });
+export const udpBind: BindFn = async (host, port, opts = {}) =>
+  wrap(await bindDgram({ type: net.isIPv6(host) ? 'udp6' : 'udp4', reuseAddr: opts.reuseAddr ?? false }, { port, address: host }));
 
-/**
- * Peers are always IP literals (from rinfo): resolve them synchronously, so a send goes out in
- * the call itself instead of after a process.nextTick of dns.lookup (faster, and a close()
- * right after a send cannot drop it).
- */
-const literalLookup = ((hostname: string, options: unknown, callback: (...a: unknown[]) => void) => {
-  const family = net.isIP(hostname);
-  if (family === 0) return dns.lookup(hostname, options as dns.LookupOneOptions, callback);
-  callback(null, hostname, family);
-}) as unknown as dgram.SocketOptions['lookup'];
 
 function wrap(sock: dgram.Socket): UdpSocket {
   let closed: Promise<void> | null = null;

@@ -32,17 +32,7 @@ export const bytes = (...xs: number[]): Uint8Array => Uint8Array.from(xs);
 export const ascii = (s: string): Uint8Array => Uint8Array.from(s, (c) => c.charCodeAt(0));
 export const toHex = (b: Uint8Array): string => Buffer.from(b).toString('hex');
 
-/** mulberry32: small, fast, seedable; good enough to drive a fuzzer reproducibly. */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export { prng } from '../fakes/prng.js';
 
 export function seedFromEnv(name: string): number {
   const env = process.env[name];
