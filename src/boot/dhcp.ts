@@ -6,6 +6,7 @@ import { createDhcpServer, type DhcpStats } from '../dhcp/server.js';
 import type { Lifecycle } from '../lifecycle/runner.js';
 import type { BootConfig, BootDeps } from './services.js';
 import type { ClientMap } from './client-map.js';
+import { discoveredHostId } from '../lib/mac.js';
 
 export interface DhcpStart {
   address: string;
@@ -41,15 +42,10 @@ export async function startDhcp(cfg: BootConfig, deps: BootDeps & { clients: Cli
       bootFiles: { uefiHttp: 'ipxe-bin/snponly.efi' },
     },
     onDiscovered: (mac, ip, siteId) => {
-      deps.clients.observe(ip, discoveredId(mac));
+      deps.clients.observe(ip, discoveredHostId(mac));
       void deps.lifecycle.discover(mac, ip, siteId).catch(() => undefined);
     },
   });
   await server.start();
   return { address: `${deps.address}:${cfg.dhcpPort}`, stats: () => server.stats(), stop: () => server.stop() };
-}
-
-/** The id a discovered (not in the SoT) machine gets: its MAC with dashes. */
-export function discoveredId(mac: Mac): string {
-  return `mac-${mac.replace(/:/g, '-')}`;
 }

@@ -10,13 +10,14 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Host, Mac, Sot } from '../model/index.js';
 import { isApplianceError } from '../model/index.js';
 import type { Logger } from '../lib/log.js';
-import { parseMac } from '../lib/mac.js';
+import { discoveredHostId, parseMac } from '../lib/mac.js';
 import type { LiveSot } from '../sot/live.js';
 import type { Store } from '../store/store.js';
 import type { Lifecycle } from '../lifecycle/runner.js';
 import { renderExitScript, renderIpxe, renderUnattended, workflowOf } from '../render/render.js';
 import { safePath, sendText, serveFile, type ServeResult } from './static-file.js';
 import { decideScript } from './policy.js';
+import { discoveryTarget } from './discovery.js';
 import type { ClientMap } from '../boot/client-map.js';
 
 export interface BootHttpDeps {
@@ -63,10 +64,7 @@ export function createBootHttp(deps: BootHttpDeps) {
 
   async function script(req: IncomingMessage, res: ServerResponse, macText: string | undefined): Promise<ServeResult> {
     const hit = lookup(macText);
-    if (!hit) {
-      stats.exits++;
-      return sendText(res, 200, renderExitScript(macText ? `${macText} is not a host of this appliance` : 'no MAC given'), TEXT);
-    }
+    if (!hit) return unknownScript(req, res, macText);
     const { sot, host, mac } = hit;
     const rt = deps.store.get('hosts', host.id);
     const workflow = workflowOf(sot, host);
@@ -88,6 +86,22 @@ export function createBootHttp(deps: BootHttpDeps) {
     deps.clients.observe(clientIp(req), host.id);
     stats.scripts++;
     report(host.id, { type: 'ipxe.served' }, { ip: clientIp(req), boot: workflow?.boots[bootIndex] ?? null });
+    return sendText(res, 200, text, TEXT);
+  }
+
+  /** Unknown MAC: its site's discovery workflow if DHCP discovered it there, else "exit". */
+  function unknownScript(req: IncomingMessage, res: ServerResponse, macText: string | undefined): ServeResult {
+    const sot = deps.sot.current();
+    const mac = macText ? parseMac(macText) : undefined;
+    const found = sot && mac ? discoveryTarget(sot, deps.store.get('hosts', discoveredHostId(mac)), mac) : undefined;
+    if (!sot || !mac || !found) {
+      stats.exits++;
+      return sendText(res, 200, renderExitScript(macText ? `${macText} is not a host of this appliance` : 'no MAC given'), TEXT);
+    }
+    const text = renderIpxe(sot, { host: found.host, workflow: found.workflow, bootIndex: 0 }, { base: deps.baseUrl(found.host.siteId, req) });
+    deps.clients.observe(clientIp(req), found.host.id);
+    stats.scripts++;
+    void deps.lifecycle.note(found.host.id, 'ipxe.served', { ip: clientIp(req), workflow: found.workflow.id, discovery: true });
     return sendText(res, 200, text, TEXT);
   }
 

@@ -28,3 +28,8 @@ export function macFromBytes(b: Uint8Array): Mac {
 export function macToBytes(mac: Mac): Uint8Array {
   return Uint8Array.from(mac.split(':'), (p) => parseInt(p, 16));
 }
+
+/** The host id a machine the SoT does not list gets when discovered: its MAC with dashes. */
+export function discoveredHostId(mac: Mac): string {
+  return `mac-${mac.replace(/:/g, '-')}`;
+}

@@ -4,6 +4,7 @@
 import type { HostRuntime, Mac } from '../model/index.js';
 import { isApplianceError } from '../model/index.js';
 import type { Clock, TimerHandle } from '../lib/clock.js';
+import { discoveredHostId } from '../lib/mac.js';
 import type { Logger } from '../lib/log.js';
 import type { Store } from '../store/store.js';
 import { DEFAULT_POLICY, transition, type Effect, type LifecycleEvent, type LifecyclePolicy } from './machine.js';
@@ -103,7 +104,7 @@ export function createLifecycle(deps: LifecycleDeps): Lifecycle {
       });
     },
     async discover(mac, ip, siteId) {
-      const id = `mac-${mac.replace(/:/g, '-')}`;
+      const id = discoveredHostId(mac);
       const now = deps.clock.now();
       await deps.store.transact((tx) => {
         const rt = tx.get('hosts', id);

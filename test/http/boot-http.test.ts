@@ -147,3 +147,11 @@ test('percent-encoded MACs (iPXE writes ":" as %3A) and hyphen forms find the ho
   assert.equal((await get('/ipxe/%E0%A4%A')).status, 400);
   assert.equal((await get('/files/a%2F..%2F..%2Fetc%2Fpasswd')).status, 404);
 });
+
+test('a discovered machine boots its site discovery workflow; without one it exits', async () => {
+  // As the DHCP service records it on a discovery site.
+  const lc = createLifecycle({ store, clock: systemClock, log: nullLogger });
+  await lc.discover('52:54:00:aa:bb:cc' as never, '10.1.0.200', 's1');
+  assert.match((await get('/ipxe/52-54-00-aa-bb-cc')).text, /is not a host of this appliance/, 's1 has no discovery workflow');
+  assert.equal(store.get('hosts', 'mac-52-54-00-aa-bb-cc')!.state, 'discovered');
+});
