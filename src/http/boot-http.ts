@@ -7,7 +7,7 @@
 //   GET /ipxe-bin/<file>                 iPXE binaries, for UEFI HTTP boot
 //   GET|POST /checkpoint/<mac>/<boot>[/<n>]  installer callbacks
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { Host, Mac, Sot } from '../model/index.js';
+import type { Host, HostRuntime, Mac, Sot, Workflow } from '../model/index.js';
 import { isApplianceError } from '../model/index.js';
 import type { Logger } from '../lib/log.js';
 import { discoveredHostId, parseMac } from '../lib/mac.js';
@@ -67,7 +67,7 @@ export function createBootHttp(deps: BootHttpDeps) {
     if (!hit) return unknownScript(req, res, macText);
     const { sot, host, mac } = hit;
     const rt = deps.store.get('hosts', host.id);
-    const workflow = workflowOf(sot, host);
+    const workflow = runningWorkflow(sot, host, rt);
     const site = sot.sites.find((x) => x.id === host.siteId);
     const decision = decideScript(host, rt, workflow, site?.mode ?? 'on-demand');
     if (decision.kind === 'exit') {
@@ -109,8 +109,8 @@ export function createBootHttp(deps: BootHttpDeps) {
     const hit = lookup(macText);
     if (!hit) return sendText(res, 404, `unknown host ${macText}\n`);
     const { sot, host, mac } = hit;
-    const workflow = workflowOf(sot, host);
     const rt = deps.store.get('hosts', host.id);
+    const workflow = runningWorkflow(sot, host, rt);
     const bootIndex = bootId !== null ? (workflow?.boots.indexOf(bootId) ?? -1) : (rt?.bootIndex ?? 0);
     if (bootIndex < 0) return sendText(res, 404, `boot ${bootId} is not in ${host.name}'s workflow\n`);
     const iface = host.interfaces.find((i) => i.mac === mac);
@@ -181,6 +181,15 @@ export function createBootHttp(deps: BootHttpDeps) {
     });
   };
   return { handler, stats: () => ({ ...stats }) };
+}
+
+/** The workflow a host is running (a reclaim runs the wipe workflow), else the SoT's. */
+function runningWorkflow(sot: Sot, host: Host, rt: HostRuntime | undefined): Workflow | undefined {
+  if ((rt?.state === 'provisioning' || rt?.state === 'reclaiming') && rt.workflow) {
+    const wf = sot.workflows.find((w) => w.id === rt.workflow);
+    if (wf) return wf;
+  }
+  return workflowOf(sot, host);
 }
 
 function checkpointsOf(sot: Sot, boots: string[]): number[] {

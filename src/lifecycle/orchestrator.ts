@@ -20,6 +20,8 @@ export interface OrchestratorOptions {
 export interface Orchestrator {
   /** Queues a host for provisioning (API); starts it as soon as the limits allow. */
   requestProvision(hostId: string): Promise<HostRuntime | undefined>;
+  /** Wipes a host by booting `workflow` (default "wipe"); it ends `inactive`, ready for a pool. */
+  requestReclaim(hostId: string, workflow?: string): Promise<HostRuntime | undefined>;
   reconcile(): Promise<RolloutPlan | undefined>;
   /** Why queued hosts are waiting. */
   waiting(): Map<string, string>;
@@ -117,6 +119,16 @@ export function createOrchestrator(
       if (!requested.includes(hostId)) requested.push(hostId);
       await orch.reconcile();
       return deps.store.get('hosts', hostId);
+    },
+    async requestReclaim(hostId, workflowId = 'wipe') {
+      const sot = deps.sot.current();
+      const host = deps.sot.index().hostsById.get(hostId);
+      if (!sot || !host) throw new ApplianceError('HOST_NOT_FOUND', `host "${hostId}" not found`);
+      const wf = sot.workflows.find((w) => w.id === workflowId);
+      if (!wf) throw new ApplianceError('BAD_REQUEST', `workflow "${workflowId}" is not defined in the SoT`);
+      if (host.neverProvision) throw new ApplianceError('CONFLICT', `host "${hostId}" has never_provision set in the SoT`);
+      const checkpoints = wf.boots.map((b) => sot.boots.find((x) => x.id === b)?.checkpoints ?? 1);
+      return deps.lifecycle.report(hostId, { type: 'reclaim.requested', workflow: wf.id, boots: wf.boots.length, checkpoints }, { reason: 'requested' });
     },
     waiting: () => waitingNow,
     start() {

@@ -30,6 +30,8 @@ before(async () => {
     ...BASE,
     'sites/s2/env.yml': 'id: s2\nmode: on-demand\nsubnets: [{id: n, cidr: 10.2.0.0/24}]\n',
     'sites/s2/c.yml': 'name: od1\ninterfaces: [{mac: "52:54:00:00:02:01", subnet: n}]\nworkflow: wf\n',
+    'boot/b2.yml': 'id: b2\noperating_system: os1\n',
+    'workflows/wf2.yml': 'id: wf2\nworkflow:\n  - boot: b2\n',
   });
   cleanup = w.cleanup;
   const assets = join(w.dir, 'files');
@@ -154,4 +156,16 @@ test('a discovered machine boots its site discovery workflow; without one it exi
   await lc.discover('52:54:00:aa:bb:cc' as never, '10.1.0.200', 's1');
   assert.match((await get('/ipxe/52-54-00-aa-bb-cc')).text, /is not a host of this appliance/, 's1 has no discovery workflow');
   assert.equal(store.get('hosts', 'mac-52-54-00-aa-bb-cc')!.state, 'discovered');
+});
+
+test('a reclaiming host boots the wipe workflow, then returns to inactive', async () => {
+  const lc = createLifecycle({ store, clock: systemClock, log: nullLogger, effects: { run() {} } });
+  await lc.report('od1', { type: 'reclaim.requested', workflow: 'wf2', boots: 1 });
+  assert.equal(store.get('hosts', 'od1')!.state, 'reclaiming');
+  const script = await get('/ipxe/52-54-00-00-02-01');
+  assert.match(script.text, /Corral: od1 boot b2 /, 'the wipe workflow\'s boot, not the host\'s own');
+  await get('/checkpoint/52-54-00-00-02-01/b2');
+  await eventTypes('od1');
+  assert.equal(store.get('hosts', 'od1')!.state, 'inactive');
+  lc.stop();
 });

@@ -46,5 +46,13 @@ export function actionsRouter(deps: ApiDeps): Router {
     const waiting = orch.waiting().get(host.id);
     res.status(202).json({ ...hostView(host, rt), queued: rt?.state !== 'provisioning', waiting_reason: waiting ?? null });
   });
+  r.post('/hosts/:id/reclaim', loopbackOnly, async (req, res) => {
+    const host = hostOf(String(req.params.id));
+    const orch = need(deps.orchestrator, 'the orchestrator');
+    const workflow = (req.body as { workflow?: unknown } | undefined)?.workflow;
+    if (workflow !== undefined && typeof workflow !== 'string') throw new ApplianceError('BAD_REQUEST', 'workflow must be a string');
+    const rt = await orch.requestReclaim(host.id, workflow);
+    res.status(202).json(hostView(host, rt));
+  });
   return r;
 }
