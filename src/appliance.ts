@@ -104,9 +104,8 @@ export async function startAppliance(config: ApplianceConfig, deps: ApplianceDep
     });
     await sot.reload();
     if (sot.current()) await syncHostRecords(store, sot.current()!, clock.now());
-    lifecycle.resume();
-    orchestrator.start();
     if (config.watch !== false) sot.startWatching();
+    // Boot services first: nothing is powered on before machines can be answered.
     let boot: BootServices | undefined;
     if (config.boot) {
       boot = await startBootServices(config.boot, { sot, store, lifecycle, clock, log });
@@ -114,6 +113,8 @@ export async function startAppliance(config: ApplianceConfig, deps: ApplianceDep
     } else {
       log.warn('boot services are off: serve was started without --interface or --address');
     }
+    lifecycle.resume();
+    orchestrator.start();
     const app = createApi({ sot, store, clock, log: log.child({ component: 'api' }), version: corralVersion(), services: () => boot?.status() ?? null, lifecycle, orchestrator, power });
     const server = createServer(app);
     await listenTcp(server, config.apiHost, config.apiPort);

@@ -120,14 +120,19 @@ export function createBootHttp(deps: BootHttpDeps) {
     return sendText(res, 200, out.text, out.type === 'ignition' ? 'application/json' : TEXT);
   }
 
-  function checkpoint(req: IncomingMessage, res: ServerResponse, parts: string[], query: URLSearchParams): ServeResult {
+  async function checkpoint(req: IncomingMessage, res: ServerResponse, parts: string[], query: URLSearchParams): Promise<ServeResult> {
     const [macText, bootId, n] = parts;
     const hit = lookup(macText);
     if (!hit || !bootId) return sendText(res, 404, 'unknown host or boot\n');
     const num = n !== undefined && /^\d+$/.test(n) ? Number(n) : undefined;
     const data: Record<string, unknown> = { ip: clientIp(req) };
     for (const [k, v] of query) if (k.length < 32 && v.length < 256) data[`q_${k}`] = v;
-    report(hit.host.id, { type: 'checkpoint', boot: bootId, ...(num !== undefined && { n: num }) }, data);
+    // Acknowledged only once durable: an installer that got its 200 must never be lost.
+    try {
+      await deps.lifecycle.report(hit.host.id, { type: 'checkpoint', boot: bootId, ...(num !== undefined && { n: num }) }, data);
+    } catch (e) {
+      if (!isApplianceError(e) || e.code !== 'ILLEGAL_TRANSITION') return sendText(res, 503, 'checkpoint not recorded; retry\n');
+    }
     return sendText(res, 200, 'ok\n');
   }
 

@@ -13,10 +13,15 @@ export interface PowerPort {
 
 export function createPowerEffects(deps: { power: PowerPort; lifecycle: () => Lifecycle; log: Logger; onNotify?: (hostId: string, what: string) => void }): EffectHandler {
   const chains = new Map<string, Promise<void>>();
+  /** Bumped at each new boot attempt and at each outcome: queued work of an older attempt is dropped. */
+  const generation = new Map<string, number>();
+  const current = (hostId: string) => generation.get(hostId) ?? 0;
+  const bump = (hostId: string) => generation.set(hostId, current(hostId) + 1);
   /** Hosts whose PXE override failed: the power action queued behind it is skipped. */
   const pxeFailed = new Set<string>();
   const enqueue = (hostId: string, job: () => Promise<void>) => {
-    const next = (chains.get(hostId) ?? Promise.resolve()).then(job);
+    const gen = current(hostId);
+    const next = (chains.get(hostId) ?? Promise.resolve()).then(() => (gen === current(hostId) ? job() : undefined));
     chains.set(hostId, next);
     void next.finally(() => {
       if (chains.get(hostId) === next) chains.delete(hostId);
@@ -30,10 +35,12 @@ export function createPowerEffects(deps: { power: PowerPort; lifecycle: () => Li
   return {
     run(hostId, effect) {
       if (effect.kind === 'notify') {
+        bump(hostId); // active or failed: nothing queued for this host may still power it
         deps.onNotify?.(hostId, effect.what);
         return;
       }
       if (effect.kind === 'bootPxe') {
+        bump(hostId); // a new attempt starts: drop what an older one still has queued
         enqueue(hostId, async () => {
           try {
             pxeFailed.delete(hostId);
