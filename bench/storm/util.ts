@@ -1,16 +1,8 @@
 // Small helpers of the boot-storm benchmark: seeded PRNG, latency samples, stoppable sleeps.
 
-/** mulberry32: small, fast, seedable (same as the tests' PRNG). */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { prng } from '../../test/fakes/prng.js';
+
+export { prng };
 
 /** A PRNG of its own per (seed, host, boot, purpose): draws do not depend on event timing. */
 export function hostRng(seed: number, host: number, boot: number, purpose: number): () => number {
