@@ -32,7 +32,9 @@ export const bytes = (...xs: number[]): Uint8Array => Uint8Array.from(xs);
 export const ascii = (s: string): Uint8Array => Uint8Array.from(s, (c) => c.charCodeAt(0));
 export const toHex = (b: Uint8Array): string => Buffer.from(b).toString('hex');
 
-export { prng } from '../fakes/prng.js';
+import { prng } from '../fakes/prng.js';
+
+export { prng };
 
 export function seedFromEnv(name: string): number {
   const env = process.env[name];

@@ -11,7 +11,9 @@ export function tempDir(prefix = 'corral-tftp-'): { dir: string; cleanup: () => 
   return { dir, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
 }
 
-export { prng } from '../fakes/prng.js';
+import { prng } from '../fakes/prng.js';
+
+export { prng };
 
 export function randomBytes(n: number, seed = 1): Buffer {
   const r = prng(seed);
