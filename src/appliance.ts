@@ -9,7 +9,7 @@ import { systemClock, type Clock } from './lib/clock.js';
 import { createLogger, type Logger } from './lib/log.js';
 import { packageRoot } from './lib/package-root.js';
 import { createLiveSot, type LiveSot } from './sot/live.js';
-import { openStore } from './store/lowdb-store.js';
+import { openStore, type CorralStore } from './store/lowdb-store.js';
 import type { Store } from './store/store.js';
 import { createApi } from './api/app.js';
 import { syncHostRecords } from './lifecycle/sync.js';
@@ -19,7 +19,8 @@ import { createOrchestrator, type Orchestrator } from './lifecycle/orchestrator.
 import { createPowerEffects } from './lifecycle/power-effects.js';
 import { createBmcPower } from './lifecycle/bmc-power.js';
 import { DEFAULT_POLICY, type LifecyclePolicy } from './lifecycle/machine.js';
-import { createBmcRegistry } from './bmc/index.js';
+import { createBmcRegistry, type BmcRegistry, type PowerController } from './bmc/index.js';
+import type { BmcType } from './model/index.js';
 
 export interface ApplianceConfig {
   sotDir: string;
@@ -43,11 +44,18 @@ export interface ApplianceConfig {
 export interface ApplianceDeps {
   clock?: Clock;
   log?: Logger;
+  /** BMC drivers replacing the real ones by type (benchmarks drive simulated machines). */
+  bmcDrivers?: Partial<Record<BmcType, PowerController>>;
+  /** Wrappers around the store and the lifecycle as the services see them (timing, tracing). */
+  instrument?: { store?: (s: Store) => Store; lifecycle?: (l: Lifecycle) => Lifecycle };
 }
 
 export interface Appliance {
   sot: LiveSot;
-  store: Store;
+  store: CorralStore;
+  registry: BmcRegistry;
+  /** Epoch ms when the orchestrator started (provisioning may begin). */
+  startedAt: number;
   lifecycle: Lifecycle;
   orchestrator: Orchestrator;
   boot: BootServices | undefined;
@@ -79,11 +87,12 @@ export async function startAppliance(config: ApplianceConfig, deps: ApplianceDep
     closers.length = 0;
   };
   try {
-    const store = await openStore({ dir: config.dataDir, clock, log });
-    closers.push(() => store.close());
+    const rawStore = await openStore({ dir: config.dataDir, clock, log });
+    closers.push(() => rawStore.close());
+    const store = deps.instrument?.store?.(rawStore) ?? rawStore;
     const sot = createLiveSot({ root: config.sotDir, clock, log: log.child({ component: 'sot' }), lastGoodDir: join(config.dataDir, 'sot-last-good'), ...(config.pollMs !== undefined && { pollMs: config.pollMs }) });
     closers.push(() => sot.stop());
-    const registry = createBmcRegistry({ clock, log: log.child({ component: 'bmc' }), ...(config.bmcConcurrency && { maxConcurrent: config.bmcConcurrency }) });
+    const registry = createBmcRegistry({ clock, log: log.child({ component: 'bmc' }), ...(config.bmcConcurrency && { maxConcurrent: config.bmcConcurrency }), ...(deps.bmcDrivers && { drivers: deps.bmcDrivers }) });
     closers.push(() => registry.close());
     const power = createBmcPower({ sot, registry, sotDir: config.sotDir });
     let orchestrator: Orchestrator | undefined;
@@ -92,8 +101,9 @@ export async function startAppliance(config: ApplianceConfig, deps: ApplianceDep
       maxAttempts: config.policy?.maxAttempts ?? DEFAULT_POLICY.maxAttempts,
       stageTimeoutMs: { ...DEFAULT_POLICY.stageTimeoutMs, ...config.policy?.stageTimeoutMs },
     };
-    const lifecycle = createLifecycle({ store, clock, log: log.child({ component: 'lifecycle' }), policy, effects });
-    closers.push(() => lifecycle.stop());
+    const rawLifecycle = createLifecycle({ store, clock, log: log.child({ component: 'lifecycle' }), policy, effects });
+    const lifecycle = deps.instrument?.lifecycle?.(rawLifecycle) ?? rawLifecycle;
+    closers.push(() => rawLifecycle.stop());
     orchestrator = createOrchestrator({ sot, store, lifecycle, clock, log: log.child({ component: 'orchestrator' }) }, { ...(config.stormLimit && { stormLimit: config.stormLimit }) });
     closers.push(() => orchestrator!.stop());
     // New hosts get their runtime record before the orchestrator plans with them.
@@ -114,6 +124,7 @@ export async function startAppliance(config: ApplianceConfig, deps: ApplianceDep
       log.warn('boot services are off: serve was started without --interface or --address');
     }
     lifecycle.resume();
+    const startedAt = clock.now();
     orchestrator.start();
     const app = createApi({ sot, store, clock, log: log.child({ component: 'api' }), version: corralVersion(), services: () => boot?.status() ?? null, lifecycle, orchestrator, power });
     const server = createServer(app);
@@ -121,7 +132,7 @@ export async function startAppliance(config: ApplianceConfig, deps: ApplianceDep
     closers.push(() => closeTcp(server));
     const addr = server.address() as AddressInfo;
     log.info('operator API listening', { url: `http://${formatHost(addr.address)}:${addr.port}/v1` });
-    return { sot, store, lifecycle, orchestrator, boot, apiAddress: { host: addr.address, port: addr.port }, stop };
+    return { sot, store: rawStore, registry, startedAt, lifecycle, orchestrator, boot, apiAddress: { host: addr.address, port: addr.port }, stop };
   } catch (e) {
     await stop();
     throw e;

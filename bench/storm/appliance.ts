@@ -1,22 +1,13 @@
-// The appliance under test, composed exactly as src/appliance.ts startAppliance() composes it
-// (same modules, same order: store, live SoT, BMC registry, power effects, lifecycle,
-// orchestrator, host records, boot services), with three differences a benchmark needs and
-// startAppliance() cannot take: the IPMI driver is injected (createBmcRegistry's `drivers`),
-// the store's transact() and the lifecycle's report()/note() are timed (call -> durable
-// resolve), and the operator API is not started (nothing here calls it).
-import { join } from 'node:path';
-import { createBmcRegistry, type PowerController } from '../../src/bmc/index.js';
-import { startBootServices, type BootConfig, type BootServices } from '../../src/boot/services.js';
-import { systemClock } from '../../src/lib/clock.js';
+// The appliance under test: the real startAppliance() with the IPMI driver injected and the
+// store's transact() and the lifecycle's report()/note() timed (call -> durable resolve).
+import type { PowerController } from '../../src/bmc/index.js';
+import type { BootConfig, BootServices } from '../../src/boot/services.js';
+import { startAppliance } from '../../src/appliance.js';
 import type { Logger } from '../../src/lib/log.js';
-import { createBmcPower } from '../../src/lifecycle/bmc-power.js';
-import { DEFAULT_POLICY, type LifecyclePolicy } from '../../src/lifecycle/machine.js';
-import { createOrchestrator, type Orchestrator } from '../../src/lifecycle/orchestrator.js';
-import { createPowerEffects } from '../../src/lifecycle/power-effects.js';
-import { createLifecycle, type Lifecycle } from '../../src/lifecycle/runner.js';
-import { syncHostRecords } from '../../src/lifecycle/sync.js';
-import { createLiveSot, type LiveSot } from '../../src/sot/live.js';
-import { openStore, type CorralStore } from '../../src/store/lowdb-store.js';
+import type { Orchestrator } from '../../src/lifecycle/orchestrator.js';
+import type { Lifecycle } from '../../src/lifecycle/runner.js';
+import type { LiveSot } from '../../src/sot/live.js';
+import type { CorralStore } from '../../src/store/lowdb-store.js';
 import type { Store } from '../../src/store/store.js';
 import { SampleSet } from './util.js';
 
@@ -46,7 +37,7 @@ export interface StormAppliance {
 }
 
 /** Store and Lifecycle wrappers that time each call from its start to its (durable) resolve. */
-function timedStore(raw: CorralStore, timings: SampleSet): Store {
+function timedStore(raw: Store, timings: SampleSet): Store {
   return {
     get: raw.get.bind(raw),
     list: raw.list.bind(raw),
@@ -82,53 +73,25 @@ function timedLifecycle(lc: Lifecycle, timings: SampleSet): Lifecycle {
 }
 
 export async function startStormAppliance(cfg: StormApplianceConfig): Promise<StormAppliance> {
-  const clock = systemClock;
-  const log = cfg.log;
   const timings = new SampleSet();
-  const closers: (() => Promise<void> | void)[] = [];
-  const stop = async () => {
-    for (const close of closers.reverse()) {
-      try {
-        await close();
-      } catch (e) {
-        log.warn('error while stopping', { error: (e as Error).message });
-      }
-    }
-    closers.length = 0;
+  const app = await startAppliance(
+    // The operator API listens on an ephemeral loopback port; nothing here calls it.
+    { sotDir: cfg.sotDir, dataDir: cfg.dataDir, apiHost: '127.0.0.1', apiPort: 0, watch: false, boot: cfg.boot, stormLimit: cfg.stormLimit, ...(cfg.bmcConcurrency && { bmcConcurrency: cfg.bmcConcurrency }) },
+    {
+      log: cfg.log,
+      bmcDrivers: { ipmi: cfg.ipmi },
+      instrument: { store: (s) => timedStore(s, timings), lifecycle: (l) => timedLifecycle(l, timings) },
+    },
+  );
+  return {
+    sot: app.sot,
+    store: app.store,
+    lifecycle: app.lifecycle,
+    orchestrator: app.orchestrator,
+    boot: app.boot!,
+    registryStats: () => app.registry.stats(),
+    timings,
+    startedAt: app.startedAt,
+    stop: app.stop,
   };
-  try {
-    const raw = await openStore({ dir: cfg.dataDir, clock, log });
-    closers.push(() => raw.close());
-    const store = timedStore(raw, timings);
-    const sot = createLiveSot({ root: cfg.sotDir, clock, log: log.child({ component: 'sot' }), lastGoodDir: join(cfg.dataDir, 'sot-last-good') });
-    closers.push(() => sot.stop());
-    const registry = createBmcRegistry({ clock, log: log.child({ component: 'bmc' }), drivers: { ipmi: cfg.ipmi }, ...(cfg.bmcConcurrency && { maxConcurrent: cfg.bmcConcurrency }) });
-    closers.push(() => registry.close());
-    const power = createBmcPower({ sot, registry, sotDir: cfg.sotDir });
-    let orchestrator: Orchestrator | undefined;
-    let lifecycle: Lifecycle | undefined;
-    const effects = createPowerEffects({ power, lifecycle: () => lifecycle!, log: log.child({ component: 'power' }), onNotify: () => void orchestrator?.reconcile() });
-    const policy: LifecyclePolicy = { maxAttempts: DEFAULT_POLICY.maxAttempts, stageTimeoutMs: { ...DEFAULT_POLICY.stageTimeoutMs } };
-    const rawLifecycle = createLifecycle({ store, clock, log: log.child({ component: 'lifecycle' }), policy, effects });
-    lifecycle = timedLifecycle(rawLifecycle, timings);
-    closers.push(() => rawLifecycle.stop());
-    orchestrator = createOrchestrator({ sot, store, lifecycle, clock, log: log.child({ component: 'orchestrator' }) }, { stormLimit: cfg.stormLimit });
-    closers.push(() => orchestrator!.stop());
-    sot.on('loaded', (s) => {
-      syncHostRecords(store, s, clock.now())
-        .then(() => orchestrator!.reconcile())
-        .catch((e) => log.error('cannot record new hosts', { error: (e as Error).message }));
-    });
-    await sot.reload();
-    if (sot.current()) await syncHostRecords(store, sot.current()!, clock.now());
-    rawLifecycle.resume();
-    const startedAt = Date.now();
-    orchestrator.start();
-    const boot = await startBootServices(cfg.boot, { sot, store, lifecycle, clock, log });
-    closers.push(() => boot.stop());
-    return { sot, store: raw, lifecycle, orchestrator, boot, registryStats: () => registry.stats(), timings, startedAt, stop };
-  } catch (e) {
-    await stop();
-    throw e;
-  }
 }
