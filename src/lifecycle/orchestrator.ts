@@ -10,6 +10,7 @@ import { workflowOf } from '../render/render.js';
 import type { Lifecycle } from './runner.js';
 import { desiredFingerprint } from './fingerprint.js';
 import { planRollout, type RolloutPlan } from './rollout.js';
+import { coalesce } from '../lib/coalesce.js';
 
 export interface OrchestratorOptions {
   /** Hosts in early boot stages at once (boot storm control). */
@@ -36,8 +37,6 @@ export function createOrchestrator(
   const requested: string[] = [];
   let waitingNow = new Map<string, string>();
   let timer: TimerHandle | undefined;
-  let running: Promise<RolloutPlan | undefined> | undefined;
-  let again = false;
   const fpCache = new WeakMap<Sot, Map<string, string | undefined>>();
 
   const fingerprintFor = (sot: Sot) => {
@@ -88,25 +87,7 @@ export function createOrchestrator(
   }
 
   const orch: Orchestrator = {
-    async reconcile() {
-      if (running) {
-        again = true;
-        return running;
-      }
-      running = (async () => {
-        try {
-          let plan = await once();
-          while (again) {
-            again = false;
-            plan = await once();
-          }
-          return plan;
-        } finally {
-          running = undefined;
-        }
-      })();
-      return running;
-    },
+    reconcile: coalesce(once),
     async requestProvision(hostId) {
       const sot = deps.sot.current();
       const host = deps.sot.index().hostsById.get(hostId);

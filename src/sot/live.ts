@@ -7,6 +7,7 @@ import type { Clock, TimerHandle } from '../lib/clock.js';
 import type { Logger } from '../lib/log.js';
 import { loadSot } from './load.js';
 import { fingerprint } from './read.js';
+import { coalesce } from '../lib/coalesce.js';
 import { hasLastGood, saveLastGood } from './last-good.js';
 
 export interface SotStatus {
@@ -56,8 +57,6 @@ export function createLiveSot(opts: LiveSotOptions): LiveSot {
   let watcher: FSWatcher | undefined;
   let timer: TimerHandle | undefined;
   let poller: ReturnType<typeof setInterval> | undefined;
-  let loading: Promise<boolean> | undefined;
-  let again = false;
 
   async function loadOnce(): Promise<boolean> {
     const res = await loadSot(opts.root);
@@ -102,29 +101,15 @@ export function createLiveSot(opts: LiveSotOptions): LiveSot {
     emitter.emit('loaded', next, previous);
   }
 
-  emitter.reload = async () => {
-    // One load at a time; a change during a load triggers exactly one more.
-    if (loading) {
-      again = true;
-      return loading;
+  // One load at a time; a change during a load triggers exactly one more.
+  emitter.reload = coalesce(async () => {
+    try {
+      return await loadOnce();
+    } catch (e) {
+      opts.log.error('SoT reload failed', { error: (e as Error).message });
+      return false;
     }
-    loading = (async () => {
-      try {
-        let ok = await loadOnce();
-        while (again) {
-          again = false;
-          ok = await loadOnce();
-        }
-        return ok;
-      } catch (e) {
-        opts.log.error('SoT reload failed', { error: (e as Error).message });
-        return false;
-      } finally {
-        loading = undefined;
-      }
-    })();
-    return loading;
-  };
+  });
 
   const schedule = () => {
     timer?.cancel();
