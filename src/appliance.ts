@@ -12,6 +12,10 @@ import { createLiveSot, type LiveSot } from './sot/live.js';
 import { openStore, type CorralStore } from './store/lowdb-store.js';
 import type { Store } from './store/store.js';
 import { createApi } from './api/app.js';
+import { createAuthServices } from './api/auth/services.js';
+import { ensureLocalToken } from './api/auth/local-token.js';
+import { applianceNames } from './api/auth/guards.js';
+import { isLoopback } from './lib/ip.js';
 import { syncHostRecords } from './lifecycle/sync.js';
 import { createLifecycle, type Lifecycle } from './lifecycle/runner.js';
 import { startBootServices, type BootConfig, type BootServices } from './boot/services.js';
@@ -28,6 +32,10 @@ export interface ApplianceConfig {
   /** Operator API listen address. */
   apiHost: string;
   apiPort: number;
+  /** Extra names the API is reached by (DNS names, a proxy's address): the Host header check accepts them. */
+  apiNames?: string[];
+  /** API token lifetime in ms (null: never expire). */
+  tokenTtlMs?: number | null;
   /** SoT watcher tuning. */
   watch?: boolean;
   pollMs?: number;
@@ -118,7 +126,7 @@ export async function startAppliance(config: ApplianceConfig, deps: ApplianceDep
     // Boot services first: nothing is powered on before machines can be answered.
     let boot: BootServices | undefined;
     if (config.boot) {
-      boot = await startBootServices(config.boot, { sot, store, lifecycle, clock, log });
+      boot = await startBootServices(config.boot, { sot, store, lifecycle, clock, log, dataDir: config.dataDir });
       closers.push(() => boot!.stop());
     } else {
       log.warn('boot services are off: serve was started without --interface or --address');
@@ -126,7 +134,12 @@ export async function startAppliance(config: ApplianceConfig, deps: ApplianceDep
     lifecycle.resume();
     const startedAt = clock.now();
     orchestrator.start();
-    const app = createApi({ sot, store, clock, log: log.child({ component: 'api' }), version: corralVersion(), services: () => boot?.status() ?? null, lifecycle, orchestrator, power });
+    const auth = createAuthServices(store, clock, { ...(config.tokenTtlMs !== undefined && { tokenTtlMs: config.tokenTtlMs }) });
+    closers.push(() => auth.tokens.stop());
+    // The local CLI and the desktop app act as admin through this 0600 file, not by address.
+    await ensureLocalToken(config.dataDir, auth.tokens);
+    const security = { requireReadToken: !isLoopback(config.apiHost), names: applianceNames([...(config.apiNames ?? []), config.apiHost]) };
+    const app = createApi({ sot, store, clock, log: log.child({ component: 'api' }), version: corralVersion(), services: () => boot?.status() ?? null, lifecycle, orchestrator, power, auth, security });
     const server = createServer(app);
     await listenTcp(server, config.apiHost, config.apiPort);
     closers.push(() => closeTcp(server));

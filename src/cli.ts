@@ -14,18 +14,25 @@ import { parseIpv4 } from './lib/ip.js';
 import { defaultTftpRoot } from './boot/ipxe-files.js';
 import type { BootConfig } from './boot/services.js';
 import { ClientUsageError, cmdHosts, cmdPower, cmdProvision } from './cli-client.js';
+import { cmdUser } from './cli-user.js';
 
 const USAGE = `Usage:
   corral validate <sot-dir> [--no-render]
   corral render <sot-dir> --host <name> [--kind ipxe|unattended] [--boot <n|id>] [--base-url <url>] [--mac <mac>]
-  corral serve --sot <dir> --data <dir> [--listen host:port] [--log-level debug|info|warn|error] [--log-format json|pretty] [--no-watch]
+  corral serve --sot <dir> --data <dir> [--listen host:port] [--api-name <name> ...] [--token-ttl <days>]
+               [--log-level debug|info|warn|error] [--log-format json|pretty] [--no-watch]
                [--interface <nic> | --address <ip>] [--http-port 8080] [--boot-url <url>] [--assets <dir>] [--tftp-root <dir>]
                [--dhcp-mode server|proxy] [--dhcp-port 67] [--dhcp-client-port 68] [--proxy-port 4011] [--tftp-port 69]
                [--no-dhcp] [--no-tftp] [--no-boot-http]
                [--storm-limit 50] [--bmc-concurrency 16] [--max-attempts 3] [--stage-timeout <stage>=<seconds> ...]
-  corral power <host> <on|off|soft|cycle|reset|status> [--api http://127.0.0.1:8080]
-  corral provision <host> [--api <url>]
-  corral hosts [--api <url>]
+  corral user add <name> --role admin|user [--password-file <file>] [--data <dir>]
+  corral user list [--data <dir>]
+  corral user rm <name> [--data <dir>]
+  corral power <host> <on|off|soft|cycle|reset|status> [--api http://127.0.0.1:8080] [--data <dir>]
+  corral provision <host> [--api <url>] [--data <dir>]
+  corral hosts [--api <url>] [--data <dir>]
+  (API commands authenticate with $CORRAL_TOKEN, else the admin token in <data>/admin.token;
+   --data defaults to $CORRAL_DATA or ./data)
   corral version`;
 
 class UsageError extends Error {}
@@ -139,6 +146,8 @@ async function cmdServe(args: string[], io: Out): Promise<number> {
     'bmc-concurrency': { type: 'string' },
     'max-attempts': { type: 'string' },
     'stage-timeout': { type: 'string', multiple: true },
+    'api-name': { type: 'string', multiple: true },
+    'token-ttl': { type: 'string' },
     ...BOOT_OPTIONS,
   });
   if (positionals.length) throw new UsageError(`unexpected argument "${positionals[0]}"`);
@@ -156,6 +165,8 @@ async function cmdServe(args: string[], io: Out): Promise<number> {
       dataDir: values.data,
       apiHost: host,
       apiPort: port,
+      apiNames: values['api-name'] ?? [],
+      ...(values['token-ttl'] !== undefined && { tokenTtlMs: tokenTtl(values['token-ttl']) }),
       watch: !values['no-watch'],
       ...(boot && { boot }),
       ...(values['storm-limit'] && { stormLimit: positiveInt('storm-limit', values['storm-limit']) }),
@@ -201,6 +212,12 @@ function portOf(name: string, v: string | undefined): number {
   const n = Number(v);
   if (!/^\d{1,5}$/.test(v ?? '') || n < 1 || n > 65535) throw new UsageError(`--${name} must be a port number (1-65535), not "${v}"`);
   return n;
+}
+
+/** --token-ttl in days; 0 = tokens never expire. */
+function tokenTtl(v: string): number | null {
+  if (!/^\d{1,5}$/.test(v)) throw new UsageError(`--token-ttl takes whole days (0 = never expire), not "${v}"`);
+  return Number(v) === 0 ? null : Number(v) * 24 * 3600_000;
 }
 
 function positiveInt(name: string, v: string): number {
@@ -262,6 +279,8 @@ export async function main(argv: string[], io: Out = stdio): Promise<number> {
         return await cmdProvision(rest, io);
       case 'hosts':
         return await cmdHosts(rest, io);
+      case 'user':
+        return await cmdUser(rest, io);
       case 'version':
       case '--version':
         io.out(`${corralVersion()}\n`);

@@ -8,6 +8,14 @@ import { ApplianceError } from '../model/index.js';
 import type { Lifecycle } from '../lifecycle/runner.js';
 import type { Orchestrator } from '../lifecycle/orchestrator.js';
 import type { PowerPort } from '../lifecycle/power-effects.js';
+import type { AuthServices } from './auth/services.js';
+
+export interface ApiSecurity {
+  /** Operator reads need a token too (the API listens beyond loopback). */
+  requireReadToken: boolean;
+  /** Names and addresses the appliance answers to (Host header check); see auth/guards.ts. */
+  names: ReadonlySet<string>;
+}
 
 export interface ApiDeps {
   sot: LiveSot;
@@ -20,6 +28,10 @@ export interface ApiDeps {
   lifecycle?: Lifecycle;
   orchestrator?: Orchestrator;
   power?: PowerPort;
+  /** Users, tokens, login throttle; built over `store` when absent. */
+  auth?: AuthServices;
+  /** Default: loopback names only, reads open. */
+  security?: Partial<ApiSecurity>;
 }
 
 /** The SoT being served, or 503 until a first good load. */

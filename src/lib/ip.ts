@@ -46,3 +46,10 @@ export function parseCidr(s: string): Cidr | undefined {
 export function inCidr(ip: number, c: Cidr): boolean {
   return ((ip & c.mask) >>> 0) === c.network;
 }
+
+/** Whether an address (or the name "localhost") is loopback: 127.0.0.0/8, ::1, or v4-mapped loopback. */
+export function isLoopback(address: string | undefined): boolean {
+  if (!address) return false;
+  const a = address.replace(/^\[|\]$/g, '').replace(/^::ffff:/i, '');
+  return a === 'localhost' || a === '::1' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(a);
+}

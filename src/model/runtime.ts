@@ -37,6 +37,14 @@ export interface HostRuntime {
   power: PowerState;
   powerCheckedAt?: number;
   attempts: number;
+  /** Epoch ms when the current (or last) provisioning or reclaim run started. */
+  runStartedAt?: number;
+  /**
+   * Serial of the boot attempt in progress: +1 for every boot started (each boot of a workflow,
+   * each retry, a machine found already booting). Never reset, so with runStartedAt it names one
+   * attempt for the callback secret (bootAttemptOf in src/lifecycle/machine.ts).
+   */
+  bootAttempt?: number;
   lastError?: string;
   /** Epoch ms of the last state change. */
   since: number;
@@ -90,13 +98,30 @@ export interface Task {
   message?: string;
 }
 
+export type UserRole = 'admin' | 'user';
+
 export interface ApiToken {
-  /** sha256 of the token; the token itself is shown once and never stored. */
+  /** sha256 of the token (hex); the token itself is shown once and never stored. */
   hash: string;
+  /** The token's first 8 characters: names it in listings without revealing it. */
+  prefix: string;
   user: string;
-  roles: ('user' | 'admin')[];
+  role: UserRole;
   createdAt: number;
+  /** Epoch ms; absent = never expires (the appliance's own local admin token). */
+  expiresAt?: number;
   lastUsedAt?: number;
+}
+
+/** An API user. The password is kept only as a scrypt hash with its own salt. */
+export interface User {
+  name: string;
+  role: UserRole;
+  /** scrypt(password, salt, keylen, {N, r, p}), base64. */
+  passwordHash: string;
+  salt: string;
+  scrypt: { N: number; r: number; p: number; keylen: number };
+  createdAt: number;
 }
 
 /** A host handed out from a pool (vmpooler check-out) or as a vNext server. */

@@ -14,6 +14,7 @@ const COLLECTION_SET: Record<CollectionName, true> = {
   leases: true,
   tasks: true,
   tokens: true,
+  users: true,
   plans: true,
   allocations: true,
   meta: true,

@@ -10,8 +10,13 @@
 //   nothing acknowledged and never leaves an unreadable file.
 // - Events appended in a transaction go to the append-only JSONL journal with the same commit,
 //   numbered by a monotonic `seq`, and are read back oldest first by `events()`.
+// - `subscribe(listener)` tells of committed events: once per disk commit that carried events,
+//   with that commit's events in seq order, after they are durable and visible to `events()` and
+//   `lastSeq()`, and before the commit's `transact()` promises resolve. Commits are reported one
+//   at a time, in seq order, so a listener that starts at `lastSeq()` misses nothing. A listener
+//   that throws is ignored (logged): it cannot fail a commit or stop the other listeners.
 
-import type { Allocation, ApiToken, HostEvent, HostRuntime, Lease, Plan, Task } from '../model/index.js';
+import type { Allocation, ApiToken, HostEvent, HostRuntime, Lease, Plan, Task, User } from '../model/index.js';
 
 /** The collections of the store and the record type each holds, keyed by id. */
 export interface Collections {
@@ -19,6 +24,7 @@ export interface Collections {
   leases: Lease;
   tasks: Task;
   tokens: ApiToken;
+  users: User;
   plans: Plan;
   allocations: Allocation;
   /** Small appliance-wide settings and counters. */
@@ -46,6 +52,9 @@ export interface EventQuery {
   limit?: number;
 }
 
+/** Told of committed events; what it returns is ignored, what it throws is logged and dropped. */
+export type CommitListener = (events: HostEvent[]) => void;
+
 export interface Store {
   get<C extends CollectionName>(c: C, id: string): Collections[C] | undefined;
   list<C extends CollectionName>(c: C): Collections[C][];
@@ -55,6 +64,12 @@ export interface Store {
   events(q?: EventQuery): Promise<HostEvent[]>;
   /** The seq of the newest event (0 when none). */
   lastSeq(): number;
+  /**
+   * Calls `listener` with the events of every later commit (see the contract above). The array
+   * and its events are shared by all listeners: read them, do not change them. Returns the
+   * function that unsubscribes.
+   */
+  subscribe(listener: CommitListener): () => void;
   close(): Promise<void>;
 }
 

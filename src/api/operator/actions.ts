@@ -1,16 +1,15 @@
-// Operator actions on a host: power control through its BMC, and provisioning requests.
-// Mutations answer only loopback until API tokens exist.
-import { Router } from 'express';
+// Operator actions on a host: power control through its BMC, provisioning and reclaim requests.
+import { z } from 'zod';
 import { ApplianceError } from '../../model/index.js';
 import { servedSot, type ApiDeps } from '../deps.js';
-import { loopbackOnly } from '../guard.js';
 import { hostView } from '../views.js';
+import { route, type AnyRoute } from '../http/route.js';
+import { Id } from '../http/schemas.js';
 
 const ACTIONS = ['on', 'off', 'soft', 'cycle', 'reset', 'status'] as const;
-type Action = (typeof ACTIONS)[number];
+const HostParams = z.strictObject({ id: Id });
 
-export function actionsRouter(deps: ApiDeps): Router {
-  const r = Router();
+export function actionsRoutes(deps: ApiDeps): AnyRoute[] {
   const hostOf = (id: string) => {
     servedSot(deps);
     const h = deps.sot.index().hostsById.get(id);
@@ -21,38 +20,58 @@ export function actionsRouter(deps: ApiDeps): Router {
     if (!v) throw new ApplianceError('UNAVAILABLE', `${what} is not running in this appliance`);
     return v;
   };
-
-  r.post('/hosts/:id/power', loopbackOnly, async (req, res) => {
-    const host = hostOf(String(req.params.id));
-    const action = (req.body as { action?: unknown } | undefined)?.action;
-    if (typeof action !== 'string' || !ACTIONS.includes(action as Action)) {
-      throw new ApplianceError('BAD_REQUEST', `body must be {"action": one of ${ACTIONS.join(', ')}}`);
-    }
-    const power = need(deps.power, 'BMC control');
-    const lifecycle = need(deps.lifecycle, 'the lifecycle');
-    if (action !== 'status') {
-      const done = await power.power(host.id, action as Exclude<Action, 'status'>);
-      if (done === 'manual') throw new ApplianceError('BMC_UNSUPPORTED', `host "${host.id}" has no BMC Corral can drive (ipmi or redfish)`);
-    }
-    const state = await power.status(host.id);
-    await lifecycle.recordPower(host.id, state, { action, by: 'api' });
-    res.json({ host: host.id, action, power: state });
-  });
-
-  r.post('/hosts/:id/provision', loopbackOnly, async (req, res) => {
-    const host = hostOf(String(req.params.id));
-    const orch = need(deps.orchestrator, 'the orchestrator');
-    const rt = await orch.requestProvision(host.id);
-    const waiting = orch.waiting().get(host.id);
-    res.status(202).json({ ...hostView(host, rt), queued: rt?.state !== 'provisioning', waiting_reason: waiting ?? null });
-  });
-  r.post('/hosts/:id/reclaim', loopbackOnly, async (req, res) => {
-    const host = hostOf(String(req.params.id));
-    const orch = need(deps.orchestrator, 'the orchestrator');
-    const workflow = (req.body as { workflow?: unknown } | undefined)?.workflow;
-    if (workflow !== undefined && typeof workflow !== 'string') throw new ApplianceError('BAD_REQUEST', 'workflow must be a string');
-    const rt = await orch.requestReclaim(host.id, workflow);
-    res.status(202).json(hostView(host, rt));
-  });
-  return r;
+  const common = { family: 'operator', access: 'admin', tags: ['host actions'], params: HostParams } as const;
+  return [
+    route({
+      ...common,
+      method: 'post',
+      path: '/v1/hosts/{id}/power',
+      summary: 'BMC power control',
+      body: z.strictObject({ action: z.enum(ACTIONS).describe('on, off, soft (ACPI), cycle, reset, or status (read only)') }),
+      responses: { 200: { description: '{host, action, power}' }, 404: { description: 'HOST_NOT_FOUND' }, 501: { description: 'no BMC Corral can drive' }, 502: { description: 'BMC unreachable or refused the credentials' }, 504: { description: 'BMC timeout' } },
+      handler: async ({ params, body, auth }) => {
+        const host = hostOf(params.id);
+        const power = need(deps.power, 'BMC control');
+        const lifecycle = need(deps.lifecycle, 'the lifecycle');
+        if (body.action !== 'status') {
+          const done = await power.power(host.id, body.action);
+          if (done === 'manual') throw new ApplianceError('BMC_UNSUPPORTED', `host "${host.id}" has no BMC Corral can drive (ipmi or redfish)`);
+        }
+        const state = await power.status(host.id);
+        await lifecycle.recordPower(host.id, state, { action: body.action, by: auth?.user ?? 'api' });
+        return { host: host.id, action: body.action, power: state };
+      },
+    }),
+    route({
+      ...common,
+      method: 'post',
+      path: '/v1/hosts/{id}/provision',
+      summary: "Queue the host for provisioning with its workflow (or its role's)",
+      body: z.strictObject({}),
+      bodyOptional: true,
+      responses: { 202: { description: 'the host, with queued and waiting_reason' }, 404: { description: 'HOST_NOT_FOUND' }, 409: { description: 'busy (provisioning, reclaiming) or in maintenance' } },
+      handler: async ({ params }) => {
+        const host = hostOf(params.id);
+        const orch = need(deps.orchestrator, 'the orchestrator');
+        const rt = await orch.requestProvision(host.id);
+        const waiting = orch.waiting().get(host.id);
+        return { ...hostView(host, rt), queued: rt?.state !== 'provisioning', waiting_reason: waiting ?? null };
+      },
+    }),
+    route({
+      ...common,
+      method: 'post',
+      path: '/v1/hosts/{id}/reclaim',
+      summary: 'Wipe the host by booting a wipe workflow; it ends inactive',
+      body: z.strictObject({ workflow: z.string().max(253).optional().describe('the wipe workflow (default "wipe")') }),
+      bodyOptional: true,
+      responses: { 202: { description: 'the host' }, 404: { description: 'HOST_NOT_FOUND' }, 409: { description: 'busy or in maintenance' } },
+      handler: async ({ params, body }) => {
+        const host = hostOf(params.id);
+        const orch = need(deps.orchestrator, 'the orchestrator');
+        const rt = await orch.requestReclaim(host.id, body.workflow);
+        return hostView(host, rt);
+      },
+    }),
+  ];
 }

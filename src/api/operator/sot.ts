@@ -1,10 +1,8 @@
 // The loaded SoT revision and its problems; a reload on request.
-import { Router } from 'express';
+import { route, type AnyRoute } from '../http/route.js';
 import type { ApiDeps } from '../deps.js';
-import { loopbackOnly } from '../guard.js';
 
-export function sotRouter(deps: ApiDeps): Router {
-  const r = Router();
+export function sotRoutes(deps: ApiDeps): AnyRoute[] {
   const view = () => {
     const st = deps.sot.status();
     const sot = deps.sot.current();
@@ -19,17 +17,23 @@ export function sotRouter(deps: ApiDeps): Router {
         : null,
       // Problems of the last load attempt: errors there mean the served revision is older.
       problems: st.lastAttempt?.problems ?? [],
-      last_attempt: st.lastAttempt
-        ? { revision: st.lastAttempt.revision, at: new Date(st.lastAttempt.at).toISOString(), ok: st.lastAttempt.ok }
-        : null,
+      last_attempt: st.lastAttempt ? { revision: st.lastAttempt.revision, at: new Date(st.lastAttempt.at).toISOString(), ok: st.lastAttempt.ok } : null,
     };
   };
-  r.get('/sot', (_req, res) => {
-    res.json(view());
-  });
-  r.post('/sot/reload', loopbackOnly, async (_req, res) => {
-    const ok = await deps.sot.reload();
-    res.status(ok ? 200 : 422).json(view());
-  });
-  return r;
+  return [
+    route({ method: 'get', path: '/v1/sot', family: 'operator', access: 'read', tags: ['sot'], summary: 'The served SoT revision, counts, and the problems of the last load attempt', responses: { 200: { description: 'SoT status' } }, handler: view }),
+    route({
+      method: 'post',
+      path: '/v1/sot/reload',
+      family: 'operator',
+      access: 'admin',
+      tags: ['sot'],
+      summary: 'Reload the SoT now (a reload with errors keeps the last good SoT serving)',
+      responses: { 200: { description: 'reloaded' }, 422: { description: 'the folder has errors; the previous revision keeps serving' } },
+      handler: async ({ res }) => {
+        const ok = await deps.sot.reload();
+        res.status(ok ? 200 : 422).json(view());
+      },
+    }),
+  ];
 }
