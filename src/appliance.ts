@@ -141,6 +141,10 @@ export async function startAppliance(config: ApplianceConfig, deps: ApplianceDep
     const security = { requireReadToken: !isLoopback(config.apiHost), names: applianceNames([...(config.apiNames ?? []), config.apiHost]) };
     const app = createApi({ sot, store, clock, log: log.child({ component: 'api' }), version: corralVersion(), services: () => boot?.status() ?? null, lifecycle, orchestrator, power, auth, security });
     const server = createServer(app);
+    // Clients (undici/fetch, scripts, the GUI) reuse idle connections; a server that closes them
+    // first races with a request already on its way (ECONNRESET). Outlast the clients' idle timers.
+    server.keepAliveTimeout = 65_000;
+    server.headersTimeout = 66_000;
     await listenTcp(server, config.apiHost, config.apiPort);
     closers.push(() => closeTcp(server));
     const addr = server.address() as AddressInfo;

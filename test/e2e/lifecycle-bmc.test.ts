@@ -124,7 +124,9 @@ test('auto site: BMC-driven provisioning to active, re-provision on SoT change, 
     assert.equal((await api('/hosts/n2/events')).filter((e: any) => e.type === 'provision.requested').length, 1, `n2 untouched (${n2Before} events before)`);
 
     // 3. Kill n2's VM whenever it is booting: Corral retries once with a power cycle, then fails it.
-    const r = sh(`ip netns exec ${NS} curl -s -X POST ${API}/v1/hosts/n2/provision`);
+    // As the local CLI does: the admin token from the data folder's 0600 file.
+    const token = readFileSync(join(data, 'admin.token'), 'utf8').trim();
+    const r = sh(`ip netns exec ${NS} curl -s -X POST -H 'X-AUTH-TOKEN: ${token}' ${API}/v1/hosts/n2/provision`);
     assert.match(r.stdout, /"id":"n2"/);
     const failed = await waitFor('n2 failed', async () => {
       const h = await api('/hosts/n2');

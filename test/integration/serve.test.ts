@@ -2,67 +2,12 @@
 // last good SoT, SIGTERM stops cleanly, and state survives a restart.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { BASE, writeSot } from '../sot/helpers.js';
 
-const ROOT = new URL('../..', import.meta.url).pathname;
-
-interface Served {
-  proc: ChildProcess;
-  base: string;
-  log: () => string;
-}
-
-async function startServe(sot: string, data: string): Promise<Served> {
-  const proc = spawn(process.execPath, ['--import', 'tsx', 'src/bin.ts', 'serve', '--sot', sot, '--data', data, '--listen', '127.0.0.1:0', '--log-format', 'json'], {
-    cwd: ROOT,
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let err = '';
-  proc.stderr!.on('data', (d) => (err += d));
-  const deadline = Date.now() + 30_000;
-  while (Date.now() < deadline) {
-    const m = /serving .* on (http:\/\/127\.0\.0\.1:\d+)\/v1/.exec(err);
-    if (m) return { proc, base: m[1]!, log: () => err };
-    if (proc.exitCode !== null) break;
-    await sleep(100);
-  }
-  proc.kill('SIGKILL');
-  throw new Error(`corral serve did not start:\n${err}`);
-}
-
-function sleep(ms: number) {
-  return new Promise((r) => setTimeout(r, ms));
-}
-
-async function getJson(url: string) {
-  const res = await fetch(url);
-  return { status: res.status, body: (await res.json()) as any };
-}
-
-async function waitFor<T>(what: string, fn: () => Promise<T | undefined>, ms = 15_000): Promise<T> {
-  const deadline = Date.now() + ms;
-  while (Date.now() < deadline) {
-    const v = await fn();
-    if (v !== undefined) return v;
-    await sleep(150);
-  }
-  throw new Error(`timed out waiting for ${what}`);
-}
-
-function stop(s: Served): Promise<number | null> {
-  return new Promise((resolve) => {
-    const t = setTimeout(() => s.proc.kill('SIGKILL'), 10_000);
-    s.proc.once('exit', (code) => {
-      clearTimeout(t);
-      resolve(code);
-    });
-    s.proc.kill('SIGTERM');
-  });
-}
+import { getJson, startServe, stop, waitFor } from './serve-process.js';
 
 test('serve: live reload, bad reload keeps last good, clean stop, restart keeps state', { timeout: 120_000 }, async () => {
   const { dir, cleanup } = writeSot(BASE);
