@@ -44,6 +44,7 @@ function timedStore(raw: Store, timings: SampleSet): Store {
     count: raw.count.bind(raw),
     events: raw.events.bind(raw),
     lastSeq: raw.lastSeq.bind(raw),
+    subscribe: raw.subscribe.bind(raw),
     close: raw.close.bind(raw),
     transact<T>(fn: Parameters<Store['transact']>[0]): Promise<T> {
       const t0 = performance.now();

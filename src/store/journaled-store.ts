@@ -17,10 +17,11 @@ import { EventIndex } from './event-index.js';
 import { readEvents, type JournalEventRef } from './event-reader.js';
 import { GroupCommit } from './group-commit.js';
 import type { Journal } from './journal.js';
+import { CommitListeners } from './listeners.js';
 import type { DirLock } from './lock.js';
 import { copyMaps, type StateImage } from './schema.js';
 import { rejected, type AppliedTx, type StoreState } from './state.js';
-import { SCHEMA_VERSION, type CollectionName, type Collections, type EventQuery, type Store, type Tx } from './store.js';
+import { SCHEMA_VERSION, type CollectionName, type Collections, type CommitListener, type EventQuery, type Store, type Tx } from './store.js';
 
 /** Counters for tests, the benchmark and /metrics. */
 export interface StoreStats {
@@ -77,9 +78,13 @@ export class JournaledStore implements CorralStore {
   private readonly reads = new Set<Promise<unknown>>();
   private closing: Promise<void> | undefined;
   private closed = false;
+  private readonly listeners: CommitListeners;
 
   constructor(private readonly p: StoreParts) {
     this.dir = p.dir;
+    this.listeners = new CommitListeners((err) =>
+      p.log.error('store event listener failed (ignored)', { error: err instanceof Error ? err.message : String(err) }),
+    );
     this.lastSnapshotAt = p.clock.now();
     this.snapshotTx = p.low.data.journalSeq;
     this.committer = new GroupCommit<AppliedTx | null>(
@@ -131,6 +136,10 @@ export class JournaledStore implements CorralStore {
     return this.p.index.lastSeq;
   }
 
+  subscribe(listener: CommitListener): () => void {
+    return this.listeners.add(listener);
+  }
+
   stats(): StoreStats {
     return {
       commits: this.commits,
@@ -180,6 +189,10 @@ export class JournaledStore implements CorralStore {
     // Written only after the batch is durable: a snapshot must never cover a journal position
     // that is not on disk.
     if (image) this.snapshotting = this.writeSnapshot(image).finally(() => (this.snapshotting = undefined));
+    // Durable and indexed: events() and lastSeq() already show these events. Told before the
+    // GroupCommit resolves the batch, so a caller whose transact() resolved knows the listeners
+    // have seen its events; one flush runs at a time, so commits are told in seq order.
+    this.listeners.notify(txs);
   }
 
   private indexEvents(txs: AppliedTx[], start: number): void {

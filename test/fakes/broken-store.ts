@@ -4,7 +4,7 @@
 
 import type { HostEvent } from '../../src/model/index.js';
 import { ApplianceError } from '../../src/model/errors.js';
-import type { CollectionName, Collections, EventQuery, Store, Tx } from '../../src/store/store.js';
+import type { CollectionName, Collections, CommitListener, EventQuery, Store, Tx } from '../../src/store/store.js';
 import { MemoryStore } from './memory-store.js';
 
 export class BrokenStore implements Store {
@@ -39,6 +39,11 @@ export class BrokenStore implements Store {
 
   lastSeq(): number {
     return this.seed.lastSeq();
+  }
+
+  /** Nothing commits here, so listeners hear only of commits made on the seed store. */
+  subscribe(listener: CommitListener): () => void {
+    return this.seed.subscribe(listener);
   }
 
   close(): Promise<void> {

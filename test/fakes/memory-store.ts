@@ -2,13 +2,15 @@
 // (same staging, deep copies, event numbering and queries, since it shares the in-memory core),
 // but no disk. A transaction is "committed" on a later microtask, like a group commit: the
 // change is visible at once, the promise resolves afterwards, and its events become visible to
-// events()/lastSeq() when it resolves.
+// events()/lastSeq() when it resolves, which is also when subscribers are told of them (one call
+// per transaction: each is its own commit here).
 
 import type { HostEvent } from '../../src/model/index.js';
 import { ApplianceError } from '../../src/model/errors.js';
 import { EventIndex, type EventRef } from '../../src/store/event-index.js';
+import { CommitListeners } from '../../src/store/listeners.js';
 import { StoreState, rejected, type AppliedTx } from '../../src/store/state.js';
-import type { CollectionName, Collections, EventQuery, Store, Tx } from '../../src/store/store.js';
+import type { CollectionName, Collections, CommitListener, EventQuery, Store, Tx } from '../../src/store/store.js';
 
 interface MemoryEventRef extends EventRef {
   json: string;
@@ -20,6 +22,9 @@ export class MemoryStore implements Store {
   private closed = false;
   /** Transactions committed, for tests that count writes. */
   commits = 0;
+  /** What subscribers threw (the fake has no logger; tests can check this is empty). */
+  readonly listenerErrors: unknown[] = [];
+  private readonly listeners = new CommitListeners((err) => this.listenerErrors.push(err));
 
   constructor(private readonly clock: { now(): number } = { now: () => Date.now() }) {}
 
@@ -51,6 +56,7 @@ export class MemoryStore implements Store {
     if (applied) {
       for (const e of applied.events) this.index.add({ seq: e.seq, subject: e.subject, type: e.type, json: e.json });
       this.commits++;
+      this.listeners.notify([applied]);
     }
   }
 
@@ -60,6 +66,10 @@ export class MemoryStore implements Store {
 
   lastSeq(): number {
     return this.index.lastSeq;
+  }
+
+  subscribe(listener: CommitListener): () => void {
+    return this.listeners.add(listener);
   }
 
   async close(): Promise<void> {

@@ -4,6 +4,7 @@
 import { after, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { openStore } from '../../src/store/lowdb-store.js';
+import type { HostEvent } from '../../src/model/index.js';
 import type { Store } from '../../src/store/store.js';
 import { MemoryStore } from '../fakes/memory-store.js';
 import { TestClock, host, removeTempDirs, tempDir } from './helpers.js';
@@ -151,6 +152,80 @@ for (const impl of impls) {
         });
         assert.throws(() => kept!.put('hosts', 'late', host('late')), /already finished/);
         assert.equal(s.count('hosts'), 0);
+      }));
+
+    it('subscribe: each commit with events, in seq order, durable and visible before transact resolves', () =>
+      withStore(async (s) => {
+        await s.transact((tx) => tx.event({ subject: 'h0', type: 'before' })); // before subscribing: not told
+        const calls: HostEvent[][] = [];
+        const lastSeqs: number[] = [];
+        const reads: Promise<HostEvent[]>[] = [];
+        const off = s.subscribe((events) => {
+          calls.push(events);
+          // What a listener is told of is already what lastSeq() and events() show.
+          lastSeqs.push(s.lastSeq());
+          reads.push(s.events({ afterSeq: events[0]!.seq - 1 }));
+        });
+        await s.transact((tx) => {
+          tx.put('hosts', 'h1', host('h1'));
+          tx.event({ subject: 'h1', type: 'a', data: { n: 1 } });
+          tx.event({ subject: 'h1', type: 'b' });
+        });
+        assert.equal(calls.length, 1, 'told before the transaction resolved');
+        await s.transact((tx) => tx.put('hosts', 'h2', host('h2'))); // no event: no call
+        await s.transact((tx) => tx.get('hosts', 'h1')); // read-only: no call
+        await assert.rejects(
+          s.transact((tx) => {
+            tx.event({ subject: 'h1', type: 'never' });
+            throw new Error('boom');
+          }),
+        );
+        const burst = [1, 2, 3].map((i) => s.transact((tx) => tx.event({ subject: `h${i}`, type: 'c' })));
+        await Promise.all(burst);
+        off();
+        await s.transact((tx) => tx.event({ subject: 'h1', type: 'after' }));
+        const told = calls.flat();
+        assert.deepEqual(told.map((e) => [e.seq, e.type]), [[2, 'a'], [3, 'b'], [4, 'c'], [5, 'c'], [6, 'c']]);
+        assert.deepEqual(told[0]!.data, { n: 1 });
+        assert.equal(typeof told[0]!.at, 'number');
+        // The burst may be one group commit or three: either way each call ends at lastSeq().
+        assert.deepEqual(lastSeqs, calls.map((events) => events[events.length - 1]!.seq));
+        assert.deepEqual((await reads[0]!).map((e) => e.seq), [2, 3]);
+      }));
+
+    it('subscribe: a throwing listener breaks neither the commit nor the other listeners', () =>
+      withStore(async (s) => {
+        const got: number[] = [];
+        s.subscribe(() => {
+          throw new Error('listener bug');
+        });
+        s.subscribe((events) => got.push(...events.map((e) => e.seq)));
+        await s.transact((tx) => tx.event({ subject: 'h1', type: 'a' }));
+        await s.transact((tx) => {
+          tx.put('hosts', 'h1', host('h1'));
+          tx.event({ subject: 'h1', type: 'b' });
+        });
+        assert.deepEqual(got, [1, 2]);
+        assert.equal(s.get('hosts', 'h1')?.id, 'h1');
+        assert.deepEqual((await s.events()).map((e) => e.type), ['a', 'b']);
+      }));
+
+    it('subscribe: an unsubscribe during a call stops later listeners; the same function twice is told twice', () =>
+      withStore(async (s) => {
+        const got: string[] = [];
+        const twice = (events: HostEvent[]) => got.push(`twice:${events[0]!.seq}`);
+        let offLast: () => void = () => {};
+        const offFirst = s.subscribe((events) => {
+          got.push(`first:${events[0]!.seq}`);
+          offLast();
+        });
+        s.subscribe(twice);
+        s.subscribe(twice);
+        offLast = s.subscribe((events) => got.push(`last:${events[0]!.seq}`));
+        await s.transact((tx) => tx.event({ subject: 'h1', type: 'a' }));
+        offFirst();
+        await s.transact((tx) => tx.event({ subject: 'h1', type: 'b' }));
+        assert.deepEqual(got, ['first:1', 'twice:1', 'twice:1', 'twice:2', 'twice:2']);
       }));
 
     it('close refuses further transactions', () =>

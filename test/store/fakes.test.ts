@@ -35,3 +35,13 @@ it('MemoryStore counts commits and shows events once committed', async () => {
   await s.transact((tx) => tx.get('hosts', 'h1')); // read-only: nothing to commit
   assert.equal(s.commits, 1);
 });
+
+it('MemoryStore keeps what subscribers throw, for tests to look at', async () => {
+  const s = new MemoryStore();
+  const bug = new Error('listener bug');
+  s.subscribe(() => {
+    throw bug;
+  });
+  await s.transact((tx) => tx.event({ subject: 'h1', type: 'x' }));
+  assert.deepEqual(s.listenerErrors, [bug]);
+});
