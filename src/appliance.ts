@@ -21,6 +21,7 @@ import { createLifecycle, type Lifecycle } from './lifecycle/runner.js';
 import { startBootServices, type BootConfig, type BootServices } from './boot/services.js';
 import { createOrchestrator, type Orchestrator } from './lifecycle/orchestrator.js';
 import { createPowerEffects } from './lifecycle/power-effects.js';
+import { journalApplianceEvents } from './lifecycle/appliance-events.js';
 import { createBmcPower } from './lifecycle/bmc-power.js';
 import { DEFAULT_POLICY, type LifecyclePolicy } from './lifecycle/machine.js';
 import { createBmcRegistry, type BmcRegistry, type PowerController } from './bmc/index.js';
@@ -131,6 +132,7 @@ export async function startAppliance(config: ApplianceConfig, deps: ApplianceDep
     } else {
       log.warn('boot services are off: serve was started without --interface or --address');
     }
+    closers.push(journalApplianceEvents({ sot, store, clock, log: log.child({ component: 'appliance-events' }), boot }));
     lifecycle.resume();
     const startedAt = clock.now();
     orchestrator.start();
