@@ -142,6 +142,7 @@ export async function startAppliance(config: ApplianceConfig, deps: ApplianceDep
     await ensureLocalToken(config.dataDir, auth.tokens);
     const security = { requireReadToken: !isLoopback(config.apiHost), names: applianceNames([...(config.apiNames ?? []), config.apiHost]) };
     const app = createApi({ sot, store, clock, log: log.child({ component: 'api' }), version: corralVersion(), services: () => boot?.status() ?? null, lifecycle, orchestrator, power, auth, security });
+    closers.push(() => app.events.close());
     const server = createServer(app);
     // Clients (undici/fetch, scripts, the GUI) reuse idle connections; a server that closes them
     // first races with a request already on its way (ECONNRESET). Outlast the clients' idle timers.

@@ -1,6 +1,7 @@
 // createApi(deps) -> the express app, unbound, so tests drive it with supertest (STYLE P5).
 // Order: Host/Origin guard (DNS rebinding, CSRF), JSON body, declared routes (each checks its
 // access level and validates its input), 405/404, then the one error mapper.
+import type { IncomingMessage } from 'node:http';
 import express from 'express';
 import { sendError, errorMiddleware, notFoundHandler } from './errors.js';
 import { ApplianceError } from '../model/index.js';
@@ -19,6 +20,8 @@ import { actionsRoutes } from './operator/actions.js';
 import { usersRoutes } from './operator/users.js';
 import { metaRoutes } from './operator/meta.js';
 import { tokenRoutes } from './vmpooler/tokens.js';
+import { eventsRoutes } from './operator/events.js';
+import { createEventStream, hostSiteFrom, type EventStream } from './events/stream.js';
 
 /** JSON bodies above this are refused with 413 (vmpooler's own limit is 10 KB; SoT-sized bodies never come here). */
 export const BODY_LIMIT = '256kb';
@@ -26,9 +29,11 @@ export const BODY_LIMIT = '256kb';
 export interface CorralApi extends express.Express {
   routes: AnyRoute[];
   auth: AuthServices;
+  /** The event stream behind GET /v1/events; close() it with the server. */
+  events: EventStream;
 }
 
-export function apiRoutes(deps: ApiDeps, auth: AuthServices): AnyRoute[] {
+export function apiRoutes(deps: ApiDeps, auth: AuthServices, events: EventStream): AnyRoute[] {
   let doc: Record<string, unknown> | undefined;
   let html: string | undefined;
   const routes: AnyRoute[] = [];
@@ -42,6 +47,7 @@ export function apiRoutes(deps: ApiDeps, auth: AuthServices): AnyRoute[] {
     ...actionsRoutes(deps),
     ...usersRoutes(auth),
     ...tokenRoutes(deps, auth),
+    ...eventsRoutes(events),
   );
   return routes;
 }
@@ -60,11 +66,17 @@ export function createApi(deps: ApiDeps): CorralApi {
     sendError(res, 'operator', new ApplianceError(refusal.status === 400 ? 'BAD_REQUEST' : 'FORBIDDEN', refusal.message));
   });
   app.use(express.json({ limit: BODY_LIMIT }));
-  const routes = apiRoutes(deps, auth);
-  mountRoutes(app, routes, createAuthenticator({ tokens: auth.tokens, requireReadToken: deps.security?.requireReadToken ?? false, log: deps.log }));
+  const events = deps.events ?? createEventStream({ store: deps.store, hostSite: hostSiteFrom(deps), clock: deps.clock, log: deps.log.child({ component: 'events' }) });
+  const routes = apiRoutes(deps, auth, events);
+  const onError = errorMiddleware(deps.log);
+  // GETs a route matches are served before express's dispatch (registry.ts): they skip the
+  // middleware above, so the guard is handed over too. A new middleware here must be as well.
+  const front = { admits: (req: IncomingMessage) => checkBrowserRequest(req, names) === undefined, onError };
+  mountRoutes(app, routes, createAuthenticator({ tokens: auth.tokens, requireReadToken: deps.security?.requireReadToken ?? false, log: deps.log }), front);
   app.use(notFoundHandler);
-  app.use(errorMiddleware(deps.log));
+  app.use(onError);
   app.routes = routes;
   app.auth = auth;
+  app.events = events;
   return app;
 }

@@ -9,6 +9,7 @@ import type { Lifecycle } from '../lifecycle/runner.js';
 import type { Orchestrator } from '../lifecycle/orchestrator.js';
 import type { PowerPort } from '../lifecycle/power-effects.js';
 import type { AuthServices } from './auth/services.js';
+import type { EventStream } from './events/stream.js';
 
 export interface ApiSecurity {
   /** Operator reads need a token too (the API listens beyond loopback). */
@@ -32,6 +33,8 @@ export interface ApiDeps {
   auth?: AuthServices;
   /** Default: loopback names only, reads open. */
   security?: Partial<ApiSecurity>;
+  /** The GET /v1/events machinery; built over `store` when absent. */
+  events?: EventStream;
 }
 
 /** The SoT being served, or 503 until a first good load. */
