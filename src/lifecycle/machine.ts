@@ -23,7 +23,16 @@ export type LifecycleEvent =
   | { type: 'ipxe.served' }
   | { type: 'kernel.fetched'; url?: string }
   | { type: 'unattended.served'; kind?: string }
-  | { type: 'checkpoint'; boot: string; n?: number }
+  | {
+      type: 'checkpoint';
+      boot: string;
+      /** Which checkpoint of the boot (1-based); absent = the next one. */
+      n?: number;
+      /** The boot attempt the caller authenticated (bootAttemptOf); a different one is refused. */
+      attempt?: string;
+      /** Checkpoints the boot declares, for a discovered machine (whose record has no run). */
+      checkpoints?: number;
+    }
   | { type: 'timeout'; stage: ProvisionStage }
   | { type: 'reclaim.requested'; workflow: string; boots: number; checkpoints?: number[] }
   | { type: 'maintenance.enter'; reason?: string }
@@ -67,12 +76,33 @@ const BOOT_STEP_STAGE: Partial<Record<LifecycleEvent['type'], ProvisionStage>> =
 
 const BUSY: LifecycleState[] = ['provisioning', 'reclaiming'];
 
-function illegal(h: HostRuntime, e: LifecycleEvent): never {
-  throw new ApplianceError('ILLEGAL_TRANSITION', `host "${h.id}" cannot take "${e.type}" in state ${h.state}${h.stage ? `/${h.stage}` : ''}`, {
+/** In a run (provisioning or reclaiming): the only states whose boots report progress and callbacks. */
+export function isBusy(h: Pick<HostRuntime, 'state'>): boolean {
+  return BUSY.includes(h.state);
+}
+
+/** Why a checkpoint was refused (the `reason` detail of its ILLEGAL_TRANSITION error). */
+export type CheckpointRefusal = 'stale_attempt' | 'not_busy' | 'repeat' | 'out_of_sequence';
+
+function illegal(h: HostRuntime, e: LifecycleEvent, reason?: CheckpointRefusal): never {
+  throw new ApplianceError('ILLEGAL_TRANSITION', `host "${h.id}" cannot take "${e.type}" in state ${h.state}${h.stage ? `/${h.stage}` : ''}${reason ? ` (${reason})` : ''}`, {
     state: h.state,
     event: e.type,
+    ...(reason && { reason }),
   });
 }
+
+/**
+ * Names the host's current boot attempt: the run's start time and the attempt serial. Its callback
+ * secret is derived from it (src/http/callback-secret.ts), so every boot start issues a new secret
+ * and a re-created host record (serial from 0 again) never repeats an old one: its runs start later.
+ * A discovered machine has no run: its record's creation time stands in.
+ */
+export function bootAttemptOf(h: HostRuntime): string {
+  return `${h.runStartedAt ?? h.since}.${h.bootAttempt ?? 0}`;
+}
+
+const nextAttempt = (h: HostRuntime) => (h.bootAttempt ?? 0) + 1;
 
 function arm(stage: ProvisionStage, p: LifecyclePolicy): Effect {
   return { kind: 'setTimer', stage, ms: p.stageTimeoutMs[stage] };
@@ -80,7 +110,7 @@ function arm(stage: ProvisionStage, p: LifecyclePolicy): Effect {
 
 /** Starts (or restarts) a boot: set PXE once, power-cycle, wait for the power acknowledgement. */
 function startBoot(h: HostRuntime, now: number, p: LifecyclePolicy): Transition {
-  const host: HostRuntime = { ...h, stage: 'power', checkpoint: 0, since: now, updatedAt: now, deadline: now + p.stageTimeoutMs.power };
+  const host: HostRuntime = { ...h, stage: 'power', checkpoint: 0, bootAttempt: nextAttempt(h), since: now, updatedAt: now, deadline: now + p.stageTimeoutMs.power };
   return { host, effects: [{ kind: 'bootPxe' }, { kind: 'power', action: 'cycle' }, arm('power', p)] };
 }
 
@@ -89,19 +119,20 @@ export function transition(h: HostRuntime, e: LifecycleEvent, now: number, p: Li
   switch (e.type) {
     case 'provision.requested': {
       if (h.state === 'maintenance' || BUSY.includes(h.state)) illegal(h, e);
-      const host: HostRuntime = { ...base, state: 'provisioning', workflow: e.workflow, bootIndex: 0, attempts: 0, since: now };
+      const host: HostRuntime = { ...base, state: 'provisioning', workflow: e.workflow, bootIndex: 0, attempts: 0, since: now, runStartedAt: now };
       delete host.lastError;
       if (e.fingerprint) host.desiredFingerprint = e.fingerprint;
       host.bootsTotal = e.boots;
       if (e.checkpoints) host.checkpointsPerBoot = e.checkpoints;
       if (e.alreadyBooting) {
-        return { host: { ...host, stage: 'dhcp', checkpoint: 0, deadline: now + p.stageTimeoutMs.dhcp }, effects: [arm('dhcp', p)] };
+        // The machine's own network boot is this run's first attempt.
+        return { host: { ...host, stage: 'dhcp', checkpoint: 0, bootAttempt: nextAttempt(host), deadline: now + p.stageTimeoutMs.dhcp }, effects: [arm('dhcp', p)] };
       }
       return startBoot(host, now, p);
     }
     case 'reclaim.requested': {
       if (h.state === 'maintenance' || BUSY.includes(h.state)) illegal(h, e);
-      const host: HostRuntime = { ...base, state: 'reclaiming', workflow: e.workflow, bootIndex: 0, attempts: 0, since: now, bootsTotal: e.boots };
+      const host: HostRuntime = { ...base, state: 'reclaiming', workflow: e.workflow, bootIndex: 0, attempts: 0, since: now, runStartedAt: now, bootsTotal: e.boots };
       if (e.checkpoints) host.checkpointsPerBoot = e.checkpoints;
       delete host.lastError;
       return startBoot(host, now, p);
@@ -154,10 +185,23 @@ function bootStep(h: HostRuntime, e: LifecycleEvent, now: number, p: LifecyclePo
   return { host: { ...h, stage, deadline: now + p.stageTimeoutMs[stage] }, effects: [arm(stage, p)] };
 }
 
+/**
+ * A checkpoint counts once, in order, for the attempt in progress: n = the next one (or absent).
+ * A repeat of one already counted, an out-of-order n, another attempt's callback or a host not in
+ * a run is refused, so the runner journals nothing for it (docs/boot.md, callback rules).
+ */
 function checkpoint(h: HostRuntime, e: Extract<LifecycleEvent, { type: 'checkpoint' }>, now: number, p: LifecyclePolicy): Transition {
-  if (!BUSY.includes(h.state)) return { host: h, effects: [] };
+  if (e.attempt !== undefined && e.attempt !== bootAttemptOf(h)) illegal(h, e, 'stale_attempt');
+  const reached = e.n ?? h.checkpoint + 1;
+  if (reached <= h.checkpoint) illegal(h, e, 'repeat');
+  if (reached !== h.checkpoint + 1) illegal(h, e, 'out_of_sequence');
+  if (h.state === 'discovered') {
+    // A discovery boot (an inventory image, say) reports to the journal; the machine stays discovered.
+    if (reached > (e.checkpoints ?? 1)) illegal(h, e, 'out_of_sequence');
+    return { host: { ...h, checkpoint: reached }, effects: [] };
+  }
+  if (!BUSY.includes(h.state)) illegal(h, e, 'not_busy');
   const need = h.checkpointsPerBoot?.[h.bootIndex] ?? 1;
-  const reached = Math.max(h.checkpoint + 1, e.n ?? 0);
   if (reached < need) {
     return { host: { ...h, stage: 'checkpoint', checkpoint: reached, deadline: now + p.stageTimeoutMs.checkpoint }, effects: [arm('checkpoint', p)] };
   }

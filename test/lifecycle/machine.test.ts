@@ -1,7 +1,7 @@
 // Table-driven: (state, event) -> (state', stage', effects), including illegal pairs.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { transition, DEFAULT_POLICY, type LifecycleEvent } from '../../src/lifecycle/machine.js';
+import { bootAttemptOf, transition, DEFAULT_POLICY, type LifecycleEvent } from '../../src/lifecycle/machine.js';
 import type { HostRuntime } from '../../src/model/index.js';
 import { ApplianceError } from '../../src/model/index.js';
 
@@ -138,6 +138,78 @@ for (const [name, from, event] of illegalRows) {
     assert.throws(() => transition(from, event, T0), (e: unknown) => e instanceof ApplianceError && e.code === 'ILLEGAL_TRANSITION');
   });
 }
+
+// Refused checkpoints throw, so the runner's transaction (host record and journal entry) is dropped.
+const refusedCheckpoints: [string, HostRuntime, LifecycleEvent, string][] = [
+  ['checkpoint of an older attempt', prov({ stage: 'installing', runStartedAt: 5, bootAttempt: 2 }), { type: 'checkpoint', boot: 'b1', attempt: '5.1' }, 'stale_attempt'],
+  ['checkpoint of an older run', prov({ stage: 'installing', runStartedAt: 9, bootAttempt: 2 }), { type: 'checkpoint', boot: 'b1', attempt: '5.2' }, 'stale_attempt'],
+  ['checkpoint already counted', prov({ stage: 'checkpoint', checkpoint: 1, checkpointsPerBoot: [3] }), { type: 'checkpoint', boot: 'b1', n: 1 }, 'repeat'],
+  ['checkpoint skipping ahead', prov({ stage: 'installing', checkpointsPerBoot: [3] }), { type: 'checkpoint', boot: 'b1', n: 3 }, 'out_of_sequence'],
+  ['checkpoint of an inactive host', host(), { type: 'checkpoint', boot: 'b1' }, 'not_busy'],
+  ['checkpoint of an active host (the forged "active" of an idle machine)', host({ state: 'active' }), { type: 'checkpoint', boot: 'b1', n: 999 }, 'out_of_sequence'],
+  ['checkpoint of a failed host', host({ state: 'failed' }), { type: 'checkpoint', boot: 'b1' }, 'not_busy'],
+  ['discovery checkpoint beyond the boot\'s count', host({ state: 'discovered', checkpoint: 1 }), { type: 'checkpoint', boot: 'inv', checkpoints: 1 }, 'out_of_sequence'],
+];
+
+for (const [name, from, event, reason] of refusedCheckpoints) {
+  test(`refused: ${name}`, () => {
+    assert.throws(
+      () => transition(from, event, T0),
+      (e: unknown) => e instanceof ApplianceError && e.code === 'ILLEGAL_TRANSITION' && e.details?.reason === reason,
+    );
+  });
+}
+
+test('every boot start is a new attempt; the run start time names the run', () => {
+  let h = host({ bootAttempt: 7 });
+  const attempts: string[] = [];
+  const step = (e: LifecycleEvent, at: number) => {
+    h = transition(h, e, at).host;
+    attempts.push(bootAttemptOf(h));
+  };
+  step({ type: 'provision.requested', workflow: 'wf', boots: 2, checkpoints: [1, 1] }, 100);
+  step({ type: 'power.acked', action: 'cycle' }, 101);
+  step({ type: 'timeout', stage: 'dhcp' }, 102);
+  step({ type: 'checkpoint', boot: 'b1', attempt: bootAttemptOf(h) }, 103);
+  step({ type: 'checkpoint', boot: 'b2', attempt: bootAttemptOf(h) }, 104);
+  assert.deepEqual(attempts, ['100.8', '100.8', '100.9', '100.10', '100.10'], 'start, retry, second boot; steps keep it');
+  assert.equal(h.state, 'active');
+  // The next run: a new start time, and the serial goes on.
+  step({ type: 'reclaim.requested', workflow: 'wipe', boots: 1 }, 200);
+  assert.equal(attempts.at(-1), '200.11');
+});
+
+test('a machine found already booting starts the run\'s first attempt without a power cycle', () => {
+  const { host: h, effects } = transition(host(), { type: 'provision.requested', workflow: 'wf', boots: 1, alreadyBooting: true }, T0);
+  assert.equal(bootAttemptOf(h), `${T0}.1`);
+  assert.deepEqual(effectNames(effects), ['setTimer:dhcp']);
+});
+
+test('a re-created host record never repeats an attempt of the old one', () => {
+  const old = transition(host(), { type: 'provision.requested', workflow: 'wf', boots: 1 }, T0).host;
+  const fresh = transition(host(), { type: 'provision.requested', workflow: 'wf', boots: 1 }, T0 + 1).host;
+  assert.equal(old.bootAttempt, fresh.bootAttempt);
+  assert.notEqual(bootAttemptOf(old), bootAttemptOf(fresh));
+});
+
+test('a checkpoint of the current attempt counts once, in order', () => {
+  let h = prov({ stage: 'installing', checkpointsPerBoot: [2], runStartedAt: 50, bootAttempt: 3 });
+  h = transition(h, { type: 'checkpoint', boot: 'b1', n: 1, attempt: '50.3' }, T0).host;
+  assert.equal(h.checkpoint, 1);
+  assert.equal(h.stage, 'checkpoint');
+  h = transition(h, { type: 'checkpoint', boot: 'b1', attempt: '50.3' }, T0 + 1).host;
+  assert.equal(h.state, 'active');
+  assert.equal(h.checkpoint, 2);
+});
+
+test('a discovered machine counts its discovery checkpoints and stays discovered', () => {
+  const d = host({ state: 'discovered', since: 42 });
+  const { host: h, effects } = transition(d, { type: 'checkpoint', boot: 'inv', n: 1, attempt: bootAttemptOf(d), checkpoints: 2 }, T0);
+  assert.equal(h.state, 'discovered');
+  assert.equal(h.checkpoint, 1);
+  assert.deepEqual(effects, []);
+  assert.equal(bootAttemptOf(d), '42.0');
+});
 
 test('a whole BIOS boot: provision -> ... -> active in order', () => {
   let h = host();
