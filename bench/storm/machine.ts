@@ -1,7 +1,10 @@
 // Simulated machines of the boot storm, scripted like real network boots:
 //   firmware delay -> [PXE ROM: DHCP DORA as PXEClient -> TFTP undionly.kpxe] -> DHCP DORA as
 //   iPXE -> GET the script (option 67) -> GET kernel and initrd -> OS boot delay -> GET the
-//   checkpoint URL (the `cb=` word of the script's kernel line).
+//   checkpoint URL (the `cb=` word of the script's kernel line). That URL carries the host's
+//   per-attempt callback secret in its path, so the script is the only way to learn it (as for a
+//   real installer); a machine that restarts after a power cycle fetches a new script, and a
+//   checkpoint of an older attempt is refused (403) like a real late callback.
 // DHCP goes through one relay agent socket (giaddr 127.1.0.1, port 67, where Corral answers
 // relayed requests), dispatching replies by xid; TFTP and HTTP leave from the machine's leased
 // address (127.1.x.y), so Corral attributes TFTP and kernel fetches to the right host.

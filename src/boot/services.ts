@@ -9,6 +9,7 @@ import type { LiveSot } from '../sot/live.js';
 import type { Store } from '../store/store.js';
 import type { Lifecycle } from '../lifecycle/runner.js';
 import { createBootHttp } from '../http/boot-http.js';
+import { createCallbackSecrets, loadCallbackKey } from '../http/callback-secret.js';
 import { createTftpServer, type TftpServer } from '../tftp/server.js';
 import { createClientMap } from './client-map.js';
 import { createTftpResolver } from './tftp-files.js';
@@ -49,6 +50,10 @@ export interface BootDeps {
   lifecycle: Lifecycle;
   clock: Clock;
   log: Logger;
+  /** Data folder: holds callback.key, the key of the boot callback secrets. */
+  dataDir?: string;
+  /** The callback key itself (tests); else read from (or made in) dataDir. */
+  callbackKey?: Buffer;
 }
 
 export function interfaceAddress(name: string): string | undefined {
@@ -83,15 +88,21 @@ export async function startBootServices(cfg: BootConfig, deps: BootDeps): Promis
   const clients = createClientMap();
 
   if (cfg.http) {
-    const boot = createBootHttp({ ...deps, log, clients, baseUrl: () => bootUrl, ipxeDir: cfg.tftpRoot, ...(cfg.assetsDir && { assetsDir: cfg.assetsDir }) });
-    const server = createServer(boot.handler);
-    server.keepAliveTimeout = 5000;
-    try {
-      await listenTcp(server, address, cfg.httpPort);
-      st.http = { state: 'running', address: `${address}:${cfg.httpPort}`, stats: boot.stats };
-      closers.push(() => closeTcp(server));
-    } catch (e) {
-      st.http = { state: 'failed', reason: bindHint(e, `TCP ${address}:${cfg.httpPort}`) };
+    const key = await callbackKey(deps).catch((e: Error) => e);
+    if (key instanceof Error) {
+      st.http = { state: 'failed', reason: `no callback key: ${key.message}` };
+    } else {
+      // URLs in what is served come from bootUrl alone, never from a request's Host header.
+      const boot = createBootHttp({ ...deps, log, clients, secrets: createCallbackSecrets(key), baseUrl: () => bootUrl, ipxeDir: cfg.tftpRoot, ...(cfg.assetsDir && { assetsDir: cfg.assetsDir }) });
+      const server = createServer(boot.handler);
+      server.keepAliveTimeout = 5000;
+      try {
+        await listenTcp(server, address, cfg.httpPort);
+        st.http = { state: 'running', address: `${address}:${cfg.httpPort}`, stats: boot.stats };
+        closers.push(() => closeTcp(server));
+      } catch (e) {
+        st.http = { state: 'failed', reason: bindHint(e, `TCP ${address}:${cfg.httpPort}`) };
+      }
     }
   }
   if (cfg.tftp) {
@@ -128,6 +139,12 @@ export async function startBootServices(cfg: BootConfig, deps: BootDeps): Promis
       for (const c of closers.reverse()) await c().catch((e) => log.warn('error stopping a boot service', { error: String(e) }));
     },
   };
+}
+
+function callbackKey(deps: BootDeps): Promise<Buffer> {
+  if (deps.callbackKey) return Promise.resolve(deps.callbackKey);
+  if (!deps.dataDir) return Promise.reject(new Error('no data folder given to the boot services'));
+  return loadCallbackKey(deps.dataDir);
 }
 
 /** Sends zero-lifetime IPv6 RAs when a site asks for it (`ipv6_ra: true` on its agent). */

@@ -1,23 +1,46 @@
-// The boot HTTP service: what PXE-booting machines fetch. Unauthenticated and read-only (but for
-// checkpoints), separate from the operator API. Every step is reported to the lifecycle.
-//   GET /boot.ipxe                       chain script for iPXE clients sent here by another DHCP server
-//   GET /ipxe/<mac>, /ipxe?mac=<mac>     the host's iPXE script (or "exit" for hosts Corral must not boot)
-//   GET /config/<mac>[?boot=<id>]        the host's rendered unattended file
-//   GET /files/<path>                    boot assets (kernels, initrds, images), Range supported
-//   GET /ipxe-bin/<file>                 iPXE binaries, for UEFI HTTP boot
-//   GET|POST /checkpoint/<mac>/<boot>[/<n>]  installer callbacks
+// The boot HTTP service: what PXE-booting machines fetch, separate from the operator API. Every
+// step is reported to the lifecycle.
+//   GET /boot.ipxe                                 chain script for iPXE clients sent here by another DHCP server
+//   GET /ipxe/<mac>, /ipxe?mac=<mac>               the host's iPXE script (or "exit" for hosts Corral must not boot)
+//   GET /config/<secret>/<mac>[?boot=<id>]         the host's rendered unattended file
+//   GET|POST /checkpoint/<secret>/<mac>/<boot>[/<n>]  installer callbacks (clients may append a query)
+//   GET /files/<path>                              boot assets (kernels, initrds, images), Range supported
+//   GET /ipxe-bin/<file>                           iPXE binaries, for UEFI HTTP boot
+// <secret> is the host's per-attempt callback secret (callback-secret.ts). The iPXE script, which
+// firmware fetches knowing only its MAC, is the root of trust and carries the secret only while
+// the host is provisioning or reclaiming (or boots a discovery workflow); /config and /checkpoint
+// are refused without it (callbacks.ts, docs/boot.md "Callback authentication"). Nothing a
+// request says about this server (its Host header) is copied into what is rendered: URLs come
+// from the configured boot URL only.
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { Host, HostRuntime, Mac, Sot, Workflow } from '../model/index.js';
+import type { Host, Mac, Sot } from '../model/index.js';
 import { isApplianceError } from '../model/index.js';
+import { systemClock, type Clock } from '../lib/clock.js';
 import type { Logger } from '../lib/log.js';
 import { discoveredHostId, parseMac } from '../lib/mac.js';
 import type { LiveSot } from '../sot/live.js';
 import type { Store } from '../store/store.js';
 import type { Lifecycle } from '../lifecycle/runner.js';
-import { renderExitScript, renderIpxe, renderUnattended, workflowOf } from '../render/render.js';
+import type { CheckpointRefusal } from '../lifecycle/machine.js';
+import { renderExitScript, renderIpxe, renderUnattended, runningWorkflow } from '../render/render.js';
 import { safePath, sendText, serveFile, type ServeResult } from './static-file.js';
 import { decideScript } from './policy.js';
 import { discoveryTarget } from './discovery.js';
+import type { CallbackSecrets } from './callback-secret.js';
+import {
+  REFUSAL_STATUS,
+  REFUSAL_TEXT,
+  callbackData,
+  checkpointVerdict,
+  configVerdict,
+  createRefusalLog,
+  currentSecret,
+  identifyCaller,
+  isRefusal,
+  redactPath,
+  type Refusal,
+  type RefusalReason,
+} from './callbacks.js';
 import type { ClientMap } from '../boot/client-map.js';
 
 export interface BootHttpDeps {
@@ -25,12 +48,16 @@ export interface BootHttpDeps {
   store: Store;
   lifecycle: Lifecycle;
   log: Logger;
+  /** Derives and checks the per-host, per-attempt callback secrets. */
+  secrets: CallbackSecrets;
+  /** For the refusal log's rate limit; default the system clock. */
+  clock?: Clock;
   /** Root of /files/ (boot assets). */
   assetsDir?: string;
   /** Root of /ipxe-bin/ (Debian: /usr/lib/ipxe). */
   ipxeDir?: string;
-  /** Base URL machines of a site use for this service. */
-  baseUrl: (siteId: string, req: IncomingMessage) => string;
+  /** Base URL machines (of a site, when known) use for this service: configuration, never the request. */
+  baseUrl: (siteId?: string) => string;
   clients: ClientMap;
 }
 
@@ -38,6 +65,14 @@ export interface BootHttpStats {
   requests: number;
   scripts: number;
   exits: number;
+  /** Unattended files served (to callers with the current secret). */
+  configs: number;
+  /** Checkpoints accepted and journalled. */
+  checkpoints: number;
+  /** Checkpoints already counted, acknowledged again (installers retry) and not journalled. */
+  checkpointRepeats: number;
+  /** Callbacks (/checkpoint, /config) refused, by reason; none is journalled. */
+  refused: Record<RefusalReason, number>;
   files: number;
   bytes: number;
   errors: number;
@@ -46,7 +81,20 @@ export interface BootHttpStats {
 const TEXT = 'text/plain; charset=utf-8';
 
 export function createBootHttp(deps: BootHttpDeps) {
-  const stats: BootHttpStats = { requests: 0, scripts: 0, exits: 0, files: 0, bytes: 0, errors: 0 };
+  const stats: BootHttpStats = {
+    requests: 0,
+    scripts: 0,
+    exits: 0,
+    configs: 0,
+    checkpoints: 0,
+    checkpointRepeats: 0,
+    refused: { missing_secret: 0, bad_secret: 0, stale_secret: 0, unknown_host: 0, wrong_boot: 0, out_of_sequence: 0, not_busy: 0 },
+    files: 0,
+    bytes: 0,
+    errors: 0,
+  };
+  const clock = deps.clock ?? systemClock;
+  const logRefusal = createRefusalLog(deps.log, () => clock.now());
 
   const clientIp = (req: IncomingMessage) => (req.socket.remoteAddress ?? '').replace(/^::ffff:/, '');
   const lookup = (macText: string | undefined): { sot: Sot; host: Host; mac: Mac } | undefined => {
@@ -61,28 +109,40 @@ export function createBootHttp(deps: BootHttpDeps) {
       if (!isApplianceError(e) || e.code !== 'ILLEGAL_TRANSITION') deps.log.warn('boot event not recorded', { host: hostId, event: ev.type, error: String(e) });
     });
   };
+  /** Answers a refused callback: counted, logged (rate-limited, never the secret), not journalled. */
+  const refuse = (req: IncomingMessage, res: ServerResponse, r: Refusal, route: string): ServeResult => {
+    stats.refused[r.refused]++;
+    const ip = clientIp(req);
+    logRefusal(r.hostId ?? `ip:${ip}`, { route, reason: r.refused, ip, ...(r.hostId && { host: r.hostId }) });
+    return sendText(res, REFUSAL_STATUS[r.refused], REFUSAL_TEXT[r.refused]);
+  };
 
   async function script(req: IncomingMessage, res: ServerResponse, macText: string | undefined): Promise<ServeResult> {
     const hit = lookup(macText);
     if (!hit) return unknownScript(req, res, macText);
     const { sot, host, mac } = hit;
-    const rt = deps.store.get('hosts', host.id);
-    const workflow = runningWorkflow(sot, host, rt);
+    let rt = deps.store.get('hosts', host.id);
     const site = sot.sites.find((x) => x.id === host.siteId);
-    const decision = decideScript(host, rt, workflow, site?.mode ?? 'on-demand');
+    const wanted = runningWorkflow(sot, host, rt);
+    const decision = decideScript(host, rt, wanted, site?.mode ?? 'on-demand');
     if (decision.kind === 'exit') {
       stats.exits++;
       void deps.lifecycle.note(host.id, 'ipxe.exit', { reason: decision.reason, ip: clientIp(req) });
       return sendText(res, 200, renderExitScript(`${host.name}: ${decision.reason}`), TEXT);
     }
-    if (decision.startProvisioning && workflow) {
+    if (decision.startProvisioning && wanted) {
       await deps.lifecycle
-        .report(host.id, { type: 'provision.requested', workflow: workflow.id, boots: workflow.boots.length, checkpoints: checkpointsOf(sot, workflow.boots), alreadyBooting: true, reason: 'machine network-booted' })
+        .report(host.id, { type: 'provision.requested', workflow: wanted.id, boots: wanted.boots.length, checkpoints: checkpointsOf(sot, wanted.boots), alreadyBooting: true, reason: 'machine network-booted' })
         .catch(() => undefined);
+      rt = deps.store.get('hosts', host.id);
     }
+    // What the host runs now (the run just started, or one started concurrently).
+    const workflow = runningWorkflow(sot, host, rt);
     const iface = host.interfaces.find((i) => i.mac === mac);
-    const bootIndex = deps.store.get('hosts', host.id)?.bootIndex ?? 0;
-    const text = renderIpxe(sot, { host, ...(iface && { iface }), ...(workflow && { workflow }), bootIndex }, { base: deps.baseUrl(host.siteId, req) });
+    const bootIndex = rt?.bootIndex ?? 0;
+    // A secret only for a host in a run: a script served in any other state carries none.
+    const secret = currentSecret(deps.secrets, host.id, rt);
+    const text = renderIpxe(sot, { host, ...(iface && { iface }), ...(workflow && { workflow }), bootIndex }, { base: deps.baseUrl(host.siteId), ...(secret && { secret }) });
     deps.clients.observe(clientIp(req), host.id);
     stats.scripts++;
     report(host.id, { type: 'ipxe.served' }, { ip: clientIp(req), boot: workflow?.boots[bootIndex] ?? null });
@@ -93,46 +153,68 @@ export function createBootHttp(deps: BootHttpDeps) {
   function unknownScript(req: IncomingMessage, res: ServerResponse, macText: string | undefined): ServeResult {
     const sot = deps.sot.current();
     const mac = macText ? parseMac(macText) : undefined;
-    const found = sot && mac ? discoveryTarget(sot, deps.store.get('hosts', discoveredHostId(mac)), mac) : undefined;
+    const rt = mac ? deps.store.get('hosts', discoveredHostId(mac)) : undefined;
+    const found = sot && mac ? discoveryTarget(sot, rt, mac) : undefined;
     if (!sot || !mac || !found) {
       stats.exits++;
       return sendText(res, 200, renderExitScript(macText ? `${macText} is not a host of this appliance` : 'no MAC given'), TEXT);
     }
-    const text = renderIpxe(sot, { host: found.host, workflow: found.workflow, bootIndex: 0 }, { base: deps.baseUrl(found.host.siteId, req) });
+    const secret = currentSecret(deps.secrets, found.host.id, rt, true);
+    const text = renderIpxe(sot, { host: found.host, workflow: found.workflow, bootIndex: 0 }, { base: deps.baseUrl(found.host.siteId), ...(secret && { secret }) });
     deps.clients.observe(clientIp(req), found.host.id);
     stats.scripts++;
     void deps.lifecycle.note(found.host.id, 'ipxe.served', { ip: clientIp(req), workflow: found.workflow.id, discovery: true });
     return sendText(res, 200, text, TEXT);
   }
 
-  async function config(req: IncomingMessage, res: ServerResponse, macText: string, bootId: string | null): Promise<ServeResult> {
-    const hit = lookup(macText);
-    if (!hit) return sendText(res, 404, `unknown host ${macText}\n`);
-    const { sot, host, mac } = hit;
-    const rt = deps.store.get('hosts', host.id);
-    const workflow = runningWorkflow(sot, host, rt);
-    const bootIndex = bootId !== null ? (workflow?.boots.indexOf(bootId) ?? -1) : (rt?.bootIndex ?? 0);
-    if (bootIndex < 0) return sendText(res, 404, `boot ${bootId} is not in ${host.name}'s workflow\n`);
+  async function config(req: IncomingMessage, res: ServerResponse, parts: string[], bootId: string | null): Promise<ServeResult> {
+    if (parts.length > 2) return sendText(res, 404, 'not found\n');
+    const caller = identifyCaller(deps, parts[0], parts[1]);
+    if (isRefusal(caller)) return refuse(req, res, caller, 'config');
+    const refused = configVerdict(caller, bootId);
+    if (refused) return refuse(req, res, refused, 'config');
+    const { sot, host, mac, workflow, bootIndex, secret } = caller;
     const iface = host.interfaces.find((i) => i.mac === mac);
-    const out = renderUnattended(sot, { host, ...(iface && { iface }), ...(workflow && { workflow }), bootIndex }, { base: deps.baseUrl(host.siteId, req) });
+    const out = renderUnattended(sot, { host, ...(iface && { iface }), ...(workflow && { workflow }), bootIndex }, { base: deps.baseUrl(host.siteId), secret });
     deps.clients.observe(clientIp(req), host.id);
+    stats.configs++;
     report(host.id, { type: 'unattended.served', kind: out.type }, { ip: clientIp(req) });
     return sendText(res, 200, out.text, out.type === 'ignition' ? 'application/json' : TEXT);
   }
 
   async function checkpoint(req: IncomingMessage, res: ServerResponse, parts: string[], query: URLSearchParams): Promise<ServeResult> {
-    const [macText, bootId, n] = parts;
-    const hit = lookup(macText);
-    if (!hit || !bootId) return sendText(res, 404, 'unknown host or boot\n');
-    const num = n !== undefined && /^\d+$/.test(n) ? Number(n) : undefined;
-    const data: Record<string, unknown> = { ip: clientIp(req) };
-    for (const [k, v] of query) if (k.length < 32 && v.length < 256) data[`q_${k}`] = v;
-    // Acknowledged only once durable: an installer that got its 200 must never be lost.
+    if (parts.length > 4) return sendText(res, 404, 'not found\n');
+    const caller = identifyCaller(deps, parts[0], parts[1]);
+    if (isRefusal(caller)) return refuse(req, res, caller, 'checkpoint');
+    if (parts[2] === undefined) return refuse(req, res, { refused: 'wrong_boot', hostId: caller.host.id }, 'checkpoint');
+    const verdict = checkpointVerdict(caller, parts[2], parts[3]);
+    if (isRefusal(verdict)) return refuse(req, res, verdict, 'checkpoint');
+    const repeated = () => {
+      stats.checkpointRepeats++;
+      return sendText(res, 200, 'ok (already recorded)\n');
+    };
+    if ('repeat' in verdict) return repeated();
+    const event = {
+      type: 'checkpoint' as const,
+      boot: parts[2],
+      n: verdict.accept,
+      attempt: caller.attempt,
+      ...(caller.discovered && { checkpoints: verdict.checkpoints }),
+    };
+    deps.clients.observe(clientIp(req), caller.host.id);
+    // Acknowledged only once durable: an installer that got its 200 must never be lost. The
+    // machine checks the attempt and order again inside the transaction (a concurrent retry or
+    // a timeout may have moved the host since the checks above).
     try {
-      await deps.lifecycle.report(hit.host.id, { type: 'checkpoint', boot: bootId, ...(num !== undefined && { n: num }) }, data);
+      await deps.lifecycle.report(caller.host.id, event, callbackData(query, clientIp(req)));
     } catch (e) {
       if (!isApplianceError(e) || e.code !== 'ILLEGAL_TRANSITION') return sendText(res, 503, 'checkpoint not recorded; retry\n');
+      const reason = (e.details as { reason?: CheckpointRefusal } | undefined)?.reason;
+      if (reason === 'repeat') return repeated();
+      const refused: RefusalReason = reason === 'stale_attempt' ? 'stale_secret' : reason === 'out_of_sequence' ? 'out_of_sequence' : 'not_busy';
+      return refuse(req, res, { refused, hostId: caller.host.id }, 'checkpoint');
     }
+    stats.checkpoints++;
     return sendText(res, 200, 'ok\n');
   }
 
@@ -165,12 +247,9 @@ export function createBootHttp(deps: BootHttpDeps) {
     const isGet = req.method === 'GET' || req.method === 'HEAD';
     if (parts[0] === 'checkpoint' && (isGet || req.method === 'POST')) return checkpoint(req, res, parts.slice(1), url.searchParams);
     if (!isGet) return sendText(res, 405, 'read-only service\n');
-    if (path === '/boot.ipxe') {
-      const base = `http://${req.headers.host ?? 'localhost'}`;
-      return sendText(res, 200, `#!ipxe\nchain ${base}/ipxe?mac=\${netX/mac}\n`, TEXT);
-    }
+    if (path === '/boot.ipxe') return sendText(res, 200, `#!ipxe\nchain ${deps.baseUrl()}/ipxe?mac=\${netX/mac}\n`, TEXT);
     if (parts[0] === 'ipxe' && parts.length <= 2) return script(req, res, parts[1] ?? url.searchParams.get('mac') ?? undefined);
-    if (parts[0] === 'config' && parts.length === 2) return config(req, res, parts[1]!, url.searchParams.get('boot'));
+    if (parts[0] === 'config') return config(req, res, parts.slice(1), url.searchParams.get('boot'));
     if (parts[0] === 'files' && parts.length > 1) return files(req, res, parts.slice(1).join('/'), deps.assetsDir, 'files');
     if (parts[0] === 'ipxe-bin' && parts.length === 2) return files(req, res, parts[1]!, deps.ipxeDir, 'ipxe-bin');
     return sendText(res, 404, 'not found\n');
@@ -180,21 +259,12 @@ export function createBootHttp(deps: BootHttpDeps) {
     stats.requests++;
     route(req, res).catch((e: unknown) => {
       stats.errors++;
-      deps.log.warn('boot HTTP request failed', { url: req.url, error: String((e as Error)?.message ?? e) });
+      deps.log.warn('boot HTTP request failed', { path: redactPath(req.url), error: String((e as Error)?.message ?? e) });
       if (!res.headersSent) sendText(res, isApplianceError(e) && e.code === 'NOT_FOUND' ? 404 : 500, `error: ${(e as Error).message}\n`);
       else res.destroy();
     });
   };
-  return { handler, stats: () => ({ ...stats }) };
-}
-
-/** The workflow a host is running (a reclaim runs the wipe workflow), else the SoT's. */
-function runningWorkflow(sot: Sot, host: Host, rt: HostRuntime | undefined): Workflow | undefined {
-  if ((rt?.state === 'provisioning' || rt?.state === 'reclaiming') && rt.workflow) {
-    const wf = sot.workflows.find((w) => w.id === rt.workflow);
-    if (wf) return wf;
-  }
-  return workflowOf(sot, host);
+  return { handler, stats: (): BootHttpStats => ({ ...stats, refused: { ...stats.refused } }) };
 }
 
 function checkpointsOf(sot: Sot, boots: string[]): number[] {

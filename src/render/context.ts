@@ -1,12 +1,19 @@
 // The data a template sees, shaped like Vaquero's: `.env`, `.cluster`, `.host`, `.interface`,
 // `.boot` (with `.boot.os`), snake_case keys as written in the SoT, `md` aliasing `metadata`,
-// and the URLs Corral serves (`.env.agentURL`, `.boot.configURL`).
+// and the URLs Corral serves (`.env.agentURL`, `.boot.configURL`). The callback URLs carry the
+// host's per-attempt secret in their path (docs/boot.md, "Callback authentication"), or a masked
+// placeholder when rendered for a person (the CLI, validation, the operator API's preview).
 import type { Boot, Cluster, Host, Interface, Os, Site, Sot, Subnet, Workflow } from '../model/index.js';
 
 export interface BootUrls {
   /** Base URL of the boot HTTP service as machines reach it, e.g. http://10.77.0.1:8080 (no trailing slash). */
   base: string;
+  /** The host's callback secret for its current boot attempt; absent = MASKED_SECRET. */
+  secret?: string;
 }
+
+/** What a callback URL shows in place of the secret when none is given: never a working URL. */
+export const MASKED_SECRET = '<callback-secret>';
 
 export interface RenderTarget {
   host: Host;
@@ -37,9 +44,18 @@ export function siteBaseUrl(site: Site): string | undefined {
   return `${as.scheme}://${as.addr}${as.port ? `:${as.port}` : ''}`;
 }
 
-export function checkpointUrl(base: string, mac: string, bootId: string, n?: unknown): string {
+/**
+ * /checkpoint/<secret>/<mac>/<boot>[/<n>]: the secret is a path segment, not a query parameter,
+ * because installers append their own query (the lab payload GETs "$CB?mac=..&ip=..").
+ */
+export function checkpointUrl(urls: BootUrls, mac: string, bootId: string, n?: unknown): string {
   const suffix = n === undefined || n === null || n === '' ? '' : `/${encodeURIComponent(String(n))}`;
-  return `${base}/checkpoint/${mac}/${encodeURIComponent(bootId)}${suffix}`;
+  return `${urls.base}/checkpoint/${urls.secret ?? MASKED_SECRET}/${mac}/${encodeURIComponent(bootId)}${suffix}`;
+}
+
+/** /config/<secret>/<mac>?boot=<id>: the unattended file, which itself holds the secret. */
+export function configUrl(urls: BootUrls, mac: string, bootId: string): string {
+  return `${urls.base}/config/${urls.secret ?? MASKED_SECRET}/${mac}?boot=${encodeURIComponent(bootId)}`;
 }
 
 export function buildHostContext(sot: Sot, target: RenderTarget, urls: BootUrls): HostContext {
@@ -87,7 +103,7 @@ export function buildHostContext(sot: Sot, target: RenderTarget, urls: BootUrls)
         md: boot.metadata,
         os: osData,
         unattended: boot.unattended ?? {},
-        configURL: `${urls.base}/config/${mac}?boot=${encodeURIComponent(boot.id)}`,
+        configURL: configUrl(urls, mac, boot.id),
         index: target.bootIndex ?? 0,
       }
     : undefined;

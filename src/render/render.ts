@@ -1,8 +1,9 @@
 // Rendering iPXE scripts and unattended files: a pure function of (SoT, host, URLs). Template
-// sets are parsed once per SoT revision and reused for every request.
+// sets are parsed once per SoT revision and reused for every request. Callback URLs carry the
+// secret given in BootUrls, else a masked placeholder (renderPreview always masks).
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Host, Os, Sot, Workflow } from '../model/index.js';
+import type { Host, HostRuntime, Os, Sot, Workflow } from '../model/index.js';
 import { ApplianceError } from '../model/index.js';
 import { packageRoot } from '../lib/package-root.js';
 import { TemplateError, TemplateSet } from './template/index.js';
@@ -61,7 +62,7 @@ function builtinTemplates(): TemplateSet {
 }
 
 function funcsFor(ctx: HostContext, urls: BootUrls): Record<string, (...args: unknown[]) => unknown> {
-  return { Checkpoint: (n?: unknown) => checkpointUrl(urls.base, ctx.mac, ctx.boot?.id ?? 'none', n) };
+  return { Checkpoint: (n?: unknown) => checkpointUrl(urls, ctx.mac, ctx.boot?.id ?? 'none', n) };
 }
 
 export function workflowOf(sot: Sot, host: Host): Workflow | undefined {
@@ -72,6 +73,15 @@ export function workflowOf(sot: Sot, host: Host): Workflow | undefined {
     id = role?.versions.find((v) => v.version === version)?.workflow;
   }
   return id ? sot.workflows.find((w) => w.id === id) : undefined;
+}
+
+/** The workflow a host is running (a reclaim runs the wipe workflow), else the SoT's. */
+export function runningWorkflow(sot: Sot, host: Host, rt: HostRuntime | undefined): Workflow | undefined {
+  if ((rt?.state === 'provisioning' || rt?.state === 'reclaiming') && rt.workflow) {
+    const wf = sot.workflows.find((w) => w.id === rt.workflow);
+    if (wf) return wf;
+  }
+  return workflowOf(sot, host);
 }
 
 /** The host's iPXE script for its current boot. */
@@ -116,6 +126,20 @@ export function renderUnattended(sot: Sot, target: RenderTarget, urls: BootUrls)
   const asset = sot.assets.find((a) => a.type === un.type && a.name === un.use && !a.snippet);
   if (!set || !asset) throw new ApplianceError('NOT_FOUND', `unattended file assets/${un.type}/${un.use} not found`);
   return { type: un.type, text: wrap(() => set.execute(asset.file, ctx.data, funcsFor(ctx, urls))) };
+}
+
+export type RenderKind = 'ipxe' | 'unattended';
+
+/**
+ * A host's iPXE script or unattended file as a person may see it: any secret in `urls` is dropped,
+ * so callback URLs show MASKED_SECRET. For the operator API's preview; build the target with
+ * runningWorkflow(sot, host, rt) and rt.bootIndex to show what the machine is being served.
+ */
+export function renderPreview(sot: Sot, target: RenderTarget, urls: BootUrls, kind: RenderKind): { type: string; contentType: string; text: string } {
+  const masked: BootUrls = { base: urls.base };
+  if (kind === 'ipxe') return { type: 'ipxe', contentType: 'text/plain; charset=utf-8', text: renderIpxe(sot, target, masked) };
+  const out = renderUnattended(sot, target, masked);
+  return { ...out, contentType: out.type === 'ignition' ? 'application/json' : 'text/plain; charset=utf-8' };
 }
 
 function basename(url: string): string {

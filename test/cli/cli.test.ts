@@ -49,10 +49,10 @@ test('render: iPXE script and unattended file for a host', async () => {
     const ipxe = await run('render', dir, '--host', 'h1');
     assert.equal(ipxe.code, 0, ipxe.err);
     assert.match(ipxe.out, /^#!ipxe\n/);
-    assert.match(ipxe.out, /\nkernel http:\/\/10\.1\.0\.2:8080\/files\/vmlinuz console=ttyS0 cb=http:\/\/10\.1\.0\.2:8080\/checkpoint\/52:54:00:00:00:01\/b1 quiet initrd=initrd\.img\n/);
+    assert.match(ipxe.out, /\nkernel http:\/\/10\.1\.0\.2:8080\/files\/vmlinuz console=ttyS0 cb=http:\/\/10\.1\.0\.2:8080\/checkpoint\/<callback-secret>\/52:54:00:00:00:01\/b1 quiet initrd=initrd\.img\n/);
     const ks = await run('render', dir, '--host', 'h2', '--kind', 'unattended', '--base-url', 'http://boot.example:81/');
     assert.equal(ks.code, 0, ks.err);
-    assert.equal(ks.out, '# h2\nnetwork --ip=10.1.0.12 --netmask=255.255.255.0\n%post\ncurl http://boot.example:81/checkpoint/52:54:00:00:00:02/b1\n%end\n');
+    assert.equal(ks.out, '# h2\nnetwork --ip=10.1.0.12 --netmask=255.255.255.0\n%post\ncurl http://boot.example:81/checkpoint/<callback-secret>/52:54:00:00:00:02/b1\n%end\n');
   } finally {
     cleanup();
   }

@@ -17,8 +17,8 @@ test('discovery workflow renders for a discovered MAC; none without discovery', 
     const rt: HostRuntime = { id: 'mac-52-54-00-aa-bb-cc', state: 'discovered', bootIndex: 0, checkpoint: 0, power: 'on', attempts: 0, since: 0, updatedAt: 0, discoveredSite: 's1', lastIp: '10.1.0.100', discoveredMac: mac };
     const found = discoveryTarget(res.sot, rt, mac)!;
     assert.equal(found.workflow.id, 'wf');
-    const script = renderIpxe(res.sot, { host: found.host, workflow: found.workflow }, { base: 'http://10.1.0.2:8080' });
-    assert.match(script, /kernel http:\/\/10\.1\.0\.2:8080\/files\/vmlinuz .*cb=http:\/\/10\.1\.0\.2:8080\/checkpoint\/52:54:00:aa:bb:cc\/b1/);
+    const script = renderIpxe(res.sot, { host: found.host, workflow: found.workflow }, { base: 'http://10.1.0.2:8080', secret: 'S'.repeat(43) });
+    assert.match(script, new RegExp(`kernel http://10\\.1\\.0\\.2:8080/files/vmlinuz .*cb=http://10\\.1\\.0\\.2:8080/checkpoint/${'S'.repeat(43)}/52:54:00:aa:bb:cc/b1`));
     assert.equal(discoveryTarget(res.sot, { ...rt, state: 'active' }, mac), undefined);
     assert.equal(discoveryTarget(res.sot, undefined, mac), undefined);
   } finally {

@@ -49,7 +49,7 @@ test('vaquero etcd-master: ignition renders with the snippet and the checkpoint 
   assert.equal(type, 'ignition');
   assert.match(text, /MACAddress=00:00:00:00:00:02/);
   assert.match(text, /Environment="ETCD_NAME=node2"/);
-  assert.match(text, /ExecStart=\/usr\/bin\/curl http:\/\/127\.0\.0\.1:24602\/checkpoint\/00:00:00:00:00:02\/etcd-master\n/);
+  assert.match(text, /ExecStart=\/usr\/bin\/curl http:\/\/127\.0\.0\.1:24602\/checkpoint\/<callback-secret>\/00:00:00:00:00:02\/etcd-master\n/);
   assert.match(text, /DNS=8\.8\.8\.8/);
   assert.match(text, /- ssh-rsa AAAAB3Nza/);
 });
@@ -80,6 +80,6 @@ test('vaquero clevos: untyped answers file uses both interfaces, dns and ntp lis
   assert.match(text, /system ntpservers  10\.10\.10\.1\n/);
   assert.match(text, /password cisco123/);
   const script = renderIpxe(sot, { host }, urls);
-  assert.match(script, /clevos\.installer\.answers=http:\/\/127\.0\.0\.1:24602\/config\/00:00:00:00:00:06\?boot=clevos/);
+  assert.match(script, /clevos\.installer\.answers=http:\/\/127\.0\.0\.1:24602\/config\/<callback-secret>\/00:00:00:00:00:06\?boot=clevos/);
   assert.match(script, / clevos\.runinstall /);
 });

@@ -1,0 +1,79 @@
+// The composition of boot HTTP in startBootServices: the callback key comes from the data folder
+// (made once, kept across restarts), the served URLs from the configured boot URL whatever the
+// request's Host header says, and the refusal counters show in the service status.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { createServer, request } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { startBootServices, type BootConfig } from '../../src/boot/services.js';
+import { CALLBACK_KEY_FILE } from '../../src/http/callback-secret.js';
+import { createLiveSot } from '../../src/sot/live.js';
+import { createLifecycle } from '../../src/lifecycle/runner.js';
+import { nullLogger } from '../../src/lib/log.js';
+import { systemClock } from '../../src/lib/clock.js';
+import { createMemoryStore } from '../fakes/memory-store.js';
+import { BASE, writeSot } from '../sot/helpers.js';
+
+async function freePort(): Promise<number> {
+  const s = createServer();
+  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
+  const port = (s.address() as AddressInfo).port;
+  await new Promise<void>((r) => s.close(() => r()));
+  return port;
+}
+
+function rawGet(port: number, path: string, host: string): Promise<{ status: number; text: string }> {
+  return new Promise((resolve, reject) => {
+    const req = request({ host: '127.0.0.1', port, path, setHost: false, headers: { Host: host } }, (res) => {
+      let text = '';
+      res.setEncoding('utf8');
+      res.on('data', (c: string) => (text += c));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, text }));
+    });
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+test('boot HTTP: key in the data folder, configured URLs only, refusals counted in the status', async () => {
+  const w = writeSot(BASE);
+  const data = mkdtempSync(join(tmpdir(), 'corral-data-'));
+  const live = createLiveSot({ root: w.dir, clock: systemClock, log: nullLogger, pollMs: 0 });
+  const store = createMemoryStore();
+  const lifecycle = createLifecycle({ store, clock: systemClock, log: nullLogger, effects: { run() {} } });
+  try {
+    assert.equal(await live.reload(), true);
+    const port = await freePort();
+    const cfg: BootConfig = { address: '127.0.0.1', httpPort: port, bootUrl: 'http://boot.example:8080/', tftpPort: 0, dhcpPort: 0, dhcpClientPort: 0, proxyPort: 0, tftpRoot: w.dir, dhcp: false, tftp: false, http: true };
+    const deps = { sot: live, store, lifecycle, clock: systemClock, log: nullLogger, dataDir: data };
+    let services = await startBootServices(cfg, deps);
+    const keyPath = join(data, CALLBACK_KEY_FILE);
+    try {
+      assert.equal(services.status().http.state, 'running');
+      assert.equal(statSync(keyPath).mode & 0o777, 0o600);
+      const r = await rawGet(port, '/boot.ipxe', 'evil.example"; shell');
+      assert.equal(r.text, '#!ipxe\nchain http://boot.example:8080/ipxe?mac=${netX/mac}\n');
+      assert.equal((await rawGet(port, '/checkpoint/52:54:00:00:00:01/no-such-boot/999', 'x')).status, 403);
+      const stats = services.status().http.stats as { refused: Record<string, number> };
+      assert.equal(stats.refused.missing_secret, 1);
+    } finally {
+      await services.stop();
+    }
+    const key = readFileSync(keyPath, 'utf8');
+    services = await startBootServices(cfg, deps);
+    await services.stop();
+    assert.equal(readFileSync(keyPath, 'utf8'), key, 'a restart keeps the key');
+
+    const noKey = await startBootServices(cfg, { ...deps, dataDir: undefined });
+    assert.deepEqual(noKey.status().http, { state: 'failed', reason: 'no callback key: no data folder given to the boot services' });
+    await noKey.stop();
+  } finally {
+    lifecycle.stop();
+    live.stop();
+    w.cleanup();
+    rmSync(data, { recursive: true, force: true });
+  }
+});
