@@ -141,7 +141,7 @@ export async function startAppliance(config: ApplianceConfig, deps: ApplianceDep
     // The local CLI and the desktop app act as admin through this 0600 file, not by address.
     await ensureLocalToken(config.dataDir, auth.tokens);
     const security = { requireReadToken: !isLoopback(config.apiHost), names: applianceNames([...(config.apiNames ?? []), config.apiHost]) };
-    const app = createApi({ sot, store, clock, log: log.child({ component: 'api' }), version: corralVersion(), services: () => boot?.status() ?? null, lifecycle, orchestrator, power, auth, security });
+    const app = createApi({ sot, store, clock, log: log.child({ component: 'api' }), version: corralVersion(), services: () => boot?.status() ?? null, bootUrl: () => boot?.bootUrl, lifecycle, orchestrator, power, auth, security });
     closers.push(() => app.events.close());
     const server = createServer(app);
     // Clients (undici/fetch, scripts, the GUI) reuse idle connections; a server that closes them

@@ -17,10 +17,12 @@ import { hostsRoutes } from './operator/hosts.js';
 import { sitesRoutes } from './operator/sites.js';
 import { sotRoutes } from './operator/sot.js';
 import { actionsRoutes } from './operator/actions.js';
+import { rolesRoutes } from './operator/roles.js';
 import { usersRoutes } from './operator/users.js';
 import { metaRoutes } from './operator/meta.js';
 import { tokenRoutes } from './vmpooler/tokens.js';
 import { eventsRoutes } from './operator/events.js';
+import { bootRoutes } from './operator/boot.js';
 import { createEventStream, hostSiteFrom, type EventStream } from './events/stream.js';
 
 /** JSON bodies above this are refused with 413 (vmpooler's own limit is 10 KB; SoT-sized bodies never come here). */
@@ -45,6 +47,8 @@ export function apiRoutes(deps: ApiDeps, auth: AuthServices, events: EventStream
     ...sitesRoutes(deps),
     ...hostsRoutes(deps),
     ...actionsRoutes(deps),
+    ...bootRoutes(deps),
+    ...rolesRoutes(deps),
     ...usersRoutes(auth),
     ...tokenRoutes(deps, auth),
     ...eventsRoutes(events),

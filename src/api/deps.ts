@@ -26,6 +26,8 @@ export interface ApiDeps {
   version: string;
   /** Boot services status (null when serve runs without them). */
   services?: () => unknown;
+  /** Base URL of the boot HTTP service, for previews of rendered files. */
+  bootUrl?: () => string | undefined;
   lifecycle?: Lifecycle;
   orchestrator?: Orchestrator;
   power?: PowerPort;

@@ -41,6 +41,8 @@ export type ServiceState = { state: 'running'; address: string } | { state: 'off
 
 export interface BootServices {
   status(): Record<'dhcp' | 'tftp' | 'http', ServiceState & { stats?: unknown }>;
+  /** The base URL machines fetch scripts and files from (undefined when the services are off). */
+  bootUrl: string | undefined;
   stop(): Promise<void>;
 }
 
@@ -82,7 +84,7 @@ export async function startBootServices(cfg: BootConfig, deps: BootDeps): Promis
     const reason = cfg.interface ? `interface ${cfg.interface} has no IPv4 address (or does not exist)` : 'no --interface or --address given';
     for (const k of ['dhcp', 'tftp', 'http'] as const) st[k] = off(reason);
     log.warn('boot services are off: the operator API still runs', { reason });
-    return { status: () => snapshot(st), stop: async () => {} };
+    return { status: () => snapshot(st), bootUrl: undefined, stop: async () => {} };
   }
   const bootUrl = (cfg.bootUrl ?? `http://${address}:${cfg.httpPort}`).replace(/\/+$/, '');
   const clients = createClientMap();
@@ -135,6 +137,7 @@ export async function startBootServices(cfg: BootConfig, deps: BootDeps): Promis
   }
   return {
     status: () => snapshot(st),
+    bootUrl,
     stop: async () => {
       for (const c of closers.reverse()) await c().catch((e) => log.warn('error stopping a boot service', { error: String(e) }));
     },

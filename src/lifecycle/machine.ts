@@ -37,7 +37,9 @@ export type LifecycleEvent =
   | { type: 'reclaim.requested'; workflow: string; boots: number; checkpoints?: number[] }
   | { type: 'maintenance.enter'; reason?: string }
   | { type: 'maintenance.exit' }
-  | { type: 'deprovision' };
+  | { type: 'deprovision' }
+  /** Vaquero's override: restart the running workflow at another of its boots. */
+  | { type: 'boot.override'; bootIndex: number; boot: string };
 
 export type Effect =
   | { kind: 'bootPxe' }
@@ -129,6 +131,12 @@ export function transition(h: HostRuntime, e: LifecycleEvent, now: number, p: Li
         return { host: { ...host, stage: 'dhcp', checkpoint: 0, bootAttempt: nextAttempt(host), deadline: now + p.stageTimeoutMs.dhcp }, effects: [arm('dhcp', p)] };
       }
       return startBoot(host, now, p);
+    }
+    case 'boot.override': {
+      // Only within a run: the new boot starts like any other (PXE-once, power cycle, a new
+      // attempt, so callbacks of the interrupted boot are refused from now on).
+      if (!BUSY.includes(h.state) || e.bootIndex < 0 || e.bootIndex >= (h.bootsTotal ?? 1)) illegal(h, e);
+      return startBoot({ ...base, bootIndex: e.bootIndex, attempts: 0 }, now, p);
     }
     case 'reclaim.requested': {
       if (h.state === 'maintenance' || BUSY.includes(h.state)) illegal(h, e);

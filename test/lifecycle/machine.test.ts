@@ -231,3 +231,16 @@ test('a whole BIOS boot: provision -> ... -> active in order', () => {
   assert.deepEqual(stages, ['power', 'dhcp', 'dhcp', 'firmware', 'firmware', 'ipxe', 'kernel', undefined]);
   assert.equal(h.state, 'active');
 });
+
+test("boot.override restarts a running workflow at another boot as a new attempt; refused outside a run or out of range", () => {
+  const from = prov({ bootsTotal: 3, bootIndex: 2, stage: 'kernel', attempts: 1, bootAttempt: 4 });
+  const t = transition(from, { type: 'boot.override', bootIndex: 1, boot: 'b2' }, T0);
+  assert.equal(t.host.state, 'provisioning');
+  assert.equal(t.host.stage, 'power');
+  assert.equal(t.host.bootIndex, 1);
+  assert.equal(t.host.attempts, 0);
+  assert.equal(t.host.bootAttempt, 5);
+  assert.deepEqual(effectNames(t.effects), ['bootPxe', 'power:cycle', 'setTimer:power']);
+  assert.throws(() => transition(host({ state: 'active' }), { type: 'boot.override', bootIndex: 0, boot: 'b1' }, T0), ApplianceError);
+  assert.throws(() => transition(from, { type: 'boot.override', bootIndex: 3, boot: 'b4' }, T0), ApplianceError);
+});
