@@ -65,6 +65,23 @@ export function hostView(h: Host, rt: HostRuntime | undefined) {
   };
 }
 
+const hostJsonCache = new WeakMap<Host, { rt: string; json: string }>();
+
+/**
+ * JSON.stringify(hostView(h, rt)), kept per SoT host while its runtime record stays the same:
+ * with 10,000 hosts, building and serialising views was most of a host read's own cost. SoT
+ * hosts are immutable (a reload makes new ones, and the old entries go with them), and the record
+ * is compared as JSON text, so the cache is right as long as hostView depends on (h, rt) alone.
+ */
+export function hostViewJson(h: Host, rt: HostRuntime | undefined): string {
+  const key = rt === undefined ? '' : JSON.stringify(rt);
+  const hit = hostJsonCache.get(h);
+  if (hit !== undefined && hit.rt === key) return hit.json;
+  const json = JSON.stringify(hostView(h, rt));
+  hostJsonCache.set(h, { rt: key, json });
+  return json;
+}
+
 function subnetView(s: Subnet) {
   return {
     id: s.id,

@@ -25,13 +25,46 @@ export function pageOf<T>(ids: readonly T[], idOf: (t: T) => string, opts: { lim
   if (opts.marker !== undefined) {
     let pos = opts.positionOf?.(opts.marker);
     if (pos === undefined || idOf(ids[pos]!) !== opts.marker) pos = ids.findIndex((t) => idOf(t) === opts.marker);
-    if (pos < 0) throw new ApplianceError('BAD_REQUEST', `marker "${opts.marker.slice(0, 64)}" is not an item of this list (any more)`, { field: 'marker' });
+    if (pos < 0) throw unknownMarker(opts.marker);
     start = pos + 1;
   }
   const limit = opts.limit ?? MAX_LIMIT;
   const items = ids.slice(start, start + limit);
   const more = start + limit < ids.length;
   return { items, ...(more && items.length ? { next: idOf(items[items.length - 1]!) } : {}) };
+}
+
+/** A list read item by item (`at(i)` is undefined past its end), with its items found by id. */
+export interface Listing<T> {
+  at(i: number): T | undefined;
+  positionOf(id: string): number | undefined;
+}
+
+/**
+ * The page pageOf would give of the items `keep` accepts, reading only from the marker on and
+ * only until the page is full and one more accepted item shows there is a next page: a page
+ * costs its own size, not the list's. The marker must be an accepted item, as with pageOf.
+ */
+export function scanPage<T>(list: Listing<T>, idOf: (t: T) => string, opts: { limit: number; marker?: string | undefined; keep?: ((t: T) => boolean) | undefined }): Paged<T> {
+  const keep = opts.keep ?? (() => true);
+  let i = 0;
+  if (opts.marker !== undefined) {
+    const pos = list.positionOf(opts.marker);
+    const at = pos === undefined ? undefined : list.at(pos);
+    if (at === undefined || idOf(at) !== opts.marker || !keep(at)) throw unknownMarker(opts.marker);
+    i = pos! + 1;
+  }
+  const items: T[] = [];
+  for (let t = list.at(i); t !== undefined; t = list.at(++i)) {
+    if (!keep(t)) continue;
+    if (items.length === opts.limit) return { items, next: idOf(items[items.length - 1]!) };
+    items.push(t);
+  }
+  return { items };
+}
+
+function unknownMarker(marker: string): ApplianceError {
+  return new ApplianceError('BAD_REQUEST', `marker "${marker.slice(0, 64)}" is not an item of this list (any more)`, { field: 'marker' });
 }
 
 /** `_links` for a paged answer: self and next as hrefs relative to the API root. */

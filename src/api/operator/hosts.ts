@@ -1,12 +1,19 @@
 // Hosts as the operator sees them (Vaquero's inventory and resmgr's hosts, seed 001): the SoT
 // declaration + lifecycle state, filtered and paged, and each host's history.
+//
+// Sized for 10,000 hosts (bench/api.ts): one host or one page costs what it shows, not the
+// inventory. Views are kept serialised (views.ts hostViewJson); a page reads the runtime records
+// of the hosts it shows and no others; the store is searched for discovered machines only when a
+// list reaches past the SoT hosts. The unpaged list is built a few hundred hosts at a time and
+// gives the event loop back in between, so other requests are not held up behind 8 MB of JSON.
 import { z } from 'zod';
 import { ApplianceError, type Host, type HostRuntime, type Sot } from '../../model/index.js';
 import { servedSot, type ApiDeps } from '../deps.js';
-import { discoveredView, hostView } from '../views.js';
+import { discoveredView, hostViewJson } from '../views.js';
 import { route, type AnyRoute } from '../http/route.js';
+import { JsonText } from '../http/registry.js';
 import { Id, OneOrMany } from '../http/schemas.js';
-import { PagingQuery, pageLinks, pageOf } from '../http/paging.js';
+import { PagingQuery, pageLinks, scanPage, type Listing } from '../http/paging.js';
 import { selectorMatches } from '../../sot/selector.js';
 
 const HostsQuery = z.strictObject({
@@ -20,20 +27,75 @@ const HostsQuery = z.strictObject({
 });
 type HostsFilter = z.output<typeof HostsQuery>;
 
-/** One inventory entry: a SoT host with its runtime record, or a discovered machine. */
-export interface Entry {
+/** Hosts of the unpaged list serialised per turn of the event loop (about 1 ms of work). */
+const LIST_CHUNK = 250;
+
+/** One inventory entry: a SoT host, or a discovered machine (whose record comes with it). */
+interface Entry {
   id: string;
   host: Host | undefined;
+  /** Position among the SoT hosts (-1: discovered). */
+  pos: number;
   rt: HostRuntime | undefined;
+  /** `rt` has been read from the store. */
+  read: boolean;
 }
 
-/** SoT hosts in SoT order, then discovered machines; positions for O(1) paging markers. */
-function inventory(deps: ApiDeps, sot: Sot): { entries: Entry[]; position: (id: string) => number | undefined } {
-  const index = deps.sot.index();
-  const entries: Entry[] = sot.hosts.map((h) => ({ id: h.id, host: h, rt: undefined }));
-  for (const rt of deps.store.list('hosts')) if (rt.state === 'discovered' && !index.hostsById.has(rt.id)) entries.push({ id: rt.id, host: undefined, rt });
-  const pos = positions(sot);
-  return { entries, position: (id) => pos.get(id) };
+/** SoT hosts in SoT order, then discovered machines; each runtime record read once, when needed. */
+class Inventory implements Listing<Entry> {
+  private found: Entry[] | undefined;
+  /** SoT hosts whose record was read (by position), how many, and how many of them had one. */
+  private readonly readMask: Uint8Array;
+  private readSot = 0;
+  private withRecord = 0;
+
+  constructor(
+    private readonly deps: ApiDeps,
+    readonly sot: Sot,
+  ) {
+    this.readMask = new Uint8Array(sot.hosts.length);
+  }
+
+  at(i: number): Entry | undefined {
+    const h = this.sot.hosts[i];
+    if (h) return { id: h.id, host: h, pos: i, rt: undefined, read: false };
+    return this.discovered()[i - this.sot.hosts.length];
+  }
+
+  positionOf(id: string): number | undefined {
+    const p = positions(this.sot).get(id);
+    if (p !== undefined) return p;
+    const d = this.discovered().findIndex((e) => e.id === id);
+    return d < 0 ? undefined : this.sot.hosts.length + d;
+  }
+
+  rt(e: Entry): HostRuntime | undefined {
+    if (e.read) return e.rt;
+    e.rt = this.deps.store.get('hosts', e.id);
+    e.read = true;
+    if (this.readMask[e.pos] === 0) {
+      this.readMask[e.pos] = 1;
+      this.readSot++;
+      if (e.rt) this.withRecord++;
+    }
+    return e.rt;
+  }
+
+  /**
+   * Machines the SoT does not list, in store order. Finding them parses every host record, so
+   * when a full pass has read every SoT host's record and the store holds exactly that many
+   * (host records are never deleted), there is nothing else to find and the search is skipped.
+   */
+  private discovered(): Entry[] {
+    if (this.found) return this.found;
+    if (this.readSot === this.sot.hosts.length && this.deps.store.count('hosts') === this.withRecord) return (this.found = []);
+    const index = this.deps.sot.index();
+    this.found = [];
+    for (const rt of this.deps.store.list('hosts')) {
+      if (rt.state === 'discovered' && !index.hostsById.has(rt.id)) this.found.push({ id: rt.id, host: undefined, pos: -1, rt, read: true });
+    }
+    return this.found;
+  }
 }
 
 const positionCache = new WeakMap<Sot, Map<string, number>>();
@@ -43,17 +105,16 @@ function positions(sot: Sot): Map<string, number> {
   return m;
 }
 
-function roleOf(e: Entry): string | undefined {
-  return e.rt?.role?.name ?? e.host?.role?.name;
+function viewJson(inv: Inventory, e: Entry): string {
+  return e.host ? hostViewJson(e.host, inv.rt(e)) : JSON.stringify(discoveredView(e.rt!));
 }
 
-function filterFn(deps: ApiDeps, sot: Sot, q: HostsFilter): ((e: Entry) => boolean) | undefined {
+function filterFn(inv: Inventory, sot: Sot, q: HostsFilter): ((e: Entry) => boolean) | undefined {
   const tests: ((e: Entry) => boolean)[] = [];
-  const rt = (e: Entry) => e.rt ?? deps.store.get('hosts', e.id);
-  if (q.site) tests.push((e) => q.site!.includes(e.host?.siteId ?? rt(e)?.discoveredSite ?? ''));
+  if (q.site) tests.push((e) => q.site!.includes(e.host?.siteId ?? inv.rt(e)?.discoveredSite ?? ''));
   if (q.cluster) tests.push((e) => !!e.host && q.cluster!.includes(e.host.clusterId));
-  if (q.state) tests.push((e) => q.state!.includes(rt(e)?.state ?? 'inactive'));
-  if (q.role) tests.push((e) => q.role!.includes(roleOf({ ...e, rt: rt(e) }) ?? ''));
+  if (q.state) tests.push((e) => q.state!.includes(inv.rt(e)?.state ?? 'inactive'));
+  if (q.role) tests.push((e) => q.role!.includes(inv.rt(e)?.role?.name ?? e.host?.role?.name ?? ''));
   if (q.label) {
     const pairs = q.label.map((l) => {
       const i = l.indexOf('=');
@@ -73,14 +134,30 @@ function filterFn(deps: ApiDeps, sot: Sot, q: HostsFilter): ((e: Entry) => boole
   return tests.length ? (e) => tests.every((t) => t(e)) : undefined;
 }
 
+/** Every entry `keep` accepts, as a JSON array in pieces, serialised LIST_CHUNK entries per turn. */
+async function listAll(inv: Inventory, keep: ((e: Entry) => boolean) | undefined): Promise<JsonText> {
+  const pieces: string[] = [];
+  let views: string[] = [];
+  for (let i = 0, e = inv.at(0); e !== undefined; e = inv.at(++i)) {
+    if (!keep || keep(e)) views.push(viewJson(inv, e));
+    if (i % LIST_CHUNK === LIST_CHUNK - 1) {
+      if (views.length) pieces.push((pieces.length ? ',' : '[') + views.join(','));
+      views = [];
+      await new Promise<void>((resolve) => setImmediate(resolve));
+    }
+  }
+  if (views.length) pieces.push((pieces.length ? ',' : '[') + views.join(','));
+  pieces.push(pieces.length ? ']' : '[]');
+  return new JsonText(pieces);
+}
+
 export function hostsRoutes(deps: ApiDeps): AnyRoute[] {
-  const view = (e: Entry) => (e.host ? hostView(e.host, e.rt ?? deps.store.get('hosts', e.id)) : discoveredView(e.rt!));
-  const viewOf = (id: string) => {
+  /** The SoT host or discovered machine `id`, with its record; 404 otherwise. */
+  const find = (id: string): { host: Host | undefined; rt: HostRuntime | undefined } => {
     servedSot(deps);
-    const h = deps.sot.index().hostsById.get(id);
-    if (h) return hostView(h, deps.store.get('hosts', id));
+    const host = deps.sot.index().hostsById.get(id);
     const rt = deps.store.get('hosts', id);
-    if (rt?.state === 'discovered') return discoveredView(rt);
+    if (host || rt?.state === 'discovered') return { host, rt };
     throw new ApplianceError('HOST_NOT_FOUND', `host "${id}" not found`);
   };
   return [
@@ -96,14 +173,13 @@ export function hostsRoutes(deps: ApiDeps): AnyRoute[] {
       responses: { 200: { description: 'hosts (array, or a page object when paged)' } },
       handler: ({ query }) => {
         const sot = servedSot(deps);
-        const { entries, position } = inventory(deps, sot);
-        const keep = filterFn(deps, sot, query);
+        const inv = new Inventory(deps, sot);
+        const keep = filterFn(inv, sot, query);
         const paged = query.limit !== undefined || query.marker !== undefined;
-        if (!paged) return (keep ? entries.filter(keep) : entries).map(view);
-        // Unfiltered pages start at the marker's position at once; filtered ones scan.
-        const list = keep ? entries.filter(keep) : entries;
-        const page = pageOf(list, (e) => e.id, { limit: query.limit ?? 100, marker: query.marker, ...(!keep && { positionOf: position }) });
-        return { hosts: page.items.map(view), _links: pageLinks('/v1/hosts', query, page.next) };
+        if (!paged) return listAll(inv, keep);
+        const page = scanPage(inv, (e) => e.id, { limit: query.limit ?? 100, marker: query.marker, keep });
+        const links = JSON.stringify(pageLinks('/v1/hosts', query, page.next));
+        return new JsonText(`{"hosts":[${page.items.map((e) => viewJson(inv, e)).join(',')}],"_links":${links}}`);
       },
     }),
     route({
@@ -115,7 +191,10 @@ export function hostsRoutes(deps: ApiDeps): AnyRoute[] {
       summary: 'One host',
       params: z.strictObject({ id: Id }),
       responses: { 200: { description: 'the host' }, 404: { description: 'HOST_NOT_FOUND' } },
-      handler: ({ params }) => viewOf(params.id),
+      handler: ({ params }) => {
+        const { host, rt } = find(params.id);
+        return host ? new JsonText(hostViewJson(host, rt)) : discoveredView(rt!);
+      },
     }),
     route({
       method: 'get',
@@ -128,8 +207,8 @@ export function hostsRoutes(deps: ApiDeps): AnyRoute[] {
       query: z.strictObject({ limit: z.coerce.number().int().min(1).max(100_000).optional().describe('newest N events') }),
       responses: { 200: { description: '[{seq, at, type, data?}]' }, 404: { description: 'HOST_NOT_FOUND' } },
       handler: async ({ params, query }) => {
-        const h = viewOf(params.id);
-        const events = await deps.store.events({ subject: h.id, ...(query.limit !== undefined && { limit: query.limit }) });
+        find(params.id);
+        const events = await deps.store.events({ subject: params.id, ...(query.limit !== undefined && { limit: query.limit }) });
         return events.map((e) => ({ seq: e.seq, at: new Date(e.at).toISOString(), type: e.type, ...(e.data && { data: e.data }) }));
       },
     }),
