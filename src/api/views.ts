@@ -1,6 +1,8 @@
 // JSON views of model objects for the API (snake_case, as Vaquero and resmgr speak). Built
 // field by field so nothing secret (BMC passwords, secret references) can leak by accident.
 import type { Cluster, Host, HostRuntime, Interface, Site, Subnet } from '../model/index.js';
+import { resmgrHostFields } from '../roles/resmgr.js';
+import { sotOfHost } from '../sot/owner.js';
 
 export function interfaceView(i: Interface) {
   return {
@@ -61,6 +63,8 @@ export function hostView(h: Host, rt: HostRuntime | undefined) {
     tags: h.tags,
     metadata: h.metadata,
     ...runtimeView(rt),
+    // resmgr's fields (seed 001); they depend on (h, rt) alone, h's SoT being fixed by h.
+    ...resmgrHostFields(h, rt, sotOfHost(h)),
     source: h.source,
   };
 }
@@ -139,6 +143,7 @@ export function discoveredView(rt: HostRuntime) {
     tags: [],
     metadata: {},
     ...runtimeView(rt),
+    ...resmgrHostFields(undefined, rt, undefined),
     source: null,
   };
 }

@@ -1,12 +1,15 @@
 // Turns SoT changes and API requests into provisioning runs: on every SoT load, lifecycle
-// outcome and periodic tick it plans the rollout (rollout.ts) and starts what may start.
-import type { HostRuntime, Sot } from '../model/index.js';
+// outcome and periodic tick it plans the rollout (rollout.ts) and starts what may start. What a
+// host runs is its API-assigned role's version if it has one (src/roles), else the SoT's
+// workflow or role, at the role versions the operator made active (src/roles/versions.ts).
+import type { Host, HostRuntime, Sot } from '../model/index.js';
 import { ApplianceError } from '../model/index.js';
 import type { Clock, TimerHandle } from '../lib/clock.js';
 import type { Logger } from '../lib/log.js';
 import type { LiveSot } from '../sot/live.js';
 import type { Store } from '../store/store.js';
-import { workflowOf } from '../render/render.js';
+import { desiredWorkflow, roleTag, type ActiveVersionOf } from '../roles/assignment.js';
+import { activeVersionFn, readOverrides } from '../roles/versions.js';
 import type { Lifecycle } from './runner.js';
 import { desiredFingerprint } from './fingerprint.js';
 import { planRollout, type RolloutPlan } from './rollout.js';
@@ -37,32 +40,44 @@ export function createOrchestrator(
   const requested: string[] = [];
   let waitingNow = new Map<string, string>();
   let timer: TimerHandle | undefined;
-  const fpCache = new WeakMap<Sot, Map<string, string | undefined>>();
+  // Fingerprints per SoT and set of active-version overrides, per host and API role assignment.
+  const fpCache = new WeakMap<Sot, { versions: string; byHost: Map<string, { tag: string; fp: string | undefined }> }>();
 
-  const fingerprintFor = (sot: Sot) => {
-    let m = fpCache.get(sot);
-    if (!m) fpCache.set(sot, (m = new Map()));
-    const cache = m;
-    return (h: Sot['hosts'][number]) => {
-      if (!cache.has(h.id)) cache.set(h.id, desiredFingerprint(sot, h));
-      return cache.get(h.id);
+  /** The active role versions now: the SoT's, with the operator's overrides kept in the store. */
+  const activeVersions = (): { fn: ActiveVersionOf; key: string } => {
+    const overrides = readOverrides(deps.store);
+    return { fn: activeVersionFn(overrides), key: JSON.stringify(overrides) };
+  };
+
+  const fingerprintFor = (sot: Sot, versions: { fn: ActiveVersionOf; key: string }) => {
+    let c = fpCache.get(sot);
+    if (!c || c.versions !== versions.key) fpCache.set(sot, (c = { versions: versions.key, byHost: new Map() }));
+    const cache = c.byHost;
+    return (h: Host, rt: HostRuntime | undefined) => {
+      const tag = rt?.role ? roleTag(rt.role) : '';
+      const hit = cache.get(h.id);
+      if (hit && hit.tag === tag) return hit.fp;
+      const fp = desiredFingerprint(sot, h, { assignment: rt?.role, activeVersion: versions.fn });
+      cache.set(h.id, { tag, fp });
+      return fp;
     };
   };
 
   async function once(): Promise<RolloutPlan | undefined> {
     const sot = deps.sot.current();
     if (!sot) return undefined;
+    const versions = activeVersions();
     const plan = planRollout({
       sot,
       runtime: (id) => deps.store.get('hosts', id),
-      fingerprint: fingerprintFor(sot),
+      fingerprint: fingerprintFor(sot, versions),
+      workflow: (h, rt) => desiredWorkflow(sot, h, rt?.role, versions.fn),
       requested,
       stormLimit: opts.stormLimit ?? 50,
     });
     waitingNow = new Map(plan.waiting.map((w) => [w.hostId, w.reason]));
     for (const s of plan.start) {
-      const host = deps.sot.index().hostsById.get(s.hostId)!;
-      const wf = workflowOf(sot, host)!;
+      const wf = sot.workflows.find((w) => w.id === s.workflow)!;
       const idx = requested.indexOf(s.hostId);
       if (idx >= 0) requested.splice(idx, 1);
       try {
@@ -76,9 +91,9 @@ export function createOrchestrator(
             reason: s.reason,
             ...(s.fingerprint && { fingerprint: s.fingerprint }),
           },
-          { reason: s.reason },
+          { reason: s.reason, ...(s.role && { role: s.role.name, role_version: s.role.version }) },
         );
-        deps.log.info('provisioning started', { host: s.hostId, workflow: wf.id, reason: s.reason });
+        deps.log.info('provisioning started', { host: s.hostId, workflow: wf.id, reason: s.reason, ...(s.role && { role: `${s.role.name}@${s.role.version}` }) });
       } catch (e) {
         deps.log.warn('cannot start provisioning', { host: s.hostId, error: (e as Error).message });
       }
@@ -93,8 +108,8 @@ export function createOrchestrator(
       const host = deps.sot.index().hostsById.get(hostId);
       if (!sot || !host) throw new ApplianceError('HOST_NOT_FOUND', `host "${hostId}" not found`);
       if (host.neverProvision) throw new ApplianceError('CONFLICT', `host "${hostId}" has never_provision set in the SoT`);
-      if (!workflowOf(sot, host)) throw new ApplianceError('CONFLICT', `host "${hostId}" has no workflow or role to provision`);
       const rt = deps.store.get('hosts', hostId);
+      if (!desiredWorkflow(sot, host, rt?.role, activeVersions().fn)) throw new ApplianceError('CONFLICT', `host "${hostId}" has no workflow or role to provision`);
       if (rt?.state === 'provisioning' || rt?.state === 'reclaiming') throw new ApplianceError('CONFLICT', `host "${hostId}" is already ${rt.state}`);
       if (rt?.state === 'maintenance') throw new ApplianceError('CONFLICT', `host "${hostId}" is in maintenance`);
       if (!requested.includes(hostId)) requested.push(hostId);

@@ -8,6 +8,7 @@ import { buildCluster } from './build-host.js';
 import { buildBoot, buildOs, buildPool, buildRole, buildWorkflow } from './build-catalog.js';
 import { crossCheck } from './crossref.js';
 import { checkTemplates } from './templates.js';
+import { adoptHosts } from './owner.js';
 
 export interface LoadResult {
   sot: Sot;
@@ -53,6 +54,7 @@ export async function loadSot(root: string): Promise<LoadResult> {
   buildSites(read.docs, read.siteDirs, sot, r, keep);
   crossCheck(sot, (o) => docOf.get(o)!, r);
   checkTemplates(sot, (o) => docOf.get(o)!, r);
+  adoptHosts(sot);
   const problems = r.resolve();
   const files = [...read.files, ...read.assets.map((a) => ({ rel: a.rel, text: a.text }))];
   return { sot, problems, ok: !problems.some((p) => p.severity === 'error'), files };

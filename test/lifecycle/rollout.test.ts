@@ -3,6 +3,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { planRollout, autoReason } from '../../src/lifecycle/rollout.js';
 import { desiredFingerprint } from '../../src/lifecycle/fingerprint.js';
+import { desiredWorkflow, fingerprintIsFor } from '../../src/roles/assignment.js';
 import { loadSot } from '../../src/sot/load.js';
 import type { HostRuntime, Sot } from '../../src/model/index.js';
 import { BASE, writeSot } from '../sot/helpers.js';
@@ -91,4 +92,34 @@ test('fingerprint: workflow/os changes re-provision, metadata changes do not', a
   assert.equal(autoReason(host, rt('h1', { state: 'active', appliedFingerprint: fp(a) }), fp(a)), undefined);
   assert.match(autoReason(host, rt('h1', { state: 'active', appliedFingerprint: fp(a) }), fp(os))!, /changed/);
   assert.equal(autoReason(host, rt('h1', { state: 'failed', desiredFingerprint: fp(a) }), fp(a)), undefined, 'a failed host is not retried forever');
+});
+
+test('an API role assignment is a standing request in any site mode: started once, with its workflow and tagged fingerprint', async () => {
+  const sot = await sotWith({
+    'sites/s1/env.yml': BASE['sites/s1/env.yml']!.replace('mode: auto', 'mode: on-demand'),
+    'workflows/wf2.yml': 'id: wf2\nworkflow:\n  - boot: b1\ndeps: {max_fail: 1}\n',
+    'roles/web.yml': "name: web\nactive_version: '1'\nversions:\n  - {version: '1', workflow: wf2}\n",
+  });
+  const role = { name: 'web', version: '1' };
+  const runtimes: Record<string, HostRuntime> = { h1: rt('h1', { role }), h2: rt('h2', { state: 'failed', desiredFingerprint: 'x', role: { name: 'web', version: '0' } }) };
+  const input = {
+    sot,
+    runtime: (id: string) => runtimes[id],
+    fingerprint: (h: Sot['hosts'][number], r: HostRuntime | undefined) => desiredFingerprint(sot, h, { assignment: r?.role }),
+    workflow: (h: Sot['hosts'][number], r: HostRuntime | undefined) => desiredWorkflow(sot, h, r?.role),
+    requested: [],
+    stormLimit: 10,
+  };
+  const plan = planRollout(input);
+  assert.deepEqual(plan.start.map((s) => [s.hostId, s.workflow, s.reason, s.role]), [['h1', 'wf2', 'role web 1 assigned', role]], 'a failed host is not retried by itself');
+  assert.ok(fingerprintIsFor(plan.start[0]!.fingerprint, role));
+  // Once the run started (its fingerprint stored), the assignment is no longer pending.
+  runtimes.h1 = rt('h1', { role, state: 'active', desiredFingerprint: plan.start[0]!.fingerprint!, appliedFingerprint: plan.start[0]!.fingerprint! });
+  assert.deepEqual(planRollout(input).start, []);
+  // max_fail of wf2 reached (h2 failed with wf2's fingerprint): a new assignment still goes.
+  runtimes.h2 = rt('h2', { state: 'failed', role, desiredFingerprint: desiredFingerprint(sot, sot.hosts[1]!, { assignment: role })! });
+  runtimes.h1 = rt('h1', { role: { name: 'web', version: '1', settings: { a: 1 } } });
+  const halted = planRollout(input);
+  assert.deepEqual(halted.halted, ['wf2']);
+  assert.deepEqual(halted.start.map((s) => s.hostId), ['h1']);
 });
