@@ -25,7 +25,6 @@ export type ErrorCode =
   | 'BMC_UNSUPPORTED'
   | 'BMC_TIMEOUT'
   | 'STORE_FAILED'
-  | 'PLAN_INFEASIBLE'
   | 'UNAVAILABLE';
 
 export class ApplianceError extends Error {

@@ -56,11 +56,13 @@ test('a cross-site form POST from another origin, sent by Chromium, is refused a
     assert.deepEqual(t.store.get('hosts', 'h1'), before, 'h1 untouched');
     assert.equal((await t.store.events({ subject: 'h1' })).filter((e) => e.type.startsWith('reclaim')).length, 0);
   } finally {
+    const exited = new Promise((r) => (browser.exitCode !== null ? r(null) : browser.once('exit', r)));
     browser.kill('SIGKILL');
+    await exited; // its helpers may still write into the profile for a moment: rm retries below
     await closeTcp(evil);
     await closeTcp(api);
     t.app.events.close();
     t.cleanup();
-    rmSync(profile, { recursive: true, force: true });
+    rmSync(profile, { recursive: true, force: true, maxRetries: 10, retryDelay: 100 });
   }
 });
