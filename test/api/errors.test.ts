@@ -41,9 +41,10 @@ function sources(dir: string): string[] {
 
 test('every code is raised somewhere in src/ (no dead entries in the table)', () => {
   const root = new URL('../../src', import.meta.url).pathname;
+  // Every source but the two declarations (the ErrorCode union and the status table).
   const text = sources(root)
-    .filter((p) => !p.endsWith('errors.ts'))
-    .map((p) => readFileSync(p, 'utf8'))
+    .filter((p) => !p.endsWith('model/errors.ts'))
+    .map((p) => readFileSync(p, 'utf8').replace(/export const STATUS = \{[\s\S]*?\n\}/, ''))
     .join('\n');
   for (const code of CODES) assert.ok(text.includes(`'${code}'`), `${code} is never raised`);
 });
