@@ -16,6 +16,8 @@ export interface SseMessage {
 /** Feeds on chunks of the stream; calls back per dispatched event and per comment. */
 export class SseParser {
   lastEventId = '';
+  /** The last event ID after the first block (this stream's preamble: where the client joined). */
+  firstId: string | undefined;
   retry: number | undefined;
   private decoder = new TextDecoder('utf-8');
   private carry = '';
@@ -63,6 +65,7 @@ export class SseParser {
 
   private dispatch(): void {
     this.lastEventId = this.idBuffer;
+    this.firstId ??= this.lastEventId;
     if (this.data === '') {
       this.type = '';
       return;

@@ -33,7 +33,7 @@ interface Harness {
   close(): Promise<void>;
 }
 
-async function harness(opts: { store?: Store; clock?: Clock } & Partial<Pick<EventStreamDeps, 'heartbeatMs' | 'maxBuffered' | 'batchMs'>> = {}): Promise<Harness> {
+async function harness(opts: { store?: Store; clock?: Clock } & Partial<Pick<EventStreamDeps, 'heartbeatMs' | 'maxBuffered' | 'batchMs' | 'recentEvents'>> = {}): Promise<Harness> {
   const store = opts.store ?? new MemoryStore();
   const stream = createEventStream({
     store,
@@ -43,6 +43,7 @@ async function harness(opts: { store?: Store; clock?: Clock } & Partial<Pick<Eve
     batchMs: opts.batchMs ?? 0,
     ...(opts.heartbeatMs !== undefined && { heartbeatMs: opts.heartbeatMs }),
     ...(opts.maxBuffered !== undefined && { maxBuffered: opts.maxBuffered }),
+    ...(opts.recentEvents !== undefined && { recentEvents: opts.recentEvents }),
   });
   const responses: http.ServerResponse[] = [];
   const server = http.createServer((req, res) => {
@@ -211,7 +212,7 @@ describe('event stream', () => {
         }
       })();
       let c = await h.connect();
-      const start = c.lastSeq; // from the preamble
+      const start = Number(c.parser.firstId); // from the preamble
       while (reconnects < 6) {
         // Take some events, then drop the connection mid-stream and come back from the last id.
         const target = (got.length > 0 ? Number(got[got.length - 1]!.id) : start) + 15;
@@ -254,7 +255,8 @@ describe('event stream', () => {
         return result;
       },
     });
-    const h = await harness({ store });
+    // Nothing kept in memory: every page comes from the journal.
+    const h = await harness({ store, recentEvents: 0 });
     try {
       // The first page is short (it reaches the end of the journal), but while it is being read
       // more than a page of live events comes in: too many to hold, so they are let go and
@@ -266,6 +268,37 @@ describe('event stream', () => {
       await c.waitForSeq(1800);
       assert.deepEqual(ids(c.events), range(1001, 1800));
       assert.equal(reads, 3, 'the short page, then two more pages');
+    } finally {
+      await h.close();
+    }
+  });
+
+  it('a client back after a short break catches up from memory, without reading the journal', async () => {
+    const inner = new MemoryStore();
+    let reads = 0;
+    const store: Store = Object.assign(Object.create(inner) as Store, {
+      events: (q?: Parameters<Store['events']>[0]) => {
+        reads++;
+        return inner.events(q);
+      },
+    });
+    await commit(inner, ['h1', 'before.start']); // before the stream: never kept
+    const h = await harness({ store, recentEvents: 100 });
+    try {
+      const c = await h.connect();
+      for (let i = 0; i < 30; i++) await commit(inner, ['h1', 'tick', { i }], ['h2', 'tock', { i }]); // 2-61
+      await c.waitForSeq(61);
+      c.close();
+      for (let i = 0; i < 30; i++) await commit(inner, ['h3', 'away', { i }]); // 62-91
+      const back = await h.connect('?host=h2,h3', { lastEventId: '41' });
+      await back.waitForSeq(91);
+      assert.deepEqual(ids(back.events), [...range(42, 61).filter((n) => n % 2 === 1), ...range(62, 91)]);
+      assert.equal(reads, 0);
+      // A position older than what is kept is read from the journal.
+      const old = await h.connect('', { lastEventId: '0' });
+      await old.waitForSeq(91);
+      assert.deepEqual(ids(old.events), range(1, 91));
+      assert.equal(reads, 1);
     } finally {
       await h.close();
     }
