@@ -22,6 +22,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import net from 'node:net';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import type { DhcpStats } from '../src/dhcp/server.js';
 import type { Logger, LogFields } from '../src/lib/log.js';
@@ -30,7 +31,7 @@ import type { TftpStats } from '../src/tftp/server.js';
 import type { HostRuntime } from '../src/model/index.js';
 import type { StoreStats } from '../src/store/lowdb-store.js';
 import { generateStormSot, RELAY_IP } from './storm-sot.js';
-import { startStormAppliance } from './storm/appliance.js';
+import { startStormAppliance, type StormAppliance } from './storm/appliance.js';
 import { createFakeIpmi } from './storm/fake-bmc.js';
 import { MachineSim, Relay } from './storm/machine.js';
 import { fmtMs, parseRange, Samples, SampleSet, Sleeper, type Range } from './storm/util.js';
@@ -38,7 +39,7 @@ import { fmtMs, parseRange, Samples, SampleSet, Sleeper, type Range } from './st
 // ---------------------------------------------------------------------------------------------
 // Options
 
-function argText(name: string): string | undefined {
+export function argText(name: string): string | undefined {
   const i = process.argv.indexOf(`--${name}`);
   if (i < 0) return undefined;
   const v = process.argv[i + 1];
@@ -46,14 +47,14 @@ function argText(name: string): string | undefined {
   return v;
 }
 
-function argNum(name: string, dflt: number, check: (n: number) => boolean = (n) => Number.isFinite(n) && n > 0): number {
+export function argNum(name: string, dflt: number, check: (n: number) => boolean = (n) => Number.isFinite(n) && n > 0): number {
   const t = argText(name);
   const v = t === undefined ? dflt : Number(t);
   if (!check(v)) throw new Error(`--${name}: bad value "${t}"`);
   return v;
 }
 
-interface Options {
+export interface Options {
   hosts: number;
   seed: number;
   stormLimits: number[];
@@ -71,8 +72,9 @@ interface Options {
   pxeExpiryS: number;
 }
 
-function options(): Options {
-  const known = new Set(['hosts', 'seed', 'storm-limits', 'bmc-concurrency', 'bmc-ms', 'firmware-ms', 'os-ms', 'tftp-share', 'kernel-kib', 'initrd-kib', 'time-cap-s', 'address', 'json', 'warmup-hosts', 'pxe-expiry-s']);
+/** The options above; `extra` = option names a bench built on this one adds (bench/events.ts). */
+export function options(extra: string[] = []): Options {
+  const known = new Set([...extra, 'hosts', 'seed', 'storm-limits', 'bmc-concurrency', 'bmc-ms', 'firmware-ms', 'os-ms', 'tftp-share', 'kernel-kib', 'initrd-kib', 'time-cap-s', 'address', 'json', 'warmup-hosts', 'pxe-expiry-s']);
   for (const a of process.argv.slice(2)) {
     if (a.startsWith('--') && !known.has(a.slice(2))) throw new Error(`unknown option ${a} (see the header of bench/storm.ts)`);
   }
@@ -163,7 +165,7 @@ function captureLogger(): Logger & { counts: Map<string, { n: number; first: Log
 // ---------------------------------------------------------------------------------------------
 // One run
 
-interface RunResult {
+export interface RunResult {
   stormLimit: number;
   hosts: number;
   active: number;
@@ -198,7 +200,13 @@ interface RunResult {
 
 const EARLY = new Set(['power', 'dhcp', 'firmware']);
 
-async function runOnce(o: Options, stormLimit: number, capMs: number): Promise<RunResult> {
+/** What a bench built on this one does around a run: once the appliance is up, and once every host is done. */
+export interface RunHooks {
+  started?(app: StormAppliance): Promise<void> | void;
+  finished?(app: StormAppliance): Promise<void> | void;
+}
+
+export async function runOnce(o: Options, stormLimit: number, capMs: number, hooks: RunHooks = {}): Promise<RunResult> {
   const tmp = await mkdtemp(join(tmpdir(), 'corral-storm-'));
   const sleeper = new Sleeper();
   const cleanups: (() => Promise<void> | void)[] = [() => rm(tmp, { recursive: true, force: true })];
@@ -247,6 +255,7 @@ async function runOnce(o: Options, stormLimit: number, capMs: number): Promise<R
       const s = st[k];
       if (s.state !== 'running') throw new Error(`boot service ${k} is ${s.state}: ${'reason' in s ? s.reason : ''}`);
     }
+    await hooks.started?.(app);
 
     // Watch the store until every host is active, none can progress, or the cap.
     const endBy = Date.now() + capMs;
@@ -335,6 +344,7 @@ async function runOnce(o: Options, stormLimit: number, capMs: number): Promise<R
         }),
       timeline,
     };
+    await hooks.finished?.(app);
     return result;
   } finally {
     await cleanup();
@@ -350,17 +360,17 @@ function samplesOf(xs: number[]): Samples {
   return s;
 }
 
-const pct = (s: Samples) => (s.count === 0 ? '-' : `${fmtMs(s.p(0.5))} / ${fmtMs(s.p(0.99))}`);
-const pctMax = (s: Samples) => (s.count === 0 ? '-' : `${fmtMs(s.p(0.5))} / ${fmtMs(s.p(0.99))} / ${fmtMs(s.max())}`);
+export const pct = (s: Samples) => (s.count === 0 ? '-' : `${fmtMs(s.p(0.5))} / ${fmtMs(s.p(0.99))}`);
+export const pctMax = (s: Samples) => (s.count === 0 ? '-' : `${fmtMs(s.p(0.5))} / ${fmtMs(s.p(0.99))} / ${fmtMs(s.max())}`);
 
 /** All lifecycle.report calls together. */
-function reports(t: SampleSet): Samples {
+export function reports(t: SampleSet): Samples {
   const all = new Samples();
   for (const [name, s] of t.by) if (name.startsWith('report:')) for (const v of s.values()) all.add(v);
   return all;
 }
 
-function table(rows: [string, ...string[]][], header: string[]): string {
+export function table(rows: [string, ...string[]][], header: string[]): string {
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
   const line = (cells: string[]) => cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('   ');
   return [line(header), line(widths.map((w) => '-'.repeat(w))), ...rows.map((r) => line(r))].join('\n');
@@ -500,10 +510,13 @@ async function main(): Promise<void> {
   }
 }
 
-main().then(
-  () => process.exit(0),
-  (e: unknown) => {
-    process.stderr.write(`storm: ${(e as Error).stack ?? String(e)}\n`);
-    process.exit(1);
-  },
-);
+// Only when run as a script: bench/events.ts imports runOnce and the report helpers.
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  main().then(
+    () => process.exit(0),
+    (e: unknown) => {
+      process.stderr.write(`storm: ${(e as Error).stack ?? String(e)}\n`);
+      process.exit(1);
+    },
+  );
+}

@@ -33,6 +33,8 @@ export interface StormAppliance {
   timings: SampleSet;
   /** Epoch ms when the orchestrator was started (the storm can begin). */
   startedAt: number;
+  /** The operator API (ephemeral loopback port). */
+  apiAddress: { host: string; port: number };
   stop(): Promise<void>;
 }
 
@@ -76,7 +78,7 @@ function timedLifecycle(lc: Lifecycle, timings: SampleSet): Lifecycle {
 export async function startStormAppliance(cfg: StormApplianceConfig): Promise<StormAppliance> {
   const timings = new SampleSet();
   const app = await startAppliance(
-    // The operator API listens on an ephemeral loopback port; nothing here calls it.
+    // The operator API listens on an ephemeral loopback port (bench/events.ts streams from it).
     { sotDir: cfg.sotDir, dataDir: cfg.dataDir, apiHost: '127.0.0.1', apiPort: 0, watch: false, boot: cfg.boot, stormLimit: cfg.stormLimit, ...(cfg.bmcConcurrency && { bmcConcurrency: cfg.bmcConcurrency }) },
     {
       log: cfg.log,
@@ -93,6 +95,7 @@ export async function startStormAppliance(cfg: StormApplianceConfig): Promise<St
     registryStats: () => app.registry.stats(),
     timings,
     startedAt: app.startedAt,
+    apiAddress: app.apiAddress,
     stop: app.stop,
   };
 }
