@@ -114,3 +114,21 @@ test('paging: limit and marker walk the whole list once, with _links.next until 
   await request(t.app).get('/v1/hosts?label=nokey').expect(400);
   assert.equal((await request(t.app).get('/v1/hosts?state=inactive&state=active').expect(200)).body.length, 2);
 });
+
+test('a reload of a broken SoT is 422 SOT_INVALID naming file:line, and the last good revision keeps serving', async () => {
+  const { writeFileSync, rmSync } = await import('node:fs');
+  const { join } = await import('node:path');
+  const good = (await request(t.app).get('/v1/sot').expect(200)).body.revision;
+  const bad = join(t.live.current()!.root, 'workflows/bad.yml');
+  writeFileSync(bad, 'id: bad\nworkflow: [\n');
+  try {
+    const res = await request(t.app).post('/v1/sot/reload').set('X-AUTH-TOKEN', t.admin).expect(422);
+    assert.equal(res.body.code, 'SOT_INVALID');
+    assert.equal(res.body.details.revision, good);
+    assert.ok(res.body.details.problems.some((p: { file: string; line: number }) => p.file === 'workflows/bad.yml' && p.line > 0));
+    await request(t.app).get('/v1/hosts/h1').expect(200);
+  } finally {
+    rmSync(bad);
+  }
+  await request(t.app).post('/v1/sot/reload').set('X-AUTH-TOKEN', t.admin).expect(200);
+});

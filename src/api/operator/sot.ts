@@ -1,4 +1,5 @@
 // The loaded SoT revision and its problems; a reload on request.
+import { ApplianceError } from '../../model/index.js';
 import { route, type AnyRoute } from '../http/route.js';
 import type { ApiDeps } from '../deps.js';
 
@@ -29,10 +30,12 @@ export function sotRoutes(deps: ApiDeps): AnyRoute[] {
       access: 'admin',
       tags: ['sot'],
       summary: 'Reload the SoT now (a reload with errors keeps the last good SoT serving)',
-      responses: { 200: { description: 'reloaded' }, 422: { description: 'the folder has errors; the previous revision keeps serving' } },
-      handler: async ({ res }) => {
-        const ok = await deps.sot.reload();
-        res.status(ok ? 200 : 422).json(view());
+      responses: { 200: { description: 'reloaded: the SoT status' }, 422: { description: 'SOT_INVALID: the folder has errors (details.problems as file:line); the previous revision keeps serving' } },
+      handler: async () => {
+        if (await deps.sot.reload()) return view();
+        const v = view();
+        const errors = v.problems.filter((p) => p.severity === 'error');
+        throw new ApplianceError('SOT_INVALID', `the SoT has ${errors.length} error(s); ${v.revision ? `revision ${v.revision} keeps serving` : 'nothing is served yet'}`, { revision: v.revision, problems: errors });
       },
     }),
   ];
