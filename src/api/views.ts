@@ -69,20 +69,20 @@ export function hostView(h: Host, rt: HostRuntime | undefined) {
   };
 }
 
-const hostJsonCache = new WeakMap<Host, { rt: string; json: string }>();
+const hostJsonCache = new WeakMap<Host, { rt: string | undefined; json: string }>();
 
 /**
- * JSON.stringify(hostView(h, rt)), kept per SoT host while its runtime record stays the same:
- * with 10,000 hosts, building and serialising views was most of a host read's own cost. SoT
- * hosts are immutable (a reload makes new ones, and the old entries go with them), and the record
- * is compared as JSON text, so the cache is right as long as hostView depends on (h, rt) alone.
+ * JSON.stringify(hostView(h, rt)) for the runtime record given as the store's JSON text
+ * (Store.getText), kept per SoT host while that text stays the same: with 10,000 hosts, building
+ * and serialising views, and parsing records to build them, was most of a host read's own cost.
+ * SoT hosts are immutable (a reload makes new ones, and the old entries go with them), so the
+ * cache is right as long as hostView depends on (h, rt) alone.
  */
-export function hostViewJson(h: Host, rt: HostRuntime | undefined): string {
-  const key = rt === undefined ? '' : JSON.stringify(rt);
+export function hostViewJson(h: Host, rtText: string | undefined): string {
   const hit = hostJsonCache.get(h);
-  if (hit !== undefined && hit.rt === key) return hit.json;
-  const json = JSON.stringify(hostView(h, rt));
-  hostJsonCache.set(h, { rt: key, json });
+  if (hit !== undefined && hit.rt === rtText) return hit.json;
+  const json = JSON.stringify(hostView(h, rtText === undefined ? undefined : (JSON.parse(rtText) as HostRuntime)));
+  hostJsonCache.set(h, { rt: rtText, json });
   return json;
 }
 

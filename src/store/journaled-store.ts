@@ -102,6 +102,10 @@ export class JournaledStore implements CorralStore {
     return this.p.state.list(c);
   }
 
+  getText(c: CollectionName, id: string): string | undefined {
+    return this.p.state.getText(c, id);
+  }
+
   count(c: CollectionName): number {
     return this.p.state.count(c);
   }

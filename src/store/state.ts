@@ -82,6 +82,10 @@ export class StoreState {
     return json === undefined ? undefined : (JSON.parse(json) as Collections[C]);
   }
 
+  getText(c: CollectionName, id: string): string | undefined {
+    return this.map(c).get(id);
+  }
+
   list<C extends CollectionName>(c: C): Collections[C][] {
     const out: Collections[C][] = [];
     for (const json of this.map(c).values()) out.push(JSON.parse(json) as Collections[C]);

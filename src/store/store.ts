@@ -58,6 +58,12 @@ export type CommitListener = (events: HostEvent[]) => void;
 export interface Store {
   get<C extends CollectionName>(c: C, id: string): Collections[C] | undefined;
   list<C extends CollectionName>(c: C): Collections[C][];
+  /**
+   * A record as the JSON text the store keeps, unparsed (get() returns a parse of it). Equal
+   * texts are equal records, so what is derived from a record can be cached under its text.
+   * Optional: a store that keeps no text lacks it, and callers use get().
+   */
+  getText?(c: CollectionName, id: string): string | undefined;
   count(c: CollectionName): number;
   transact<T>(fn: (tx: Tx) => T): Promise<T>;
   /** Journal events, oldest first. */

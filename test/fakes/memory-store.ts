@@ -32,6 +32,10 @@ export class MemoryStore implements Store {
     return this.state.get(c, id);
   }
 
+  getText(c: CollectionName, id: string): string | undefined {
+    return this.state.getText(c, id);
+  }
+
   list<C extends CollectionName>(c: C): Collections[C][] {
     return this.state.list(c);
   }

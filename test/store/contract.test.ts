@@ -106,6 +106,23 @@ for (const impl of impls) {
         assert.equal(e?.data?.['n'], 1);
       }));
 
+    it('getText: the record as JSON text, the same while it is unchanged, another once changed', () =>
+      withStore(async (s) => {
+        assert.ok(s.getText, 'both stores keep records as text');
+        const text = (id: string) => s.getText!('hosts', id);
+        assert.equal(text('h1'), undefined);
+        await s.transact((tx) => tx.put('hosts', 'h1', host('h1')));
+        const t1 = text('h1');
+        assert.deepEqual(JSON.parse(t1!), s.get('hosts', 'h1'));
+        await s.transact((tx) => tx.put('hosts', 'h2', host('h2')));
+        assert.equal(text('h1'), t1);
+        await s.transact((tx) => tx.put('hosts', 'h1', { ...s.get('hosts', 'h1')!, state: 'active' }));
+        assert.notEqual(text('h1'), t1);
+        assert.equal(JSON.parse(text('h1')!).state, 'active');
+        await s.transact((tx) => tx.del('hosts', 'h1'));
+        assert.equal(text('h1'), undefined);
+      }));
+
     it('events: monotonic seq, stamped time, oldest first, filters', () =>
       withStore(async (s, clock) => {
         await s.transact((tx) => {

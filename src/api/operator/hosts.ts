@@ -2,12 +2,14 @@
 // declaration + lifecycle state, filtered and paged, and each host's history.
 //
 // Sized for 10,000 hosts (bench/api.ts): one host or one page costs what it shows, not the
-// inventory. Views are kept serialised (views.ts hostViewJson); a page reads the runtime records
-// of the hosts it shows and no others; the store is searched for discovered machines only when a
-// list reaches past the SoT hosts. The unpaged list is built a few hundred hosts at a time and
+// inventory. Views are kept serialised (views.ts hostViewJson) under the text of the runtime
+// record they show, so a cached view costs no parsing; a page reads the records of the hosts it
+// shows and no others; the store is searched for discovered machines only when a list reaches
+// past the SoT hosts. The unpaged list is built a few hundred hosts at a time and
 // gives the event loop back in between, so other requests are not held up behind 8 MB of JSON.
 import { z } from 'zod';
 import { ApplianceError, type Host, type HostRuntime, type Sot } from '../../model/index.js';
+import type { Store } from '../../store/store.js';
 import { servedSot, type ApiDeps } from '../deps.js';
 import { discoveredView, hostViewJson } from '../views.js';
 import { route, type AnyRoute } from '../http/route.js';
@@ -27,8 +29,12 @@ const HostsQuery = z.strictObject({
 });
 type HostsFilter = z.output<typeof HostsQuery>;
 
-/** Hosts of the unpaged list serialised per turn of the event loop (about 1 ms of work). */
-const LIST_CHUNK = 250;
+/**
+ * Hosts of the unpaged list per piece, and per turn of the event loop (a few hundred µs of work).
+ * A piece stays under V8's large-object size (~128 KB): bigger strings each take fresh memory,
+ * which on the appliance's VM cost more in page faults than building them.
+ */
+const LIST_CHUNK = 50;
 
 /** One inventory entry: a SoT host, or a discovered machine (whose record comes with it). */
 interface Entry {
@@ -36,9 +42,17 @@ interface Entry {
   host: Host | undefined;
   /** Position among the SoT hosts (-1: discovered). */
   pos: number;
+  /** The runtime record as the store's text, once read; parsed when a filter needs it. */
+  text: string | undefined;
   rt: HostRuntime | undefined;
-  /** `rt` has been read from the store. */
   read: boolean;
+}
+
+/** A host's runtime record as JSON text: the store's own, or (a store without text) serialised here. */
+function recordText(store: Store, id: string): string | undefined {
+  if (store.getText) return store.getText('hosts', id);
+  const rt = store.get('hosts', id);
+  return rt === undefined ? undefined : JSON.stringify(rt);
 }
 
 /** SoT hosts in SoT order, then discovered machines; each runtime record read once, when needed. */
@@ -58,7 +72,7 @@ class Inventory implements Listing<Entry> {
 
   at(i: number): Entry | undefined {
     const h = this.sot.hosts[i];
-    if (h) return { id: h.id, host: h, pos: i, rt: undefined, read: false };
+    if (h) return { id: h.id, host: h, pos: i, text: undefined, rt: undefined, read: false };
     return this.discovered()[i - this.sot.hosts.length];
   }
 
@@ -69,15 +83,20 @@ class Inventory implements Listing<Entry> {
     return d < 0 ? undefined : this.sot.hosts.length + d;
   }
 
-  rt(e: Entry): HostRuntime | undefined {
-    if (e.read) return e.rt;
-    e.rt = this.deps.store.get('hosts', e.id);
+  text(e: Entry): string | undefined {
+    if (e.read) return e.text;
+    e.text = recordText(this.deps.store, e.id);
     e.read = true;
     if (this.readMask[e.pos] === 0) {
       this.readMask[e.pos] = 1;
       this.readSot++;
-      if (e.rt) this.withRecord++;
+      if (e.text !== undefined) this.withRecord++;
     }
+    return e.text;
+  }
+
+  rt(e: Entry): HostRuntime | undefined {
+    if (e.rt === undefined && this.text(e) !== undefined) e.rt = JSON.parse(e.text!) as HostRuntime;
     return e.rt;
   }
 
@@ -92,7 +111,7 @@ class Inventory implements Listing<Entry> {
     const index = this.deps.sot.index();
     this.found = [];
     for (const rt of this.deps.store.list('hosts')) {
-      if (rt.state === 'discovered' && !index.hostsById.has(rt.id)) this.found.push({ id: rt.id, host: undefined, pos: -1, rt, read: true });
+      if (rt.state === 'discovered' && !index.hostsById.has(rt.id)) this.found.push({ id: rt.id, host: undefined, pos: -1, text: undefined, rt, read: true });
     }
     return this.found;
   }
@@ -106,7 +125,7 @@ function positions(sot: Sot): Map<string, number> {
 }
 
 function viewJson(inv: Inventory, e: Entry): string {
-  return e.host ? hostViewJson(e.host, inv.rt(e)) : JSON.stringify(discoveredView(e.rt!));
+  return e.host ? hostViewJson(e.host, inv.text(e)) : JSON.stringify(discoveredView(e.rt!));
 }
 
 function filterFn(inv: Inventory, sot: Sot, q: HostsFilter): ((e: Entry) => boolean) | undefined {
@@ -134,7 +153,7 @@ function filterFn(inv: Inventory, sot: Sot, q: HostsFilter): ((e: Entry) => bool
   return tests.length ? (e) => tests.every((t) => t(e)) : undefined;
 }
 
-/** Every entry `keep` accepts, as a JSON array in pieces, serialised LIST_CHUNK entries per turn. */
+/** Every entry `keep` accepts, as a JSON array in pieces of LIST_CHUNK entries, one piece per turn. */
 async function listAll(inv: Inventory, keep: ((e: Entry) => boolean) | undefined): Promise<JsonText> {
   const pieces: string[] = [];
   let views: string[] = [];
@@ -152,12 +171,14 @@ async function listAll(inv: Inventory, keep: ((e: Entry) => boolean) | undefined
 }
 
 export function hostsRoutes(deps: ApiDeps): AnyRoute[] {
-  /** The SoT host or discovered machine `id`, with its record; 404 otherwise. */
-  const find = (id: string): { host: Host | undefined; rt: HostRuntime | undefined } => {
+  /** The SoT host or discovered machine `id`, as its view's JSON; 404 otherwise. */
+  const viewOf = (id: string): string => {
     servedSot(deps);
     const host = deps.sot.index().hostsById.get(id);
-    const rt = deps.store.get('hosts', id);
-    if (host || rt?.state === 'discovered') return { host, rt };
+    const text = recordText(deps.store, id);
+    if (host) return hostViewJson(host, text);
+    const rt = text === undefined ? undefined : (JSON.parse(text) as HostRuntime);
+    if (rt?.state === 'discovered') return JSON.stringify(discoveredView(rt));
     throw new ApplianceError('HOST_NOT_FOUND', `host "${id}" not found`);
   };
   return [
@@ -191,10 +212,7 @@ export function hostsRoutes(deps: ApiDeps): AnyRoute[] {
       summary: 'One host',
       params: z.strictObject({ id: Id }),
       responses: { 200: { description: 'the host' }, 404: { description: 'HOST_NOT_FOUND' } },
-      handler: ({ params }) => {
-        const { host, rt } = find(params.id);
-        return host ? new JsonText(hostViewJson(host, rt)) : discoveredView(rt!);
-      },
+      handler: ({ params }) => new JsonText(viewOf(params.id)),
     }),
     route({
       method: 'get',
@@ -207,7 +225,7 @@ export function hostsRoutes(deps: ApiDeps): AnyRoute[] {
       query: z.strictObject({ limit: z.coerce.number().int().min(1).max(100_000).optional().describe('newest N events') }),
       responses: { 200: { description: '[{seq, at, type, data?}]' }, 404: { description: 'HOST_NOT_FOUND' } },
       handler: async ({ params, query }) => {
-        find(params.id);
+        viewOf(params.id);
         const events = await deps.store.events({ subject: params.id, ...(query.limit !== undefined && { limit: query.limit }) });
         return events.map((e) => ({ seq: e.seq, at: new Date(e.at).toISOString(), type: e.type, ...(e.data && { data: e.data }) }));
       },
