@@ -10,8 +10,8 @@
 //
 // Fan-out: the store tells of each durable commit once (Store.subscribe); each event is
 // serialised once, then each client gets one write per fan-out (the frames it wants,
-// concatenated; clients without a filter all share the same buffer). A fan-out to 1,000 clients
-// takes about 2 ms here (bench/events.ts), and each write wakes a client up, so commits are
+// concatenated; clients without a filter all share the same buffer). That is still one writev
+// per client: a fan-out to 1,000 clients took about 12 ms in bench/events.ts, so commits are
 // gathered: at most one fan-out per `batchMs` (the first commit after a quiet spell goes out at
 // once), and fan-outs spaced at least 4x their own duration apart, so writing to clients takes
 // at most about a fifth of the event loop however many there are. The newest events stay
@@ -168,7 +168,12 @@ export function createEventStream(deps: EventStreamDeps): EventStream {
   function send(c: Client, chunk: Buffer): void {
     if (c.gone) return;
     if (c.res.destroyed) return drop(c);
+    // node:http corks the socket and writes on the next tick; corking here instead makes the
+    // write (one writev: chunk size, frames, CRLF) happen now, so fanout() measures its real cost.
+    const socket = c.res.socket;
+    socket?.cork();
     c.res.write(chunk);
+    socket?.uncork();
     if (c.res.writableLength > maxBuffered) {
       counters.cutSlow++;
       log.info('event stream client reads too slowly: disconnected (it resumes with Last-Event-ID)', { buffered: c.res.writableLength, position: c.pos });
