@@ -13,8 +13,9 @@
 // concatenated; clients without a filter all share the same buffer). That is still one writev
 // per client: a fan-out to 1,000 clients took about 12 ms in bench/events.ts, so commits are
 // gathered: at most one fan-out per `batchMs` (the first commit after a quiet spell goes out at
-// once), and fan-outs spaced at least 4x their own duration apart, so writing to clients takes
-// at most about a fifth of the event loop however many there are. The newest events stay
+// once), and fan-outs spaced at least 4x their own duration apart (up to 250 ms), so writing
+// to clients takes about a fifth of the event loop at most, however many there are, unless the
+// event rate is so high that this would leave the clients ever further behind. The newest events stay
 // encoded in memory (recent.ts), so a client that comes back after a short break catches up
 // without reading the journal.
 //
@@ -79,6 +80,12 @@ const REPLAY_PAGE = 500;
 const FANOUT_SPACING = 4;
 /** ...once they take this long (ms); below it, batchMs alone decides. */
 const FANOUT_SLOW_MS = 1;
+/**
+ * ...but never more than this apart. A fan-out's cost also grows with the bytes it carries, and
+ * those grow with the gap: past some event rate the gap would feed on itself and the clients
+ * fall ever further behind. Capped, the lag stays bounded and the loop pays more instead.
+ */
+const FANOUT_MAX_GAP_MS = 250;
 
 interface Client {
   res: ServerResponse;
@@ -154,7 +161,7 @@ export function createEventStream(deps: EventStreamDeps): EventStream {
     // Measured in real time: it is the event loop's time that is being shared out.
     const took = performance.now() - started;
     counters.fanoutMs += took;
-    nextFanout = deps.clock.now() + (took >= FANOUT_SLOW_MS ? Math.max(batchMs, FANOUT_SPACING * took) : batchMs);
+    nextFanout = deps.clock.now() + (took >= FANOUT_SLOW_MS ? Math.max(batchMs, Math.min(FANOUT_MAX_GAP_MS, FANOUT_SPACING * took)) : batchMs);
   }
 
   function hold(c: Client, events: PreparedEvent[]): void {
