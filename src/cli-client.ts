@@ -68,7 +68,7 @@ export async function cmdProvision(args: string[], io: ClientIo): Promise<number
   const [host] = positionals;
   if (!host || positionals.length > 1) throw new ClientUsageError('provision takes <host>');
   const r = await call(values.api!, 'POST', `/hosts/${encodeURIComponent(host)}/provision`, {}, values.data!);
-  return report(io, r, (j) => `${j.id}: ${j.state}${j.stage ? `/${j.stage}` : ''}${j.waiting_reason ? ` (queued: ${j.waiting_reason})` : ''}\n`);
+  return report(io, r, (j) => `${j.id}: ${j.lifecycle_state}${j.stage ? `/${j.stage}` : ''}${j.waiting_reason ? ` (queued: ${j.waiting_reason})` : ''}\n`);
 }
 
 export async function cmdHosts(args: string[], io: ClientIo): Promise<number> {
@@ -76,6 +76,6 @@ export async function cmdHosts(args: string[], io: ClientIo): Promise<number> {
   if (positionals.length) throw new ClientUsageError('hosts takes no arguments');
   const r = await call(values.api!, 'GET', '/hosts', undefined, values.data!);
   return report(io, r, (list: any[]) =>
-    list.map((h) => `${h.id.padEnd(20)} ${h.site.padEnd(12)} ${(h.state + (h.stage ? `/${h.stage}` : '')).padEnd(24)} power ${h.power}${h.last_error ? `  ${h.last_error}` : ''}\n`).join(''),
+    list.map((h) => `${h.id.padEnd(20)} ${h.site.padEnd(12)} ${(h.lifecycle_state + (h.stage ? `/${h.stage}` : '')).padEnd(24)} power ${h.power}${h.last_error ? `  ${h.last_error}` : ''}\n`).join(''),
   );
 }

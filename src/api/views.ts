@@ -28,9 +28,9 @@ export function interfaceView(i: Interface) {
 }
 
 export function runtimeView(rt: HostRuntime | undefined) {
-  if (!rt) return { state: 'inactive', stage: null, power: 'unknown', last_error: null, since: null, boot_index: 0, attempts: 0 };
+  if (!rt) return { lifecycle_state: 'inactive', stage: null, power: 'unknown', last_error: null, since: null, boot_index: 0, attempts: 0 };
   return {
-    state: rt.state,
+    lifecycle_state: rt.state,
     stage: rt.stage ?? null,
     power: rt.power,
     last_error: rt.lastError ?? null,

@@ -5,7 +5,7 @@
 import type { Host, HostRuntime, LifecycleState, Os, Sot } from '../model/index.js';
 import { roleRunPending } from './assignment.js';
 
-/** The 2014 resmgr host state. Served as `resmgr_state`: `state` is the lifecycle state. */
+/** The 2014 resmgr host state, served as `state` (seed 001); Corral's own is `lifecycle_state`. */
 export type ResmgrState = 'inactive' | 'activating' | 'active';
 
 export type RoleStatus = 'ok' | 'converging' | 'retrying' | 'failed';
@@ -107,9 +107,9 @@ export function resmgrHostFields(host: Host | undefined, rt: HostRuntime | undef
     os_info: os ? osInfo(os) : null,
   };
   // The seed: for unauthorized hosts (no role), responding, last_response_time and role_status are not exposed.
-  if (roles.length === 0) return { resmgr_state: resmgrState(rt?.state), info, roles };
+  if (roles.length === 0) return { state: resmgrState(rt?.state), info, roles };
   return {
-    resmgr_state: resmgrState(rt?.state),
+    state: resmgrState(rt?.state),
     info: { ...info, responding: responding(rt), last_response_time: lastResponseTime(rt) },
     roles,
     role_status: roleStatus(rt),

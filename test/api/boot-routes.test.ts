@@ -44,7 +44,7 @@ test("override: Vaquero's query form restarts a running host at that boot (a new
   await lifecycle.report('h1', { type: 'provision.requested', workflow: 'wf', boots: 1 });
   const before = t.store.get('hosts', 'h1')!;
   const res = await request(app).post('/v1/override?site=s1&host=h1&boot=b1').set('X-AUTH-TOKEN', t.admin).expect(202);
-  assert.equal(res.body.state, 'provisioning');
+  assert.equal(res.body.lifecycle_state, 'provisioning');
   assert.equal(res.body.stage, 'power');
   const after = t.store.get('hosts', 'h1')!;
   assert.equal(after.bootIndex, 0);

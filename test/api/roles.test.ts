@@ -72,15 +72,15 @@ test('a host without a role is unauthorized: no responding, last_response_time o
   try {
     const h = await getHost(w, 'n1');
     assert.equal(h.id, 'n1');
-    assert.equal(h.state, 'inactive', "Corral's lifecycle state stays");
-    assert.equal(h.resmgr_state, 'inactive');
+    assert.equal(h.lifecycle_state, 'inactive', "Corral's lifecycle state stays");
+    assert.equal(h.state, 'inactive');
     assert.deepEqual(h.roles, []);
     assert.deepEqual(h.info, { hostname: 'n1.lab.example', os_family: null, arch: 'x86_64', os_info: null });
     assert.ok(!('role_status' in h));
     // n3 declares role web in the SoT, but was never provisioned: not assigned yet.
     assert.deepEqual((await getHost(w, 'n3')).roles, []);
     const list = (await request(w.app).get('/v1/hosts').expect(200)).body;
-    assert.ok(list.every((x: { resmgr_state: string; info: object }) => x.resmgr_state && x.info));
+    assert.ok(list.every((x: { state: string; info: object }) => x.state && x.info));
   } finally {
     w.cleanup();
   }
@@ -90,8 +90,8 @@ test('PUT role: the host is provisioned with the role workflow; converging -> ok
   const w = await rolesWorld();
   try {
     const res = await put(w, '/v1/hosts/n1/roles/web').expect(200);
-    assert.equal(res.body.state, 'provisioning');
-    assert.equal(res.body.resmgr_state, 'activating');
+    assert.equal(res.body.lifecycle_state, 'provisioning');
+    assert.equal(res.body.state, 'activating');
     assert.deepEqual(res.body.roles, ['web']);
     assert.equal(res.body.role_status, 'converging');
     assert.equal(res.body.info.responding, true);
@@ -109,8 +109,8 @@ test('PUT role: the host is provisioned with the role workflow; converging -> ok
     assert.equal((await getHost(w, 'n1')).role_status, 'converging');
     await checkpoint(w, 'n1', 'b1');
     const done = await getHost(w, 'n1');
+    assert.equal(done.lifecycle_state, 'active');
     assert.equal(done.state, 'active');
-    assert.equal(done.resmgr_state, 'active');
     assert.equal(done.role_status, 'ok');
     assert.deepEqual(done.info, { hostname: 'n1.lab.example', os_family: 'Linux', arch: 'x86_64', os_info: 'Test OS 1.2 Final', responding: true, last_response_time: null });
     assert.ok(w.store.get('hosts', 'n1')!.appliedFingerprint!.endsWith(`/${roleTag({ name: 'web', version: '1.0' })}`), 'the applied fingerprint names the role version');
@@ -134,7 +134,7 @@ test('retrying after a timeout, then failed; PUT again re-applies', async () => 
     w.clock.advance(POLICY.stageTimeoutMs.power);
     await seen;
     const retrying = await getHost(w, 'n2');
-    assert.equal(retrying.state, 'provisioning');
+    assert.equal(retrying.lifecycle_state, 'provisioning');
     assert.equal(retrying.role_status, 'retrying');
     assert.equal(retrying.info.responding, false, 'nothing heard since the retry began');
     assert.match(retrying.info.last_response_time, /^\d{4}-\d\d-\d\dT/);
@@ -146,8 +146,8 @@ test('retrying after a timeout, then failed; PUT again re-applies', async () => 
     w.clock.advance(POLICY.stageTimeoutMs.dhcp);
     await seen;
     const failed = await getHost(w, 'n2');
-    assert.equal(failed.state, 'failed');
-    assert.equal(failed.resmgr_state, 'inactive');
+    assert.equal(failed.lifecycle_state, 'failed');
+    assert.equal(failed.state, 'inactive');
     assert.equal(failed.role_status, 'failed');
     assert.equal(failed.info.responding, false);
 
@@ -220,7 +220,7 @@ test('active version: PUT /v1/roles sets it; hosts keep theirs until the role is
     assert.equal(w.store.get('hosts', 'n1')!.role!.version, '1.0');
 
     const up = await put(w, '/v1/hosts/n1/roles/web').expect(200);
-    assert.equal(up.body.state, 'provisioning');
+    assert.equal(up.body.lifecycle_state, 'provisioning');
     assert.equal(up.body.role_status, 'converging');
     const rt = w.store.get('hosts', 'n1')!;
     assert.deepEqual(rt.role, { name: 'web', version: '2.0' });
@@ -253,15 +253,15 @@ test('DELETE role: an installed host is wiped back to inactive; a role it lacks 
     await del(w, '/v1/hosts/zzz/roles/web').expect(404);
 
     const res = await del(w, '/v1/hosts/n1/roles/web').expect(200);
-    assert.equal(res.body.state, 'reclaiming');
-    assert.equal(res.body.resmgr_state, 'activating');
+    assert.equal(res.body.lifecycle_state, 'reclaiming');
+    assert.equal(res.body.state, 'activating');
     assert.deepEqual(res.body.roles, []);
     assert.ok(!('role_status' in res.body) && !('responding' in res.body.info));
     assert.equal(w.store.get('hosts', 'n1')!.workflow, 'wipe');
     await checkpoint(w, 'n1', 'bw');
     const after = await getHost(w, 'n1');
+    assert.equal(after.lifecycle_state, 'inactive');
     assert.equal(after.state, 'inactive');
-    assert.equal(after.resmgr_state, 'inactive');
     assert.equal(after.info.os_info, null);
     assert.equal((await events(w, 'n1', 'role.removed')).length, 1);
 
@@ -296,17 +296,17 @@ test('DELETE /v1/hosts/{id}: inactive is a no-op; active is wiped; a role never 
   try {
     // n3 declares web in the SoT: PUT re-applies it; DELETE host wipes it.
     const r = await put(v, '/v1/hosts/n3/roles/web').expect(200);
-    assert.equal(r.body.state, 'provisioning');
+    assert.equal(r.body.lifecycle_state, 'provisioning');
     assert.equal(v.store.get('hosts', 'n3')!.role, undefined, 'the SoT keeps the declaration');
     await checkpoint(v, 'n3', 'b1');
     assert.deepEqual((await getHost(v, 'n3')).roles, ['web']);
     assert.equal((await getHost(v, 'n3')).role_status, 'ok');
     assert.equal((await put(v, '/v1/hosts/n3/roles/web').expect(200)).body.state, 'active', 'applied at the active version: no-op');
     const gone = await del(v, '/v1/hosts/n3').expect(200);
-    assert.equal(gone.body.state, 'reclaiming');
+    assert.equal(gone.body.lifecycle_state, 'reclaiming');
     await checkpoint(v, 'n3', 'bw');
     const after = await getHost(v, 'n3');
-    assert.equal(after.resmgr_state, 'inactive');
+    assert.equal(after.state, 'inactive');
     assert.deepEqual(after.roles, []);
   } finally {
     v.cleanup();

@@ -50,7 +50,7 @@ test('PXE boots from Corral: BIOS iPXE, UEFI native PXE, both again beside a sit
     assert.ok(types.indexOf('kernel.fetched') < types.lastIndexOf('checkpoint'), `${sc}: kernel before checkpoint`);
     if (sc.startsWith('uefi')) assert.ok(types.includes('tftp.sent'), `${sc}: snponly.efi went over TFTP: ${types.join(', ')}`);
     const host = JSON.parse(readFileSync(join(LAB_STATE, 'corral', `vm1-${sc}.json`), 'utf8'));
-    assert.equal(host.state, 'active', `${sc}: vm1 state`);
+    assert.equal(host.lifecycle_state, 'active', `${sc}: vm1 state`);
   }
 });
 

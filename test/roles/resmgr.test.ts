@@ -83,10 +83,10 @@ test('host fields: unauthorized hosts omit responding, last_response_time and ro
   const n1 = sot.hosts.find((h) => h.id === 'n1')!;
   assert.equal(sotOfHost(n1), sot, 'loadSot adopts its hosts');
   const bare = resmgrHostFields(n1, rt(), sot);
-  assert.deepEqual(bare, { resmgr_state: 'inactive', info: { hostname: 'n1.lab.example', os_family: null, arch: 'x86_64', os_info: null }, roles: [] });
+  assert.deepEqual(bare, { state: 'inactive', info: { hostname: 'n1.lab.example', os_family: null, arch: 'x86_64', os_info: null }, roles: [] });
   const failed = resmgrHostFields(n1, rt({ state: 'failed', workflow: 'wf2', role: WEB, updatedAt: Date.UTC(2025, 0, 2) }), sot);
   assert.deepEqual(failed, {
-    resmgr_state: 'inactive',
+    state: 'inactive',
     info: { hostname: 'n1.lab.example', os_family: 'Linux', arch: 'x86_64', os_info: 'Test OS 1.2 Final', responding: false, last_response_time: '2025-01-02T00:00:00.000Z' },
     roles: ['web'],
     role_status: 'failed',
@@ -94,7 +94,7 @@ test('host fields: unauthorized hosts omit responding, last_response_time and ro
   const n2 = sot.hosts.find((h) => h.id === 'n2')!;
   assert.equal(resmgrHostFields(n2, rt(), sot).info.hostname, 'n2', 'no interface hostname: the host name');
   const disc = resmgrHostFields(undefined, rt({ id: 'mac-52', state: 'discovered', workflow: 'wf' }), undefined);
-  assert.deepEqual(disc, { resmgr_state: 'inactive', info: { hostname: 'mac-52', os_family: null, arch: null, os_info: null }, roles: [] });
+  assert.deepEqual(disc, { state: 'inactive', info: { hostname: 'mac-52', os_family: null, arch: null, os_info: null }, roles: [] });
 });
 
 test('os_info joins name, version and release, skipping what is missing', () => {
