@@ -86,7 +86,7 @@ function writeSot(dir: string, n1Workflow: string, phase4 = false): void {
   w('workflows/callback-v2.yml', 'id: callback-v2\nworkflow:\n  - boot: callback\n');
 }
 
-test('auto site: BMC-driven provisioning to active, re-provision on SoT change, retry then failed', { skip, timeout: 40 * 60_000 }, async () => {
+test('auto site: BMC-driven provisioning to active, re-provision on SoT change, retry then failed; then a role assigned over resmgr, watched over SSE, a forged checkpoint refused', { skip, timeout: 40 * 60_000 }, async () => {
   const sot = mkdtempSync(join(tmpdir(), 'corral-lc-sot-'));
   const data = mkdtempSync(join(tmpdir(), 'corral-lc-data-'));
   let corral: ChildProcess | undefined;
