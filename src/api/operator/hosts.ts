@@ -5,8 +5,9 @@
 // inventory. Views are kept serialised (views.ts hostViewJson) under the text of the runtime
 // record they show, so a cached view costs no parsing; a page reads the records of the hosts it
 // shows and no others; the store is searched for discovered machines only when a list reaches
-// past the SoT hosts. The unpaged list is built a few hundred hosts at a time and
-// gives the event loop back in between, so other requests are not held up behind 8 MB of JSON.
+// past the SoT hosts. The unpaged list is gathered a few hundred hosts at a time and written
+// 64 KB at a time, giving the event loop back in between, so other requests are not held up
+// behind 10 MB of JSON.
 import { z } from 'zod';
 import { ApplianceError, type Host, type HostRuntime, type Sot } from '../../model/index.js';
 import type { Store } from '../../store/store.js';
@@ -30,18 +31,15 @@ const HostsQuery = z.strictObject({
 type HostsFilter = z.output<typeof HostsQuery>;
 
 /**
- * Hosts of the unpaged list per piece, and per turn of the event loop (a few hundred µs of work).
- * A piece stays under V8's large-object size (~128 KB): bigger strings each take fresh memory,
- * which on the appliance's VM cost more in page faults than building them.
+ * Hosts of the unpaged list gathered per turn of the event loop: a few hundred µs when their
+ * views are cached, a few ms when none is.
  */
-const LIST_CHUNK = 50;
+const LIST_CHUNK = 500;
 
 /** One inventory entry: a SoT host, or a discovered machine (whose record comes with it). */
 interface Entry {
   id: string;
   host: Host | undefined;
-  /** Position among the SoT hosts (-1: discovered). */
-  pos: number;
   /** The runtime record as the store's text, once read; parsed when a filter needs it. */
   text: string | undefined;
   rt: HostRuntime | undefined;
@@ -58,21 +56,15 @@ function recordText(store: Store, id: string): string | undefined {
 /** SoT hosts in SoT order, then discovered machines; each runtime record read once, when needed. */
 class Inventory implements Listing<Entry> {
   private found: Entry[] | undefined;
-  /** SoT hosts whose record was read (by position), how many, and how many of them had one. */
-  private readonly readMask: Uint8Array;
-  private readSot = 0;
-  private withRecord = 0;
 
   constructor(
     private readonly deps: ApiDeps,
     readonly sot: Sot,
-  ) {
-    this.readMask = new Uint8Array(sot.hosts.length);
-  }
+  ) {}
 
   at(i: number): Entry | undefined {
     const h = this.sot.hosts[i];
-    if (h) return { id: h.id, host: h, pos: i, text: undefined, rt: undefined, read: false };
+    if (h) return { id: h.id, host: h, text: undefined, rt: undefined, read: false };
     return this.discovered()[i - this.sot.hosts.length];
   }
 
@@ -87,11 +79,6 @@ class Inventory implements Listing<Entry> {
     if (e.read) return e.text;
     e.text = recordText(this.deps.store, e.id);
     e.read = true;
-    if (this.readMask[e.pos] === 0) {
-      this.readMask[e.pos] = 1;
-      this.readSot++;
-      if (e.text !== undefined) this.withRecord++;
-    }
     return e.text;
   }
 
@@ -101,17 +88,23 @@ class Inventory implements Listing<Entry> {
   }
 
   /**
-   * Machines the SoT does not list, in store order. Finding them parses every host record, so
-   * when a full pass has read every SoT host's record and the store holds exactly that many
-   * (host records are never deleted), there is nothing else to find and the search is skipped.
+   * Machines the SoT does not list, in store order. Finding them parses every host record (10,000
+   * take ~20 ms), so first the records are counted: host records are never deleted, so when the
+   * store holds no more than the SoT hosts that have one, there is nothing else to find. Counting
+   * needs the store's text (no parsing); without it, the search is all there is.
    */
   private discovered(): Entry[] {
     if (this.found) return this.found;
-    if (this.readSot === this.sot.hosts.length && this.deps.store.count('hosts') === this.withRecord) return (this.found = []);
+    const store = this.deps.store;
+    if (store.getText) {
+      let sotRecords = 0;
+      for (const h of this.sot.hosts) if (store.getText('hosts', h.id) !== undefined) sotRecords++;
+      if (store.count('hosts') === sotRecords) return (this.found = []);
+    }
     const index = this.deps.sot.index();
     this.found = [];
-    for (const rt of this.deps.store.list('hosts')) {
-      if (rt.state === 'discovered' && !index.hostsById.has(rt.id)) this.found.push({ id: rt.id, host: undefined, pos: -1, text: undefined, rt, read: true });
+    for (const rt of store.list('hosts')) {
+      if (rt.state === 'discovered' && !index.hostsById.has(rt.id)) this.found.push({ id: rt.id, host: undefined, text: undefined, rt, read: true });
     }
     return this.found;
   }
@@ -153,21 +146,21 @@ function filterFn(inv: Inventory, sot: Sot, q: HostsFilter): ((e: Entry) => bool
   return tests.length ? (e) => tests.every((t) => t(e)) : undefined;
 }
 
-/** Every entry `keep` accepts, as a JSON array in pieces of LIST_CHUNK entries, one piece per turn. */
+/**
+ * Every entry `keep` accepts, as the pieces of a JSON array: the views themselves (kept by
+ * views.ts, so nothing is copied here) with the brackets and commas between them.
+ */
 async function listAll(inv: Inventory, keep: ((e: Entry) => boolean) | undefined): Promise<JsonText> {
-  const pieces: string[] = [];
-  let views: string[] = [];
+  const parts = ['['];
   for (let i = 0, e = inv.at(0); e !== undefined; e = inv.at(++i)) {
-    if (!keep || keep(e)) views.push(viewJson(inv, e));
-    if (i % LIST_CHUNK === LIST_CHUNK - 1) {
-      if (views.length) pieces.push((pieces.length ? ',' : '[') + views.join(','));
-      views = [];
-      await new Promise<void>((resolve) => setImmediate(resolve));
+    if (!keep || keep(e)) {
+      if (parts.length > 1) parts.push(',');
+      parts.push(viewJson(inv, e));
     }
+    if (i % LIST_CHUNK === LIST_CHUNK - 1) await new Promise<void>((resolve) => setImmediate(resolve));
   }
-  if (views.length) pieces.push((pieces.length ? ',' : '[') + views.join(','));
-  pieces.push(pieces.length ? ']' : '[]');
-  return new JsonText(pieces);
+  parts.push(']');
+  return new JsonText(parts);
 }
 
 export function hostsRoutes(deps: ApiDeps): AnyRoute[] {
@@ -199,8 +192,10 @@ export function hostsRoutes(deps: ApiDeps): AnyRoute[] {
         const paged = query.limit !== undefined || query.marker !== undefined;
         if (!paged) return listAll(inv, keep);
         const page = scanPage(inv, (e) => e.id, { limit: query.limit ?? 100, marker: query.marker, keep });
-        const links = JSON.stringify(pageLinks('/v1/hosts', query, page.next));
-        return new JsonText(`{"hosts":[${page.items.map((e) => viewJson(inv, e)).join(',')}],"_links":${links}}`);
+        const parts = ['{"hosts":['];
+        for (const e of page.items) parts.push(parts.length > 1 ? ',' : '', viewJson(inv, e));
+        parts.push(`],"_links":${JSON.stringify(pageLinks('/v1/hosts', query, page.next))}}`);
+        return new JsonText(parts);
       },
     }),
     route({
