@@ -69,6 +69,10 @@ test('GET /v1/hosts filters by state and site', async () => {
   assert.equal((await request(app).get('/v1/hosts').expect(200)).body.length, 2);
   assert.equal((await request(app).get('/v1/hosts?state=active').expect(200)).body.length, 0);
   assert.equal((await request(app).get('/v1/hosts?site=s1&state=inactive').expect(200)).body.length, 2);
+  // resmgr's vocabulary and the lifecycle's both filter `state`; lifecycle_state takes only the latter.
+  assert.equal((await request(app).get('/v1/hosts?state=activating').expect(200)).body.length, 0);
+  assert.equal((await request(app).get('/v1/hosts?lifecycle_state=inactive').expect(200)).body.length, 2);
+  assert.equal((await request(app).get('/v1/hosts?lifecycle_state=activating').expect(200)).body.length, 0);
 });
 
 test('unknown host and route are typed 404s', async () => {

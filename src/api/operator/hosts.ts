@@ -18,11 +18,13 @@ import { JsonText } from '../http/registry.js';
 import { Id, OneOrMany } from '../http/schemas.js';
 import { PagingQuery, pageLinks, scanPage, type Listing } from '../http/paging.js';
 import { selectorMatches } from '../../sot/selector.js';
+import { resmgrState } from '../../roles/resmgr.js';
 
 const HostsQuery = z.strictObject({
   site: OneOrMany.optional().describe('only hosts of these sites'),
   cluster: OneOrMany.optional().describe('only hosts of these clusters'),
-  state: OneOrMany.optional().describe('lifecycle state (inactive, provisioning, active, failed, reclaiming, maintenance, discovered)'),
+  state: OneOrMany.optional().describe("resmgr's state (inactive, activating, active) or a lifecycle state (provisioning, failed, reclaiming, maintenance, discovered, …): a host matches either"),
+  lifecycle_state: OneOrMany.optional().describe('lifecycle state only (inactive, provisioning, active, failed, reclaiming, maintenance, discovered)'),
   role: OneOrMany.optional().describe('hosts holding this role'),
   label: OneOrMany.optional().describe('key=value label match (repeat for several)'),
   pool: OneOrMany.optional().describe("hosts a pool's selector takes"),
@@ -125,7 +127,13 @@ function filterFn(inv: Inventory, sot: Sot, q: HostsFilter): ((e: Entry) => bool
   const tests: ((e: Entry) => boolean)[] = [];
   if (q.site) tests.push((e) => q.site!.includes(e.host?.siteId ?? inv.rt(e)?.discoveredSite ?? ''));
   if (q.cluster) tests.push((e) => !!e.host && q.cluster!.includes(e.host.clusterId));
-  if (q.state) tests.push((e) => q.state!.includes(inv.rt(e)?.state ?? 'inactive'));
+  if (q.state) {
+    tests.push((e) => {
+      const st = inv.rt(e)?.state ?? 'inactive';
+      return q.state!.includes(st) || q.state!.includes(resmgrState(st));
+    });
+  }
+  if (q.lifecycle_state) tests.push((e) => q.lifecycle_state!.includes(inv.rt(e)?.state ?? 'inactive'));
   if (q.role) tests.push((e) => q.role!.includes(inv.rt(e)?.role?.name ?? e.host?.role?.name ?? ''));
   if (q.label) {
     const pairs = q.label.map((l) => {
