@@ -4,7 +4,8 @@
 // built by hand, except to forge the refused ones.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { createServer, request, type Server } from 'node:http';
+import { createServer, type Server } from 'node:http';
+import { rawGet } from './raw-get.js';
 import type { AddressInfo } from 'node:net';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -418,21 +419,6 @@ test('a discovered machine boots its site discovery workflow with a secret bound
   assert.equal(await countOf(id, 'checkpoint'), 2);
 });
 
-/** GET with a Host header fetch() would not send. */
-function rawGet(path: string, headers: Record<string, string>): Promise<{ status: number; text: string }> {
-  const u = new URL(base);
-  return new Promise((resolve, reject) => {
-    const req = request({ host: u.hostname, port: u.port, path, setHost: false, headers }, (res) => {
-      let text = '';
-      res.setEncoding('utf8');
-      res.on('data', (c: string) => (text += c));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, text }));
-    });
-    req.on('error', reject);
-    req.end();
-  });
-}
-
 test('scripts and unattended files never copy the request Host header', async () => {
   await lifecycle.report('od3', { type: 'deprovision' });
   await lifecycle.report('od3', { type: 'provision.requested', workflow: 'wf', boots: 1, checkpoints: [1] });
@@ -440,7 +426,7 @@ test('scripts and unattended files never copy the request Host header', async ()
   const hostile = ['x"; shell', 'evil.example:1/$(reboot)', '10.0.0.66\tchain http://evil/', 'evil.example'];
   for (const host of hostile) {
     for (const path of ['/boot.ipxe', '/ipxe/52:54:00:00:02:03', '/ipxe?mac=52:54:00:00:02:03', s.ks, '/ipxe/52:54:00:99:99:99']) {
-      const r = await rawGet(path, { Host: host, 'X-Forwarded-Host': host });
+      const r = await rawGet(Number(new URL(base).port), path, { Host: host, 'X-Forwarded-Host': host });
       assert.equal(r.status, 200, `${path} Host: ${host}`);
       assert.ok(!r.text.includes(host) && !/evil|shell|reboot/.test(r.text), `${path} copied Host: ${host}\n${r.text}`);
       for (const url of r.text.match(/https?:\/\/[^\s"']+/g) ?? []) assert.ok(url.startsWith(`${base}/`), `${path}: ${url}`);

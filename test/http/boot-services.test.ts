@@ -3,7 +3,8 @@
 // request's Host header says, and the refusal counters show in the service status.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createServer, request } from 'node:http';
+import { createServer } from 'node:http';
+import { rawGet } from './raw-get.js';
 import type { AddressInfo } from 'node:net';
 import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -25,19 +26,6 @@ async function freePort(): Promise<number> {
   return port;
 }
 
-function rawGet(port: number, path: string, host: string): Promise<{ status: number; text: string }> {
-  return new Promise((resolve, reject) => {
-    const req = request({ host: '127.0.0.1', port, path, setHost: false, headers: { Host: host } }, (res) => {
-      let text = '';
-      res.setEncoding('utf8');
-      res.on('data', (c: string) => (text += c));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, text }));
-    });
-    req.on('error', reject);
-    req.end();
-  });
-}
-
 test('boot HTTP: key in the data folder, configured URLs only, refusals counted in the status', async () => {
   const w = writeSot(BASE);
   const data = mkdtempSync(join(tmpdir(), 'corral-data-'));
@@ -54,9 +42,9 @@ test('boot HTTP: key in the data folder, configured URLs only, refusals counted 
     try {
       assert.equal(services.status().http.state, 'running');
       assert.equal(statSync(keyPath).mode & 0o777, 0o600);
-      const r = await rawGet(port, '/boot.ipxe', 'evil.example"; shell');
+      const r = await rawGet(port, '/boot.ipxe', { Host: 'evil.example"; shell' });
       assert.equal(r.text, '#!ipxe\nchain http://boot.example:8080/ipxe?mac=${netX/mac}\n');
-      assert.equal((await rawGet(port, '/checkpoint/52:54:00:00:00:01/no-such-boot/999', 'x')).status, 403);
+      assert.equal((await rawGet(port, '/checkpoint/52:54:00:00:00:01/no-such-boot/999', { Host: 'x' })).status, 403);
       const stats = services.status().http.stats as { refused: Record<string, number> };
       assert.equal(stats.refused.missing_secret, 1);
     } finally {
