@@ -20,6 +20,10 @@ export const POLICY: LifecyclePolicy = {
   maxAttempts: 2,
 };
 
+/** A site on the lab network (both test sites share it). */
+const siteEnv = (id: string, name: string, mode: 'auto' | 'on-demand') =>
+  `id: ${id}\nname: ${name}\nmode: ${mode}\nsubnets:\n  - id: net\n    cidr: 10.2.0.0/24\nagents:\n  - name: a1\n    asset_server: {addr: 10.2.0.2, port: 8080, scheme: http}\n    dhcp_mode: server\n`;
+
 const host = (name: string, n: number, extra = '') => `---
 name: ${name}
 interfaces:
@@ -67,34 +71,14 @@ customizable_settings:
   max_conn: {type: integer, min: 1, max: 100}
   tags: {type: list}
 `,
-  'sites/lab/env.yml': `id: lab
-name: Lab
-mode: on-demand
-subnets:
-  - id: net
-    cidr: 10.2.0.0/24
-agents:
-  - name: a1
-    asset_server: {addr: 10.2.0.2, port: 8080, scheme: http}
-    dhcp_mode: server
-`,
+  'sites/lab/env.yml': siteEnv('lab', 'Lab', 'on-demand'),
   'sites/lab/rack.yml':
     'id: rack\n' +
     host('n1', 1).replace('    ipv4: 10.2.0.11\n', '    ipv4: 10.2.0.11\n    hostname: n1.lab.example\n') +
     host('n2', 2) +
     host('n3', 3, 'role: web\n') +
     host('n4', 4, 'workflow: wf\n'),
-  'sites/auto/env.yml': `id: auto
-name: Auto
-mode: auto
-subnets:
-  - id: net
-    cidr: 10.2.0.0/24
-agents:
-  - name: a1
-    asset_server: {addr: 10.2.0.2, port: 8080, scheme: http}
-    dhcp_mode: server
-`,
+  'sites/auto/env.yml': siteEnv('auto', 'Auto', 'auto'),
   'sites/auto/rack.yml': 'id: arack\n' + host('a1', 5, 'workflow: wf\n'),
 };
 
