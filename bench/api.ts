@@ -19,6 +19,9 @@
 //   node --import tsx bench/api.ts [--hosts 10000] [--seconds 10] [--connections 100] [--rounds 1]
 //        [--before <checkout>]   also serve from another checkout of Corral and compare
 //        [--root <checkout>]     serve from this checkout instead of the one bench/ is in
+//        [--api-only]            serve the API alone (bench/api-server.ts: no lifecycle,
+//                                orchestrator or boot services), to tell its own latency from
+//                                what the appliance's background work adds
 //        [--cpu-prof <dir>]      write the appliances' V8 CPU profiles there when they stop
 //        [--only <regex>]        only the cases whose key matches (health, open, authed,
 //                                pageOpen, pageAuthed, pageMarker, unpaged)
@@ -40,6 +43,7 @@ const { values } = parseArgs({
     before: { type: 'string' },
     'cpu-prof': { type: 'string' },
     only: { type: 'string' },
+    'api-only': { type: 'boolean', default: false },
   },
 });
 const HOSTS = Number(values.hosts);
@@ -47,6 +51,10 @@ const SECS = Number(values.seconds);
 const CONNS = Number(values.connections);
 const ROUNDS = Math.max(1, Number(values.rounds));
 const ONLY = values.only ? new RegExp(values.only, 'i') : undefined;
+if (values['api-only'] && values.before) {
+  console.error('--api-only serves this checkout\'s bench/api-server.ts: it cannot be combined with --before');
+  process.exit(2);
+}
 
 if (spawnSync('wrk', ['--version']).error) {
   console.error('wrk not installed (apt-get install wrk)');
@@ -129,7 +137,10 @@ async function start(t: Target): Promise<void> {
   const data = join(tmp, `data-${t.label}`);
   const prof = values['cpu-prof'] ? ['--cpu-prof', `--cpu-prof-dir=${resolve(values['cpu-prof'], t.label)}`] : [];
   // --no-watch: the SoT does not change during the run; warn: the API logs no request lines anyway.
-  const args = [...prof, '--import', 'tsx', 'src/bin.ts', 'serve', '--sot', join(tmp, 'sot'), '--data', data, '--listen', '127.0.0.1:0', '--no-watch', '--log-level', 'warn', '--log-format', 'json'];
+  const serve = values['api-only']
+    ? [join(import.meta.dirname, 'api-server.ts'), '--sot', join(tmp, 'sot'), '--data', data]
+    : ['src/bin.ts', 'serve', '--sot', join(tmp, 'sot'), '--data', data, '--listen', '127.0.0.1:0', '--no-watch', '--log-level', 'warn', '--log-format', 'json'];
+  const args = [...prof, '--import', 'tsx', ...serve];
   const proc = (t.proc = spawn(process.execPath, args, { cwd: t.root, stdio: ['ignore', 'ignore', 'pipe'] }));
   let err = '';
   t.base = await new Promise<string>((res, rej) => {
