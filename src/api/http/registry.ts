@@ -100,6 +100,11 @@ interface Compiled {
   segments: (string | null)[];
   names: string[];
   okStatus: number;
+  /**
+   * The front may answer: a GET without a body schema, whose path is plain segments and whole
+   * parameters. A request that could reach another route first goes to express.
+   */
+  front: boolean;
 }
 
 /** Request paths the front matches itself: express would see the same segments, undecoded. */
@@ -110,14 +115,16 @@ const PLAIN_QUERY = /^[^\s#\u00a0\ufeff]*$/;
 function serveGetsFirst(app: Express, routes: AnyRoute[], auth: Authenticator, opts: FrontOptions): void {
   // Every GET route in declaration order: express takes the first that matches, so must the front.
   const table: Compiled[] = routes
-    .filter((r) => r.method === 'get' && !r.body)
+    .filter((r) => r.method === 'get')
     .map((r) => {
       const segments = r.path.split('/').slice(1);
+      const param = (s: string) => /^\{[A-Za-z_][A-Za-z0-9_]*\}$/.test(s);
       return {
         route: r,
-        segments: segments.map((s) => (/^\{[A-Za-z_][A-Za-z0-9_]*\}$/.test(s) ? null : s.toLowerCase())),
-        names: segments.filter((s) => s.startsWith('{')).map((s) => s.slice(1, -1)),
+        segments: segments.map((s) => (param(s) ? null : s.toLowerCase())),
+        names: segments.filter(param).map((s) => s.slice(1, -1)),
         okStatus: successStatus(r),
+        front: !r.body && segments.every((s) => param(s) || /^[A-Za-z0-9._~-]+$/.test(s)),
       };
     });
   const appWithHandle = app as Express & { handle(req: IncomingMessage, res: ServerResponse, next?: NextFunction): void };
@@ -153,6 +160,8 @@ function frontMatch(req: IncomingMessage, table: Compiled[]): FrontMatch | undef
   const segs = (path.length > 1 && path.endsWith('/') ? path.slice(0, -1) : path).split('/');
   for (const c of table) {
     if (c.segments.length !== segs.length - 1) continue;
+    // Its match is express's to decide, and it comes first.
+    if (!c.front) return undefined;
     let ok = true;
     for (let i = 0; i < c.segments.length && ok; i++) {
       const want = c.segments[i] as string | null;
