@@ -103,10 +103,11 @@ class Inventory implements Listing<Entry> {
       for (const h of this.sot.hosts) if (store.getText('hosts', h.id) !== undefined) sotRecords++;
       if (store.count('hosts') === sotRecords) return (this.found = []);
     }
-    const index = this.deps.sot.index();
+    // This SoT's hosts, not the served one's: the unpaged list spans turns, and a reload may come.
+    const inSot = positions(this.sot);
     this.found = [];
     for (const rt of store.list('hosts')) {
-      if (rt.state === 'discovered' && !index.hostsById.has(rt.id)) this.found.push({ id: rt.id, host: undefined, text: undefined, rt, read: true });
+      if (rt.state === 'discovered' && !inSot.has(rt.id)) this.found.push({ id: rt.id, host: undefined, text: undefined, rt, read: true });
     }
     return this.found;
   }
