@@ -20,15 +20,18 @@ const skip = existsSync(CHROMIUM) || process.env.CI === 'true' ? undefined : 'ne
 test('a cross-site form POST from another origin, sent by Chromium, is refused and changes nothing', { skip, timeout: 90_000 }, async () => {
   const t = await testApi();
   const seen: { method: string; path: string; origin: string | undefined; status: number }[] = [];
+  let posted!: () => void;
+  const arrived = new Promise<void>((r) => (posted = r));
   const api = createServer((req, res) => {
-    res.on('finish', () => seen.push({ method: req.method!, path: req.url!, origin: req.headers.origin, status: res.statusCode }));
+    // Resolved once the answer to the form's POST has been sent (not merely received).
+    res.on('finish', () => {
+      seen.push({ method: req.method!, path: req.url!, origin: req.headers.origin, status: res.statusCode });
+      if (req.method === 'POST') posted();
+    });
     t.app(req, res);
   });
   await listenTcp(api, '127.0.0.1', 0);
   const apiPort = (api.address() as AddressInfo).port;
-  let posted!: () => void;
-  const arrived = new Promise<void>((r) => (posted = r));
-  api.on('request', (req) => req.method === 'POST' && req.on('end', () => setImmediate(posted)));
   // The attacker's page: text/plain forms need no preflight and can carry a JSON-looking body.
   const evil = createServer((_req, res) => {
     res.setHeader('content-type', 'text/html');
