@@ -46,8 +46,12 @@ export interface Tokens {
   stop(): Promise<void>;
 }
 
+/** Tokens remembered as verified (in memory only), the oldest forgotten first. */
+const VERIFIED_MAX = 10_000;
+
 export function createTokens(deps: { store: Store; clock: Clock; defaultTtlMs: number | null; flushMs?: number }): Tokens {
   const lastUse = new Map<string, number>();
+  const verified = new Map<string, { ctx: AuthContext; text: string; expiresAt?: number }>();
   let timer: TimerHandle | undefined;
   const flushMs = deps.flushMs ?? 30_000;
 
@@ -83,12 +87,26 @@ export function createTokens(deps: { store: Store; clock: Clock; defaultTtlMs: n
     },
     verify(token) {
       if (!looksLikeToken(token)) return { error: 'unknown' };
+      // Seen before: its record's stored text unchanged means not revoked, not replaced; no
+      // hashing or parsing on the hot path of every authenticated request.
+      const hit = verified.get(token);
+      if (hit && deps.store.getText && deps.store.getText('tokens', hit.ctx.tokenHash) === hit.text) {
+        if (hit.expiresAt !== undefined && hit.expiresAt <= deps.clock.now()) return { error: 'expired' };
+        touch(hit.ctx.tokenHash);
+        return hit.ctx;
+      }
       const hash = tokenHash(token);
       const t = deps.store.get('tokens', hash);
       if (!t) return { error: 'unknown' };
       if (t.expiresAt !== undefined && t.expiresAt <= deps.clock.now()) return { error: 'expired' };
       touch(hash);
-      return { user: t.user, role: t.role, tokenHash: hash };
+      const ctx: AuthContext = { user: t.user, role: t.role, tokenHash: hash };
+      const text = deps.store.getText?.('tokens', hash);
+      if (text !== undefined) {
+        if (verified.size >= VERIFIED_MAX) verified.delete(verified.keys().next().value!);
+        verified.set(token, { ctx, text, ...(t.expiresAt !== undefined && { expiresAt: t.expiresAt }) });
+      }
+      return ctx;
     },
     get(token) {
       if (!looksLikeToken(token)) return undefined;
