@@ -4,24 +4,14 @@ import assert from 'node:assert/strict';
 import { planRollout, autoReason } from '../../src/lifecycle/rollout.js';
 import { desiredFingerprint } from '../../src/lifecycle/fingerprint.js';
 import { desiredWorkflow, fingerprintIsFor } from '../../src/roles/assignment.js';
-import { loadSot } from '../../src/sot/load.js';
 import type { HostRuntime, Sot } from '../../src/model/index.js';
-import { BASE, writeSot } from '../sot/helpers.js';
+import { BASE, loadFiles } from '../sot/helpers.js';
 
 function hostsYaml(n: number, wf: string, prefix: string, macByte: number): string {
   return Array.from({ length: n }, (_, i) => `---\nname: ${prefix}${i}\ninterfaces:\n  - mac: 52:54:00:00:${macByte.toString(16).padStart(2, '0')}:${(i + 1).toString(16).padStart(2, '0')}\nworkflow: ${wf}\n`).join('');
 }
 
-async function sotWith(extra: Record<string, string>): Promise<Sot> {
-  const { dir, cleanup } = writeSot({ ...BASE, ...extra });
-  try {
-    const res = await loadSot(dir);
-    assert.ok(res.ok, res.problems.map((p) => p.message).join('\n'));
-    return res.sot;
-  } finally {
-    cleanup();
-  }
-}
+const sotWith = (extra: Record<string, string>) => loadFiles({ ...BASE, ...extra });
 
 const rt = (id: string, over: Partial<HostRuntime>): HostRuntime => ({ id, state: 'inactive', bootIndex: 0, checkpoint: 0, power: 'unknown', attempts: 0, since: 0, updatedAt: 0, ...over });
 

@@ -8,25 +8,15 @@ import { canonicalJson, desiredWorkflow, fingerprintIsFor, roleApplied, roleRunP
 import { mergeSettings } from '../../src/roles/settings.js';
 import { activeVersionFn, effectiveActiveVersion, withOverride } from '../../src/roles/versions.js';
 import { desiredFingerprint } from '../../src/lifecycle/fingerprint.js';
-import { loadSot } from '../../src/sot/load.js';
 import { sotOfHost } from '../../src/sot/owner.js';
-import { writeSot } from '../sot/helpers.js';
+import { loadFiles } from '../sot/helpers.js';
 import { ROLES_SOT } from '../api/roles-world.js';
 
 const rt = (over: Partial<HostRuntime> = {}): HostRuntime => ({ id: 'h', state: 'inactive', bootIndex: 0, checkpoint: 0, power: 'unknown', attempts: 0, since: 0, updatedAt: 5_000, ...over });
 const WEB = { name: 'web', version: '1.0' };
 const tagged = (a: { name: string; version: string; settings?: Record<string, unknown> }) => `0123456789abcdef/${roleTag(a)}`;
 
-async function rolesSot(): Promise<Sot> {
-  const { dir, cleanup } = writeSot(ROLES_SOT);
-  try {
-    const res = await loadSot(dir);
-    assert.ok(res.ok, res.problems.map((p) => p.message).join('\n'));
-    return res.sot;
-  } finally {
-    cleanup();
-  }
-}
+const rolesSot = () => loadFiles(ROLES_SOT);
 
 test('resmgr state: activating in a run, active when installed, inactive otherwise', () => {
   const table: [LifecycleState | undefined, string][] = [

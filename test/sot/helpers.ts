@@ -2,6 +2,8 @@
 import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
+import { loadSot } from '../../src/sot/load.js';
+import type { Sot } from '../../src/model/index.js';
 
 export const VAQUERO = new URL('../../../shared/sot-examples/vaquero', import.meta.url).pathname;
 
@@ -77,4 +79,16 @@ export function writeSot(files: Record<string, string | null>): { dir: string; c
     writeFileSync(p, text);
   }
   return { dir, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
+}
+
+/** Loads `files` as a SoT folder (written to a temp dir, removed after); fails the test on errors. */
+export async function loadFiles(files: Record<string, string | null>): Promise<Sot> {
+  const { dir, cleanup } = writeSot(files);
+  try {
+    const res = await loadSot(dir);
+    if (!res.ok) throw new Error(`test SoT did not load:\n${res.problems.map((p) => `${p.file}:${p.line}: ${p.message}`).join('\n')}`);
+    return res.sot;
+  } finally {
+    cleanup();
+  }
 }
