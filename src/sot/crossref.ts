@@ -53,6 +53,8 @@ function checkHosts(sot: Sot, docOf: DocOf, r: Reporter): void {
   const roles = new Map(sot.roles.map((x) => [x.name, x]));
   const macs = new Map<string, Host>();
   const ips = new Map<string, Map<number, Host>>();
+  /** BMC endpoints "address:port": VirtualBMC, sushy-tools and ipmi_sim labs put several BMCs on one address. */
+  const bmcEndpoints = new Map<string, Host>();
   const sites = new Map(sot.sites.map((s) => [s.id, s]));
   const subnetsBySite = new Map(sot.sites.map((s) => [s.id, new Map(s.subnets.map((n) => [n.id, n]))]));
   const cidrs = new Map(sot.sites.flatMap((s) => s.subnets.map((n) => [n, parseCidr(n.cidr)!] as const)));
@@ -80,12 +82,25 @@ function checkHosts(sot: Sot, docOf: DocOf, r: Reporter): void {
         }
         const subnet = iface.subnet !== undefined ? subnets.get(iface.subnet) : undefined;
         if (iface.subnet !== undefined && !subnet) r.at(doc, at('subnet'), `subnet "${iface.subnet}" is not defined in site "${site.id}"`);
+        if (iface.bmc) {
+          const address = iface.bmc.address ?? iface.ipv4;
+          if (address !== undefined) {
+            const endpoint = `${address}:${iface.bmc.port ?? DEFAULT_BMC_PORT[iface.bmc.type] ?? ''}`;
+            const owner = bmcEndpoints.get(endpoint);
+            if (owner) r.at(doc, at('bmc'), `duplicate BMC endpoint ${endpoint} (also on host "${owner.name}")`);
+            else bmcEndpoints.set(endpoint, host);
+          }
+        }
         if (!iface.ipv4) continue;
         const ip = parseIpv4(iface.ipv4)!;
-        const siteIps = ips.get(site.id) ?? ips.set(site.id, new Map()).get(site.id)!;
-        const other = siteIps.get(ip);
-        if (other) r.at(doc, at('ipv4'), `duplicate IP ${iface.ipv4} (also on host "${other.name}")`);
-        else siteIps.set(ip, host);
+        // A BMC interface with no MAC is not DHCP-served: its address is only its endpoint's
+        // (checked above), so only a true duplicate, address and port, is an error there.
+        if (iface.type !== 'bmc' || iface.mac) {
+          const siteIps = ips.get(site.id) ?? ips.set(site.id, new Map()).get(site.id)!;
+          const other = siteIps.get(ip);
+          if (other) r.at(doc, at('ipv4'), `duplicate IP ${iface.ipv4} (also on host "${other.name}")`);
+          else siteIps.set(ip, host);
+        }
         const cidr = subnet && cidrs.get(subnet);
         // A warning, not an error: Vaquero's own example puts BMC and secondary addresses
         // outside their subnet, and such an address still works when it is not DHCP-served.
@@ -96,6 +111,9 @@ function checkHosts(sot: Sot, docOf: DocOf, r: Reporter): void {
     }
   }
 }
+
+/** IPMI over LAN: UDP 623 (IPMI v2.0 §13.1); Redfish: HTTPS 443 (DSP0266). */
+const DEFAULT_BMC_PORT: Partial<Record<string, number>> = { ipmi: 623, redfish: 443 };
 
 function checkCatalog(sot: Sot, docOf: DocOf, r: Reporter): void {
   const oses = new Set(sot.oses.map((o) => o.id));

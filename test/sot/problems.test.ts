@@ -2,7 +2,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { loadSot } from '../../src/sot/load.js';
-import { BASE, writeSot } from './helpers.js';
+import { BASE, loadFiles, writeSot } from './helpers.js';
 
 interface Case {
   name: string;
@@ -76,6 +76,16 @@ const cases: Case[] = [
     file: 'sites/s1/rack.yml',
     line: 20,
     message: /duplicate IP 10\.1\.0\.11 \(also on host "h1"\)/,
+  },
+  {
+    name: 'duplicate BMC endpoint (same address, same port)',
+    files: {
+      'sites/s1/more.yml':
+        'name: h3\ninterfaces:\n  - mac: 52:54:00:00:00:03\n  - type: bmc\n    ipv4: 10.1.0.111\n    bmc: {type: ipmi, port: 623}\n',
+    },
+    file: 'sites/s1/rack.yml',
+    line: 12,
+    message: /duplicate BMC endpoint 10\.1\.0\.111:623 \(also on host "h3"\)/,
   },
   {
     name: 'duplicate host name across files',
@@ -263,4 +273,10 @@ test('a missing folder is a problem, not a crash', async () => {
   const res = await loadSot('/nonexistent/corral-sot');
   assert.equal(res.ok, false);
   assert.match(res.problems[0]!.message, /does not exist/);
+});
+
+test('several BMCs on one address with different ports are valid (VirtualBMC, sushy-tools, ipmi_sim labs)', async () => {
+  const bmc = (name: string, n: number, port: number) => `---\nname: ${name}\ninterfaces:\n  - mac: 52:54:00:00:09:0${n}\n  - type: bmc\n    ipv4: 127.0.0.1\n    bmc: {type: ipmi, port: ${port}}\n`;
+  const sot = await loadFiles({ ...BASE, 'sites/s1/lab.yml': bmc('v1', 1, 9671) + bmc('v2', 2, 9672) });
+  assert.ok(sot.hosts.some((h) => h.id === 'v2'));
 });
