@@ -17,7 +17,7 @@ import { ClientUsageError, cmdHosts, cmdPower, cmdProvision } from './cli-client
 import { cmdUser } from './cli-user.js';
 
 const USAGE = `Usage:
-  corral validate <sot-dir> [--no-render]
+  corral validate <sot-dir> [--no-render] [--strict]
   corral render <sot-dir> --host <name> [--kind ipxe|unattended] [--boot <n|id>] [--base-url <url>] [--mac <mac>]
   corral serve --sot <dir> --data <dir> [--listen host:port] [--api-name <name> ...] [--token-ttl <days>]
                [--log-level debug|info|warn|error] [--log-format json|pretty] [--no-watch]
@@ -54,7 +54,7 @@ function formatProblem(root: string, p: Problem): string {
 }
 
 async function cmdValidate(args: string[], io: Out): Promise<number> {
-  const { values, positionals } = parse(args, { 'no-render': { type: 'boolean' } });
+  const { values, positionals } = parse(args, { 'no-render': { type: 'boolean' }, strict: { type: 'boolean' } });
   const dir = positionals[0];
   if (!dir || positionals.length > 1) throw new UsageError('validate takes one SoT folder');
   const res = await loadSot(dir);
@@ -73,7 +73,9 @@ async function cmdValidate(args: string[], io: Out): Promise<number> {
     `${errors.length === 0 ? 'ok' : 'invalid'}: ${s.sites.length} sites, ${s.clusters.length} clusters, ${s.hosts.length} hosts, ` +
       `${s.workflows.length} workflows, ${s.roles.length} roles, ${s.pools.length} pools; ${errors.length} errors, ${problems.length - errors.length} warnings (revision ${s.revision})\n`,
   );
-  return errors.length === 0 ? 0 : 1;
+  // --strict (CI pipelines): warnings fail too.
+  const failing = values.strict ? problems.length : errors.length;
+  return failing === 0 ? 0 : 1;
 }
 
 async function cmdRender(args: string[], io: Out): Promise<number> {

@@ -18,6 +18,21 @@ test('validate: the vaquero example is valid (exit 0, nothing on stdout)', async
   assert.match(r.err, /^ok: 1 sites, 1 clusters, 6 hosts/m);
 });
 
+test('validate --strict: warnings fail too (exit 1); plain validate keeps them non-fatal', async () => {
+  // An address outside its subnet is a warning (Vaquero's own example has some).
+  const { dir, cleanup } = writeSot({ ...BASE, 'sites/s1/rack.yml': BASE['sites/s1/rack.yml']!.replace('ipv4: 10.1.0.12', 'ipv4: 10.9.0.12') });
+  try {
+    const plain = await run('validate', dir);
+    assert.equal(plain.code, 0, plain.err);
+    assert.match(plain.err, /warning: IP 10\.9\.0\.12 is outside subnet/);
+    const strict = await run('validate', dir, '--strict');
+    assert.equal(strict.code, 1);
+    assert.match(strict.err, /warning: IP 10\.9\.0\.12 is outside subnet/);
+  } finally {
+    cleanup();
+  }
+});
+
 test('validate: problems as file:line:col: message, exit 1', async () => {
   const { dir, cleanup } = writeSot({ ...BASE, 'workflows/wf.yml': 'id: wf\nworkflow:\n  - boot: nope\n' });
   try {
