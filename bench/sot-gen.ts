@@ -5,7 +5,7 @@ import { dirname, join } from 'node:path';
 const PER_CLUSTER = 500;
 
 const bmcIface = (mac: string, s: number, i: number) =>
-  `\n  - type: bmc\n    mac: ${mac}\n    subnet: oob\n    ipv4: 172.16.${s * 32 + (i >> 8)}.${i & 255}\n    bmc: {type: ipmi, address: 127.0.0.1, port: 9, username: admin, password: {env: BMC_PASS}}`;
+  `\n  - type: bmc\n    mac: ${mac}\n    subnet: oob\n    ipv4: 172.16.${s * 32 + (i >> 8)}.${i & 255}\n    bmc: {type: ipmi, address: 127.${s + 1}.${i >> 8}.${i & 255}, port: 9, username: admin, password: {env: BMC_PASS}}`;
 
 function write(root: string, rel: string, text: string): void {
   mkdirSync(dirname(join(root, rel)), { recursive: true });
@@ -14,7 +14,7 @@ function write(root: string, rel: string, text: string): void {
 
 export interface GenOptions {
   mode?: 'auto' | 'on-demand';
-  /** Give hosts IPMI BMCs (all on 127.0.0.1: a benchmark must never reach real addresses). */
+  /** Give hosts IPMI BMCs (each its own loopback address, 127.S.x.y, port 9: a benchmark must never reach real addresses). */
   bmc?: boolean;
 }
 
