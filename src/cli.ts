@@ -5,7 +5,7 @@ import type { Problem } from './model/index.js';
 import { isApplianceError } from './model/index.js';
 import { loadSot } from './sot/load.js';
 import { checkRenders } from './sot/templates.js';
-import { renderIpxe, renderUnattended, workflowOf } from './render/render.js';
+import { bootPosition, renderIpxe, renderUnattended, workflowOf } from './render/render.js';
 import { siteBaseUrl } from './render/context.js';
 import { corralVersion, startAppliance } from './appliance.js';
 import { createLogger, type LogLevel } from './lib/log.js';
@@ -104,11 +104,12 @@ async function cmdRender(args: string[], io: Out): Promise<number> {
   const workflow = workflowOf(sot, host);
   let bootIndex = 0;
   if (values.boot !== undefined) {
-    bootIndex = /^\d+$/.test(values.boot) ? Number(values.boot) : (workflow?.boots.indexOf(values.boot) ?? -1);
-    if (!workflow || bootIndex < 0 || bootIndex >= workflow.boots.length) {
+    const at = workflow && bootPosition(workflow, values.boot);
+    if (at === undefined) {
       io.err(`corral: boot "${values.boot}" is not in host "${host.name}"'s workflow\n`);
       return 1;
     }
+    bootIndex = at;
   }
   let iface;
   if (values.mac) {

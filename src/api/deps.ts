@@ -3,7 +3,7 @@ import type { Clock } from '../lib/clock.js';
 import type { Logger } from '../lib/log.js';
 import type { LiveSot } from '../sot/live.js';
 import type { Store } from '../store/store.js';
-import type { Sot } from '../model/index.js';
+import type { Host, Sot } from '../model/index.js';
 import { ApplianceError } from '../model/index.js';
 import type { Lifecycle } from '../lifecycle/runner.js';
 import type { Orchestrator } from '../lifecycle/orchestrator.js';
@@ -48,4 +48,18 @@ export function servedSot(deps: ApiDeps): Sot {
     throw new ApplianceError('SOT_NOT_LOADED', last ? `no valid SoT loaded yet: ${n} problem(s), see GET /v1/sot` : 'the SoT is still loading');
   }
   return sot;
+}
+
+/** The served SoT's host `id`, or HOST_NOT_FOUND (404). */
+export function servedHost(deps: ApiDeps, id: string): Host {
+  servedSot(deps);
+  const h = deps.sot.index().hostsById.get(id);
+  if (!h) throw new ApplianceError('HOST_NOT_FOUND', `host "${id}" not found`);
+  return h;
+}
+
+/** A service the appliance may run without (tests, API-only use), or UNAVAILABLE (503). */
+export function running<T>(service: T | undefined, what: string): T {
+  if (!service) throw new ApplianceError('UNAVAILABLE', `${what} is not running in this appliance`);
+  return service;
 }

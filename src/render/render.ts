@@ -65,6 +65,12 @@ function funcsFor(ctx: HostContext, urls: BootUrls): Record<string, (...args: un
   return { Checkpoint: (n?: unknown) => checkpointUrl(urls, ctx.mac, ctx.boot?.id ?? 'none', n) };
 }
 
+/** A boot of `workflow` named by id or by 0-based position; undefined when it has no such boot. */
+export function bootPosition(workflow: Workflow, ref: string): number | undefined {
+  const i = /^\d+$/.test(ref) ? Number(ref) : workflow.boots.indexOf(ref);
+  return i >= 0 && i < workflow.boots.length ? i : undefined;
+}
+
 export function workflowOf(sot: Sot, host: Host): Workflow | undefined {
   let id = host.workflow;
   if (!id && host.role) {

@@ -23,6 +23,11 @@ export function generateToken(): string {
   return out;
 }
 
+/** Whether a token (or what is remembered of it) has passed its expiry; no expiry = never. */
+export function isExpired(t: { expiresAt?: number }, now: number): boolean {
+  return t.expiresAt !== undefined && t.expiresAt <= now;
+}
+
 export function tokenHash(token: string): string {
   return createHash('sha256').update(token).digest('hex');
 }
@@ -91,14 +96,14 @@ export function createTokens(deps: { store: Store; clock: Clock; defaultTtlMs: n
       // hashing or parsing on the hot path of every authenticated request.
       const hit = verified.get(token);
       if (hit && deps.store.getText && deps.store.getText('tokens', hit.ctx.tokenHash) === hit.text) {
-        if (hit.expiresAt !== undefined && hit.expiresAt <= deps.clock.now()) return { error: 'expired' };
+        if (isExpired(hit, deps.clock.now())) return { error: 'expired' };
         touch(hit.ctx.tokenHash);
         return hit.ctx;
       }
       const hash = tokenHash(token);
       const t = deps.store.get('tokens', hash);
       if (!t) return { error: 'unknown' };
-      if (t.expiresAt !== undefined && t.expiresAt <= deps.clock.now()) return { error: 'expired' };
+      if (isExpired(t, deps.clock.now())) return { error: 'expired' };
       touch(hash);
       const ctx: AuthContext = { user: t.user, role: t.role, tokenHash: hash };
       const text = deps.store.getText?.('tokens', hash);

@@ -16,24 +16,6 @@ export interface Paged<T> {
   next?: string;
 }
 
-/**
- * One page of `ids` after `marker`. `positionOf` finds the marker in O(1) when the caller has an
- * index; an unknown marker is a 400 (the item may be gone: start again without it).
- */
-export function pageOf<T>(ids: readonly T[], idOf: (t: T) => string, opts: { limit?: number | undefined; marker?: string | undefined; positionOf?: (id: string) => number | undefined }): Paged<T> {
-  let start = 0;
-  if (opts.marker !== undefined) {
-    let pos = opts.positionOf?.(opts.marker);
-    if (pos === undefined || idOf(ids[pos]!) !== opts.marker) pos = ids.findIndex((t) => idOf(t) === opts.marker);
-    if (pos < 0) throw unknownMarker(opts.marker);
-    start = pos + 1;
-  }
-  const limit = opts.limit ?? MAX_LIMIT;
-  const items = ids.slice(start, start + limit);
-  const more = start + limit < ids.length;
-  return { items, ...(more && items.length ? { next: idOf(items[items.length - 1]!) } : {}) };
-}
-
 /** A list read item by item (`at(i)` is undefined past its end), with its items found by id. */
 export interface Listing<T> {
   at(i: number): T | undefined;
@@ -41,9 +23,10 @@ export interface Listing<T> {
 }
 
 /**
- * The page pageOf would give of the items `keep` accepts, reading only from the marker on and
- * only until the page is full and one more accepted item shows there is a next page: a page
- * costs its own size, not the list's. The marker must be an accepted item, as with pageOf.
+ * One page of the items `keep` accepts, after `marker`, reading only from the marker on and only
+ * until the page is full and one more accepted item shows there is a next page: a page costs its
+ * own size, not the list's. The marker must be an accepted item; an unknown one is a 400 (the
+ * item may be gone: start again without it).
  */
 export function scanPage<T>(list: Listing<T>, idOf: (t: T) => string, opts: { limit: number; marker?: string | undefined; keep?: ((t: T) => boolean) | undefined }): Paged<T> {
   const keep = opts.keep ?? (() => true);

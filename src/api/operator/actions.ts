@@ -1,7 +1,7 @@
 // Operator actions on a host: power control through its BMC, provisioning and reclaim requests.
 import { z } from 'zod';
 import { ApplianceError } from '../../model/index.js';
-import { servedSot, type ApiDeps } from '../deps.js';
+import { running, servedHost, type ApiDeps } from '../deps.js';
 import { hostView } from '../views.js';
 import { route, type AnyRoute } from '../http/route.js';
 import { Id } from '../http/schemas.js';
@@ -10,16 +10,6 @@ const ACTIONS = ['on', 'off', 'soft', 'cycle', 'reset', 'status'] as const;
 const HostParams = z.strictObject({ id: Id });
 
 export function actionsRoutes(deps: ApiDeps): AnyRoute[] {
-  const hostOf = (id: string) => {
-    servedSot(deps);
-    const h = deps.sot.index().hostsById.get(id);
-    if (!h) throw new ApplianceError('HOST_NOT_FOUND', `host "${id}" not found`);
-    return h;
-  };
-  const need = <T>(v: T | undefined, what: string): T => {
-    if (!v) throw new ApplianceError('UNAVAILABLE', `${what} is not running in this appliance`);
-    return v;
-  };
   const common = { family: 'operator', access: 'admin', tags: ['host actions'], params: HostParams } as const;
   return [
     route({
@@ -30,9 +20,9 @@ export function actionsRoutes(deps: ApiDeps): AnyRoute[] {
       body: z.strictObject({ action: z.enum(ACTIONS).describe('on, off, soft (ACPI), cycle, reset, or status (read only)') }),
       responses: { 200: { description: '{host, action, power}' }, 404: { description: 'HOST_NOT_FOUND' }, 501: { description: 'no BMC Corral can drive' }, 502: { description: 'BMC unreachable or refused the credentials' }, 504: { description: 'BMC timeout' } },
       handler: async ({ params, body, auth }) => {
-        const host = hostOf(params.id);
-        const power = need(deps.power, 'BMC control');
-        const lifecycle = need(deps.lifecycle, 'the lifecycle');
+        const host = servedHost(deps, params.id);
+        const power = running(deps.power, 'BMC control');
+        const lifecycle = running(deps.lifecycle, 'the lifecycle');
         if (body.action !== 'status') {
           const done = await power.power(host.id, body.action);
           if (done === 'manual') throw new ApplianceError('BMC_UNSUPPORTED', `host "${host.id}" has no BMC Corral can drive (ipmi or redfish)`);
@@ -51,8 +41,8 @@ export function actionsRoutes(deps: ApiDeps): AnyRoute[] {
       bodyOptional: true,
       responses: { 202: { description: 'the host, with queued and waiting_reason' }, 404: { description: 'HOST_NOT_FOUND' }, 409: { description: 'busy (provisioning, reclaiming) or in maintenance' } },
       handler: async ({ params }) => {
-        const host = hostOf(params.id);
-        const orch = need(deps.orchestrator, 'the orchestrator');
+        const host = servedHost(deps, params.id);
+        const orch = running(deps.orchestrator, 'the orchestrator');
         const rt = await orch.requestProvision(host.id);
         const waiting = orch.waiting().get(host.id);
         return { ...hostView(host, rt), queued: rt?.state !== 'provisioning', waiting_reason: waiting ?? null };
@@ -67,8 +57,8 @@ export function actionsRoutes(deps: ApiDeps): AnyRoute[] {
       bodyOptional: true,
       responses: { 202: { description: 'the host' }, 404: { description: 'HOST_NOT_FOUND' }, 409: { description: 'busy or in maintenance' } },
       handler: async ({ params, body }) => {
-        const host = hostOf(params.id);
-        const orch = need(deps.orchestrator, 'the orchestrator');
+        const host = servedHost(deps, params.id);
+        const orch = running(deps.orchestrator, 'the orchestrator');
         const rt = await orch.requestReclaim(host.id, body.workflow);
         return hostView(host, rt);
       },

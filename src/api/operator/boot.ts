@@ -1,12 +1,12 @@
 // What a host boots: a preview of its rendered iPXE script or unattended file (callback
 // secrets masked), and Vaquero's override (move a running host to another boot of its workflow).
 import { z } from 'zod';
-import { ApplianceError, type Host } from '../../model/index.js';
-import { servedSot, type ApiDeps } from '../deps.js';
+import { ApplianceError } from '../../model/index.js';
+import { running, servedHost, servedSot, type ApiDeps } from '../deps.js';
 import { hostView } from '../views.js';
 import { route, type AnyRoute } from '../http/route.js';
 import { Id } from '../http/schemas.js';
-import { renderPreview, runningWorkflow } from '../../render/render.js';
+import { bootPosition, renderPreview, runningWorkflow } from '../../render/render.js';
 import { siteBaseUrl } from '../../render/context.js';
 
 const OverrideInput = z.strictObject({
@@ -16,12 +16,6 @@ const OverrideInput = z.strictObject({
 });
 
 export function bootRoutes(deps: ApiDeps): AnyRoute[] {
-  const hostOf = (id: string): Host => {
-    servedSot(deps);
-    const h = deps.sot.index().hostsById.get(id);
-    if (!h) throw new ApplianceError('HOST_NOT_FOUND', `host "${id}" not found`);
-    return h;
-  };
   return [
     route({
       method: 'get',
@@ -35,16 +29,13 @@ export function bootRoutes(deps: ApiDeps): AnyRoute[] {
       query: z.strictObject({ boot: z.string().max(253).optional().describe('boot id or 0-based position in the workflow') }),
       responses: { 200: { description: 'the file', contentType: 'text/plain' }, 404: { description: 'HOST_NOT_FOUND, or a boot not in the workflow' }, 500: { description: 'TEMPLATE_ERROR' } },
       handler: ({ params, query, res }) => {
-        const host = hostOf(params.id);
+        const host = servedHost(deps, params.id);
         const sot = servedSot(deps);
         const rt = deps.store.get('hosts', host.id);
         const workflow = runningWorkflow(sot, host, rt);
         if (!workflow) throw new ApplianceError('NOT_FOUND', `host "${host.id}" has no workflow or role`);
-        let bootIndex = rt?.bootIndex ?? 0;
-        if (query.boot !== undefined) {
-          bootIndex = /^\d+$/.test(query.boot) ? Number(query.boot) : workflow.boots.indexOf(query.boot);
-          if (bootIndex < 0 || bootIndex >= workflow.boots.length) throw new ApplianceError('NOT_FOUND', `boot "${query.boot}" is not in workflow "${workflow.id}"`);
-        }
+        const bootIndex = query.boot === undefined ? (rt?.bootIndex ?? 0) : bootPosition(workflow, query.boot);
+        if (bootIndex === undefined) throw new ApplianceError('NOT_FOUND', `boot "${query.boot}" is not in workflow "${workflow.id}"`);
         const site = sot.sites.find((s) => s.id === host.siteId);
         const base = deps.bootUrl?.() ?? (site && siteBaseUrl(site)) ?? 'http://127.0.0.1:8080';
         const out = renderPreview(sot, { host, workflow, bootIndex }, { base }, params.kind);
@@ -67,18 +58,17 @@ export function bootRoutes(deps: ApiDeps): AnyRoute[] {
       handler: async ({ query, body }) => {
         const input = { ...query, ...body };
         if (!input.host || input.boot === undefined) throw new ApplianceError('BAD_REQUEST', 'override needs host and boot (query or body)', { field: input.host ? 'boot' : 'host' });
-        const host = hostOf(input.host);
+        const host = servedHost(deps, input.host);
         if (input.site !== undefined && input.site !== host.siteId) throw new ApplianceError('SITE_NOT_FOUND', `host "${host.id}" is not in site "${input.site}"`);
-        const lifecycle = deps.lifecycle;
-        if (!lifecycle) throw new ApplianceError('UNAVAILABLE', 'the lifecycle is not running in this appliance');
+        const lifecycle = running(deps.lifecycle, 'the lifecycle');
         const sot = servedSot(deps);
         const rt = deps.store.get('hosts', host.id);
         if (rt?.state !== 'provisioning' && rt?.state !== 'reclaiming') {
           throw new ApplianceError('CONFLICT', `host "${host.id}" is ${rt?.state ?? 'inactive'}: an override moves a host within a running workflow (provision it first)`);
         }
         const workflow = runningWorkflow(sot, host, rt)!;
-        const bootIndex = /^\d+$/.test(input.boot) ? Number(input.boot) : workflow.boots.indexOf(input.boot);
-        if (bootIndex < 0 || bootIndex >= workflow.boots.length) throw new ApplianceError('NOT_FOUND', `boot "${input.boot}" is not in workflow "${workflow.id}"`);
+        const bootIndex = bootPosition(workflow, input.boot);
+        if (bootIndex === undefined) throw new ApplianceError('NOT_FOUND', `boot "${input.boot}" is not in workflow "${workflow.id}"`);
         const after = await lifecycle.report(host.id, { type: 'boot.override', bootIndex, boot: workflow.boots[bootIndex]! }, { by: 'api' });
         return hostView(host, after);
       },

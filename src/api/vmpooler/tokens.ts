@@ -7,6 +7,7 @@ import { ApplianceError, type User } from '../../model/index.js';
 import { route, type AnyRoute } from '../http/route.js';
 import type { ApiDeps } from '../deps.js';
 import type { AuthServices } from '../auth/services.js';
+import { isExpired } from '../auth/tokens.js';
 
 /** vmpooler's time format: "2015-04-28 19:17:47 -0700" (UTC here). */
 export function vmpoolerTime(ms: number | undefined): string {
@@ -98,7 +99,7 @@ export function tokenRoutes(deps: ApiDeps, auth: AuthServices): AnyRoute[] {
       responses: { 200: { description: '{"ok": true, "<token>": {"user", "created", "last", "vms": {"running": [...]}}}', schema: OkBody }, 404: { description: 'unknown, revoked or expired token' } },
       handler: ({ params }) => {
         const t = auth.tokens.get(params.token);
-        if (!t || (t.expiresAt !== undefined && t.expiresAt <= deps.clock.now())) throw new ApplianceError('NOT_FOUND', 'no such token');
+        if (!t || isExpired(t, deps.clock.now())) throw new ApplianceError('NOT_FOUND', 'no such token');
         return { ok: true, [params.token]: { user: t.user, created: vmpoolerTime(t.createdAt), last: vmpoolerTime(t.lastUsedAt), ...(t.expiresAt && { expires: vmpoolerTime(t.expiresAt) }), vms: { running: running(t.user) } } };
       },
     }),
