@@ -35,6 +35,8 @@ export interface ApplianceConfig {
   apiPort: number;
   /** Extra names the API is reached by (DNS names, a proxy's address): the Host header check accepts them. */
   apiNames?: string[];
+  /** Captured serial consoles, <host>.log each, served at GET /v1/hosts/{id}/console. */
+  consoleDir?: string;
   /** API token lifetime in ms (null: never expire). */
   tokenTtlMs?: number | null;
   /** SoT watcher tuning. */
@@ -141,7 +143,7 @@ export async function startAppliance(config: ApplianceConfig, deps: ApplianceDep
     // The local CLI and the desktop app act as admin through this 0600 file, not by address.
     await ensureLocalToken(config.dataDir, auth.tokens);
     const security = { requireReadToken: !isLoopback(config.apiHost), names: applianceNames([...(config.apiNames ?? []), config.apiHost]) };
-    const app = createApi({ sot, store, clock, log: log.child({ component: 'api' }), version: corralVersion(), services: () => boot?.status() ?? null, bootUrl: () => boot?.bootUrl, lifecycle, orchestrator, power, auth, security });
+    const app = createApi({ sot, store, clock, log: log.child({ component: 'api' }), version: corralVersion(), services: () => boot?.status() ?? null, bootUrl: () => boot?.bootUrl, lifecycle, orchestrator, power, auth, security, ...(config.consoleDir && { consoleDir: config.consoleDir }) });
     closers.push(() => app.events.close());
     const server = createServer(app);
     // Clients (undici/fetch, scripts, the GUI) reuse idle connections; a server that closes them

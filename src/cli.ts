@@ -15,11 +15,14 @@ import { defaultTftpRoot } from './boot/ipxe-files.js';
 import type { BootConfig } from './boot/services.js';
 import { ClientUsageError, cmdHosts, cmdPower, cmdProvision } from './cli-client.js';
 import { cmdUser } from './cli-user.js';
+import { cmdSot } from './cli-sot.js';
+import { cmdLab, LAB_USAGE } from './lab/cli.js';
 
 const USAGE = `Usage:
   corral validate <sot-dir> [--no-render] [--strict]
   corral render <sot-dir> --host <name> [--kind ipxe|unattended] [--boot <n|id>] [--base-url <url>] [--mac <mac>]
-  corral serve --sot <dir> --data <dir> [--listen host:port] [--api-name <name> ...] [--token-ttl <days>]
+  corral sot convert <sot-dir> <out-dir>   (an older Vaquero SoT format -> the current one, in a new folder)
+  corral serve --sot <dir> --data <dir> [--listen host:port] [--api-name <name> ...] [--token-ttl <days>] [--console-dir <dir>]
                [--log-level debug|info|warn|error] [--log-format json|pretty] [--no-watch]
                [--interface <nic> | --address <ip>] [--http-port 8080] [--boot-url <url>] [--assets <dir>] [--tftp-root <dir>]
                [--dhcp-mode server|proxy] [--dhcp-port 67] [--dhcp-client-port 68] [--proxy-port 4011] [--tftp-port 69]
@@ -33,6 +36,7 @@ const USAGE = `Usage:
   corral hosts [--api <url>] [--data <dir>]
   (API commands authenticate with $CORRAL_TOKEN, else the admin token in <data>/admin.token;
    --data defaults to $CORRAL_DATA or ./data)
+${LAB_USAGE}
   corral version`;
 
 class UsageError extends Error {}
@@ -151,6 +155,7 @@ async function cmdServe(args: string[], io: Out): Promise<number> {
     'stage-timeout': { type: 'string', multiple: true },
     'api-name': { type: 'string', multiple: true },
     'token-ttl': { type: 'string' },
+    'console-dir': { type: 'string' },
     ...BOOT_OPTIONS,
   });
   if (positionals.length) throw new UsageError(`unexpected argument "${positionals[0]}"`);
@@ -169,6 +174,7 @@ async function cmdServe(args: string[], io: Out): Promise<number> {
       apiHost: host,
       apiPort: port,
       apiNames: values['api-name'] ?? [],
+      ...(values['console-dir'] && { consoleDir: values['console-dir'] }),
       ...(values['token-ttl'] !== undefined && { tokenTtlMs: tokenTtl(values['token-ttl']) }),
       watch: !values['no-watch'],
       ...(boot && { boot }),
@@ -284,6 +290,10 @@ export async function main(argv: string[], io: Out = stdio): Promise<number> {
         return await cmdHosts(rest, io);
       case 'user':
         return await cmdUser(rest, io);
+      case 'sot':
+        return await cmdSot(rest, io);
+      case 'lab':
+        return await cmdLab(rest, io);
       case 'version':
       case '--version':
         io.out(`${corralVersion()}\n`);

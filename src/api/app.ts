@@ -22,6 +22,7 @@ import { usersRoutes } from './operator/users.js';
 import { metaRoutes } from './operator/meta.js';
 import { tokenRoutes } from './vmpooler/tokens.js';
 import { eventsRoutes } from './operator/events.js';
+import { consoleRoutes } from './operator/console.js';
 import { bootRoutes } from './operator/boot.js';
 import { createEventStream, hostSiteFrom, type EventStream } from './events/stream.js';
 
@@ -48,6 +49,7 @@ export function apiRoutes(deps: ApiDeps, auth: AuthServices, events: EventStream
     ...hostsRoutes(deps),
     ...actionsRoutes(deps),
     ...bootRoutes(deps),
+    ...consoleRoutes(deps),
     ...rolesRoutes(deps),
     ...usersRoutes(auth),
     ...tokenRoutes(deps, auth),

@@ -37,6 +37,8 @@ export interface ApiDeps {
   security?: Partial<ApiSecurity>;
   /** The GET /v1/events machinery; built over `store` when absent. */
   events?: EventStream;
+  /** Folder of captured serial consoles, <host>.log each (GET /v1/hosts/{id}/console). */
+  consoleDir?: string;
 }
 
 /** The SoT being served, or 503 until a first good load. */
