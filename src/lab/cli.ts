@@ -20,7 +20,7 @@ export class LabUsageError extends Error {}
 
 export const LAB_USAGE = `  corral lab up [--hosts 3] [--uefi 1] [--bmc ipmi|redfish] [--sot <dir>] [--api 127.0.0.1:8080]
                 [--dhcp-mode server|proxy] [--mode auto|on-demand] [--accel auto|kvm|tcg] [--unlisted N]
-                [--name corral-lab] [--dir <dir>] [--timeout 300] [--watch]
+                [--name corral-lab] [--dir <dir>] [--timeout 300] [--watch] [-- <corral serve flags>]
   corral lab status [--name corral-lab] [--dir <dir>]
   corral lab down [--name corral-lab] [--dir <dir>]`;
 
@@ -93,8 +93,10 @@ function corralCommand(): string[] {
 }
 
 async function up(args: string[], io: Out): Promise<number> {
-  const { values: v } = parseArgs({ args, options: { ...COMMON, hosts: { type: 'string' }, uefi: { type: 'string' }, bmc: { type: 'string' }, sot: { type: 'string' }, api: { type: 'string', default: '127.0.0.1:8080' },
-    'dhcp-mode': { type: 'string', default: 'server' }, mode: { type: 'string', default: 'auto' }, accel: { type: 'string', default: 'auto' }, unlisted: { type: 'string' }, timeout: { type: 'string' }, watch: { type: 'boolean' }, 'no-site-dhcp': { type: 'boolean' } }, allowPositionals: false, strict: true });
+  const { values: v, positionals } = parseArgs({ args, options: { ...COMMON, hosts: { type: 'string' }, uefi: { type: 'string' }, bmc: { type: 'string' }, sot: { type: 'string' }, api: { type: 'string', default: '127.0.0.1:8080' },
+    'dhcp-mode': { type: 'string', default: 'server' }, mode: { type: 'string', default: 'auto' }, accel: { type: 'string', default: 'auto' }, unlisted: { type: 'string' }, timeout: { type: 'string' }, watch: { type: 'boolean' }, 'no-site-dhcp': { type: 'boolean' } }, allowPositionals: true, strict: true });
+  const dashDash = args.indexOf('--');
+  if (positionals.length && (dashDash < 0 || args.length - dashDash - 1 !== positionals.length)) throw new LabUsageError(`unexpected argument "${positionals[0]}" (corral serve flags go after --)`);
   const hosts = intOpt('hosts', v.hosts, 3, 1, 60);
   const uefi = intOpt('uefi', v.uefi, v.hosts === undefined ? 1 : 0, 0, hosts);
   if (v.bmc !== undefined && v.bmc !== 'ipmi' && v.bmc !== 'redfish') throw new LabUsageError('--bmc must be ipmi or redfish');
@@ -132,7 +134,7 @@ async function up(args: string[], io: Out): Promise<number> {
   const spec: LabSpec = {
     name: v.name!, dir, cacheDir: cacheDir(), bridge: 'corral0', serverIp, api: { host: api[1]!, port: Number(api[2]) },
     dhcpMode: v['dhcp-mode'] as 'server' | 'proxy', siteDhcp, mode: v.mode as 'auto' | 'on-demand', accel,
-    ...(v.sot && { sot: resolve(v.sot) }), machines, corral: corralCommand(), privilege: priv.ok, bmcUser: 'admin',
+    ...(v.sot && { sot: resolve(v.sot) }), machines, corral: corralCommand(), privilege: priv.ok, bmcUser: 'admin', serveArgs: positionals,
   };
   const missing = missingTools(spec);
   if (missing.length) {

@@ -103,7 +103,7 @@ function startCorral(spec: LabSpec, paths: ReturnType<typeof labPaths>): ChildPr
   const [cmd, ...pre] = spec.corral;
   const args = [...pre, 'serve', '--sot', paths.sot, '--data', paths.data, '--listen', `127.0.0.1:${LAB_INTERNAL_API_PORT}`,
     '--interface', spec.bridge, '--address', spec.serverIp, '--http-port', '8080', '--assets', paths.files,
-    '--console-dir', paths.console, '--log-format', 'json'];
+    '--console-dir', paths.console, '--log-format', 'json', ...(spec.serveArgs ?? [])];
   const out = openSync(paths.corralLog, 'a');
   const p = spawn(cmd!, args, { stdio: ['ignore', out, out], env: { ...process.env } });
   closeSync(out);
