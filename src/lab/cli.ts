@@ -20,7 +20,7 @@ export class LabUsageError extends Error {}
 
 export const LAB_USAGE = `  corral lab up [--hosts 3] [--uefi 1] [--bmc ipmi|redfish] [--sot <dir>] [--api 127.0.0.1:8080]
                 [--dhcp-mode server|proxy] [--mode auto|on-demand] [--accel auto|kvm|tcg] [--unlisted N]
-                [--name corral-lab] [--dir <dir>] [--timeout 300] [--watch] [-- <corral serve flags>]
+                [--name corral-lab] [--dir <dir>] [--timeout 300] [--watch] [--server corral|standin] [-- <corral serve flags>]
   corral lab status [--name corral-lab] [--dir <dir>]
   corral lab down [--name corral-lab] [--dir <dir>]`;
 
@@ -94,7 +94,7 @@ function corralCommand(): string[] {
 
 async function up(args: string[], io: Out): Promise<number> {
   const { values: v, positionals } = parseArgs({ args, options: { ...COMMON, hosts: { type: 'string' }, uefi: { type: 'string' }, bmc: { type: 'string' }, sot: { type: 'string' }, api: { type: 'string', default: '127.0.0.1:8080' },
-    'dhcp-mode': { type: 'string', default: 'server' }, mode: { type: 'string', default: 'auto' }, accel: { type: 'string', default: 'auto' }, unlisted: { type: 'string' }, timeout: { type: 'string' }, watch: { type: 'boolean' }, 'no-site-dhcp': { type: 'boolean' } }, allowPositionals: true, strict: true });
+    'dhcp-mode': { type: 'string', default: 'server' }, mode: { type: 'string', default: 'auto' }, accel: { type: 'string', default: 'auto' }, unlisted: { type: 'string' }, timeout: { type: 'string' }, watch: { type: 'boolean' }, 'no-site-dhcp': { type: 'boolean' }, server: { type: 'string', default: 'corral' } }, allowPositionals: true, strict: true });
   const dashDash = args.indexOf('--');
   if (positionals.length && (dashDash < 0 || args.length - dashDash - 1 !== positionals.length)) throw new LabUsageError(`unexpected argument "${positionals[0]}" (corral serve flags go after --)`);
   const hosts = intOpt('hosts', v.hosts, 3, 1, 60);
@@ -102,6 +102,7 @@ async function up(args: string[], io: Out): Promise<number> {
   if (v.bmc !== undefined && v.bmc !== 'ipmi' && v.bmc !== 'redfish') throw new LabUsageError('--bmc must be ipmi or redfish');
   if (v['dhcp-mode'] !== 'server' && v['dhcp-mode'] !== 'proxy') throw new LabUsageError('--dhcp-mode must be server or proxy');
   if (v.mode !== 'auto' && v.mode !== 'on-demand') throw new LabUsageError('--mode must be auto or on-demand');
+  if (v.server !== 'corral' && v.server !== 'standin') throw new LabUsageError('--server must be corral or standin');
   if (!['auto', 'kvm', 'tcg'].includes(v.accel!)) throw new LabUsageError('--accel must be auto, kvm or tcg');
   if (!/^[a-z][a-z0-9-]{0,11}$/.test(v.name!)) throw new LabUsageError('--name must be 1-12 characters: lower-case letters, digits, -');
   const api = /^([\d.]+|localhost):(\d{1,5})$/.exec(v.api!);
@@ -134,7 +135,7 @@ async function up(args: string[], io: Out): Promise<number> {
   const spec: LabSpec = {
     name: v.name!, dir, cacheDir: cacheDir(), bridge: 'corral0', serverIp, api: { host: api[1]!, port: Number(api[2]) },
     dhcpMode: v['dhcp-mode'] as 'server' | 'proxy', siteDhcp, mode: v.mode as 'auto' | 'on-demand', accel,
-    ...(v.sot && { sot: resolve(v.sot) }), machines, corral: corralCommand(), privilege: priv.ok, bmcUser: 'admin', serveArgs: positionals,
+    ...(v.sot && { sot: resolve(v.sot) }), machines, corral: corralCommand(), privilege: priv.ok, bmcUser: 'admin', serveArgs: positionals, server: v.server as 'corral' | 'standin',
   };
   const missing = missingTools(spec);
   if (missing.length) {

@@ -16,6 +16,7 @@ import { writeLabSot } from './sot.js';
 import { LAB_INTERNAL_API_PORT, LAB_SITE, labUuid, type LabSpec } from './spec.js';
 import { labPaths, writeStatus } from './state.js';
 import { selfSignedCert } from './tls.js';
+import { startStandin } from './standin.js';
 
 type Log = (msg: string, fields?: Record<string, unknown>) => void;
 
@@ -86,6 +87,14 @@ export async function runLabDaemon(dir: string): Promise<void> {
     }
     await waitLinkLocal(spec.bridge);
 
+    if (spec.server === 'standin') {
+      // The baseline a site could run instead of Corral (benches): no API, nothing to forward.
+      const standin = await startStandin(spec, paths, log);
+      children.push(...standin.children);
+      servers.push(...standin.servers);
+      writeStatus(dir, { phase: 'ready', message: `${machines.size} machines, stand-in server`, pid: process.pid });
+      return;
+    }
     writeStatus(dir, { phase: 'starting', message: 'starting Corral', pid: process.pid });
     corral = startCorral(spec, paths);
     corral.once('exit', (c, s) => void shutdown(stopping ? 0 : 1, `corral serve exited (${s ?? c}); see ${paths.corralLog}`));

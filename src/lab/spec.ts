@@ -39,6 +39,8 @@ export interface LabSpec {
   corral: string[];
   /** Root (ip netns) or an unprivileged user namespace (unshare). */
   privilege: 'root' | 'userns';
+  /** Who serves the lab: Corral, or the baseline stand-in (dnsmasq + a static HTTP server) for benches. */
+  server: 'corral' | 'standin';
   /** Extra `corral serve` flags (after `--` on the lab up command line). */
   serveArgs: string[];
   bmcUser: string;
