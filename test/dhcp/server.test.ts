@@ -13,6 +13,7 @@ import type { Store } from '../../src/store/store.js';
 import { BrokenStore } from '../fakes/broken-store.js';
 import { FakeClock } from '../fakes/fake-clock.js';
 import { createMemoryStore } from '../fakes/memory-store.js';
+import { waitFor } from '../fakes/wait.js';
 import { fixture, host, mac, site, sotOf, subnet } from './sot-fixture.js';
 import { bytes, loadFixture, prng, randBytes, randInt } from './support.js';
 
@@ -31,7 +32,10 @@ function loopSot(): Sot {
 interface Peer {
   sock: dgram.Socket;
   port: number;
+  /** The next packet; undefined if none arrives within ms (a bound, not a pause). */
   next(ms?: number): Promise<DhcpPacket | undefined>;
+  /** Packets up to and including the first one with this xid; fails if it never comes. */
+  through(xid: number): Promise<DhcpPacket[]>;
   send(p: DhcpPacket | Uint8Array, port: number): Promise<void>;
 }
 
@@ -44,14 +48,31 @@ async function peer(port = 0): Promise<Peer> {
     queue.push(m);
     waiter?.();
   });
+  const next = async (ms = 2000) => {
+    if (queue.length === 0) {
+      let timer: NodeJS.Timeout | undefined;
+      await new Promise<void>((r) => {
+        waiter = r;
+        timer = setTimeout(r, ms);
+      });
+      clearTimeout(timer);
+      waiter = undefined;
+    }
+    const m = queue.shift();
+    return m ? decodeDhcp(m) : undefined;
+  };
   return {
     sock,
     port: sock.address().port,
-    async next(ms = 2000) {
-      if (queue.length === 0) await new Promise<void>((r) => { waiter = r; setTimeout(r, ms); });
-      waiter = undefined;
-      const m = queue.shift();
-      return m ? decodeDhcp(m) : undefined;
+    next,
+    async through(xid) {
+      const seen: DhcpPacket[] = [];
+      for (;;) {
+        const p = await next();
+        assert.ok(p, `no reply with xid ${xid.toString(16)} (${seen.length} other packets before)`);
+        seen.push(p);
+        if (p.xid === xid) return seen;
+      }
     },
     send: (p, to) => new Promise((r, j) => sock.send(p instanceof Uint8Array ? p : encodeDhcp(p), to, LO, (e) => (e ? j(e) : r()))),
   };
@@ -69,11 +90,16 @@ function selecting(m: string, requested: string): DhcpPacket {
   return p;
 }
 
-const until = async (cond: () => boolean, ms = 3000) => {
-  const end = Date.now() + ms;
-  while (!cond() && Date.now() < end) await new Promise((r) => setTimeout(r, 10));
-  return cond();
-};
+/**
+ * A DISCOVER of h2 with a marked xid. The server answers a socket's packets in order and every
+ * reply to the relay leaves from one socket, so when the sentinel's OFFER is the first thing the
+ * relay gets, nothing was sent for what the server handled before it: "no reply" is proven by an
+ * event, without waiting out a quiet period.
+ */
+let sentinels = 0;
+function sentinel(): DhcpPacket {
+  return relayed('uefi-ovmf-pxe-discover.hex', { xid: 0x5e0000 + ++sentinels });
+}
 
 describe('DHCP server over loopback', () => {
   let relay: Peer;
@@ -127,17 +153,24 @@ describe('DHCP server over loopback', () => {
     const ack = await relay.next();
     assert.equal(ack && getMessageType(ack), 'ACK');
     assert.equal(store.get('leases', '52:54:00:77:00:01')?.state, 'bound');
-    assert.ok(await until(() => reports.length >= 2));
+    await waitFor(() => reports.length >= 2, { what: 'the offer and ack reports' });
     assert.deepEqual(reports.slice(0, 2).map((r) => r[1]), ['dhcp.offered', 'dhcp.acked']);
   });
 
   it('sends the ACK only once the lease is durable', async () => {
     let open!: () => void;
     gate = new Promise<void>((r) => (open = r));
-    await relay.send(selecting('52:54:00:77:00:01', '127.0.0.11'), server.ports().server);
-    assert.equal(await relay.next(300), undefined);
-    open();
-    gate = undefined;
+    try {
+      await relay.send(selecting('52:54:00:77:00:01', '127.0.0.11'), server.ports().server);
+      // An offer needs no store write, so it is answered while the ACK waits for the store.
+      const probe = sentinel();
+      await relay.send(probe, server.ports().server);
+      const first = await relay.next();
+      assert.deepEqual([first && getMessageType(first), first?.xid], ['OFFER', probe.xid], 'nothing before the offer: the ACK is held');
+    } finally {
+      open(); // also on failure: server.stop() waits for the held write
+      gate = undefined;
+    }
     assert.equal(getMessageType((await relay.next())!), 'ACK');
   });
 
@@ -168,13 +201,15 @@ describe('DHCP server over loopback', () => {
         for (let k = 0; k < 1 + randInt(rnd, 8); k++) pkt[randInt(rnd, pkt.length)] = randInt(rnd, 256);
       }
       await relay.send(pkt, server.ports().server);
-      if (i % 50 === 49) await new Promise((r) => setTimeout(r, 5));
+      // Every 50 packets, let the server catch up, so the burst never overflows its receive buffer.
+      if (i % 50 === 49) await waitFor(() => server.stats().received - start > i, { what: `the server to read ${i + 1} packets` });
     }
-    assert.ok(await until(() => server.stats().received - start >= 1000), `received ${server.stats().received - start}`);
-    while (await relay.next(200)); // replies to bit-flipped packets that were still valid
-    await relay.send(relayed('uefi-ovmf-pxe-discover.hex'), server.ports().server);
-    const offer = await relay.next();
-    assert.deepEqual([offer && getMessageType(offer), offer?.yiaddr], ['OFFER', '127.0.0.12']);
+    await waitFor(() => server.stats().received - start >= 1000, { what: 'all 1,000 packets read' });
+    // Replies to bit-flipped packets that were still valid come first; the sentinel's offer last.
+    const probe = sentinel();
+    await relay.send(probe, server.ports().server);
+    const offer = (await relay.through(probe.xid)).at(-1)!;
+    assert.deepEqual([getMessageType(offer), offer.yiaddr], ['OFFER', '127.0.0.12']);
     const s = server.stats();
     assert.ok(s.dropped > 500, `dropped ${s.dropped}`);
     assert.equal(s.dropReasons['internal error'] ?? 0, 0);
@@ -182,9 +217,12 @@ describe('DHCP server over loopback', () => {
 
   it('an unknown MAC gets no answer; noted once in the journal however often it asks', async () => {
     const req = relayed('bios-ipxe-rom-discover.hex', { macAddr: '52:54:00:99:00:01' });
+    const before = server.stats().dropReasons['unknown mac'] ?? 0;
     for (let i = 0; i < 5; i++) await relay.send(req, server.ports().server);
-    assert.equal(await relay.next(300), undefined);
-    assert.ok((server.stats().dropReasons['unknown mac'] ?? 0) >= 5);
+    await waitFor(() => (server.stats().dropReasons['unknown mac'] ?? 0) - before >= 5, { what: 'five unknown-MAC drops' });
+    const probe = sentinel();
+    await relay.send(probe, server.ports().server);
+    assert.equal((await relay.next())?.xid, probe.xid, 'nothing was sent to the unknown MAC');
     assert.deepEqual(notes.filter((n) => n[1] === 'dhcp.unknown_mac'), [['appliance', 'dhcp.unknown_mac', { mac: '52:54:00:99:00:01' }]]);
   });
 
@@ -204,11 +242,14 @@ describe('DHCP server over loopback', () => {
     offer.options.set(54, ip4('10.9.9.9'));
     await rogue.send(offer, watchPort);
     await rogue.send(offer, watchPort);
+    // A second rogue after them: once it is seen, the repeated offer (read before it) was too.
+    const other = fixture('overload-offer.hex');
+    other.options.set(54, ip4('10.9.9.8'));
+    await rogue.send(other, watchPort);
     rogue.sock.close();
-    assert.ok(await until(() => server.stats().rogueServers.length > 0));
-    await new Promise((r) => setTimeout(r, 100));
-    assert.deepEqual(server.stats().rogueServers, ['10.9.9.9']);
-    assert.equal(notes.filter((n) => n[1] === 'dhcp.rogue_server').length, 1);
+    await waitFor(() => server.stats().rogueServers.length >= 2, { what: 'both rogue servers detected' });
+    assert.deepEqual(server.stats().rogueServers, ['10.9.9.9', '10.9.9.8']);
+    assert.deepEqual(notes.filter((n) => n[1] === 'dhcp.rogue_server').map((n) => (n[2] as { server: string }).server), ['10.9.9.9', '10.9.9.8']);
   });
 
   it('a store that fails: no ACK, counted', async () => {
@@ -221,7 +262,10 @@ describe('DHCP server over loopback', () => {
     });
     await failing.start();
     await relay.send(selecting('52:54:00:77:00:01', '127.0.0.11'), failing.ports().server);
-    assert.equal(await relay.next(300), undefined);
+    await waitFor(() => failing.stats().storeErrors > 0, { what: 'the store error' });
+    const probe = sentinel();
+    await relay.send(probe, failing.ports().server); // an offer needs no store
+    assert.equal((await relay.next())?.xid, probe.xid, 'no ACK before the offer');
     const s = failing.stats();
     await failing.stop();
     assert.deepEqual([s.storeErrors, s.dropReasons['lease not stored']], [1, 1]);
