@@ -9,8 +9,8 @@ import { classifyClient, decideBoot } from '../../src/dhcp/pxe.js';
 import { buildReply, maxReplySize, replyDestination } from '../../src/dhcp/reply.js';
 import { FIXTURES, loadFixture, prng, randBytes, randInt, seedFromEnv, toHex } from './support.js';
 
+// A fixed count, not a time budget: a seed then replays the very same cases on any machine.
 const ITERATIONS = 20_000;
-const TIME_CAP_MS = 10_000;
 const CFG = { tftpServer: '10.77.0.1', httpBase: 'http://10.77.0.1:8080', scriptUrl: 'http://10.77.0.1:8080/boot.ipxe' };
 
 /** Everything a server does with a decoded request; returns nothing, throws on a bug. */
@@ -113,11 +113,9 @@ function run(name: string, make: (rnd: () => number) => Uint8Array): void {
     const seed = seedFromEnv('DHCP_FUZZ_SEED');
     const rnd = prng(seed);
     const stats: Stats = { decoded: 0, rejected: 0, unencodable: 0 };
-    const start = Date.now();
-    let i = 0;
-    for (; i < ITERATIONS && Date.now() - start < TIME_CAP_MS; i++) check(make(rnd), seed, i, stats);
-    t.diagnostic(`seed ${seed} (replay: DHCP_FUZZ_SEED=${seed}): ${i} cases, ${stats.decoded} decoded (${stats.unencodable} not re-encodable), ${stats.rejected} rejected, ${Date.now() - start} ms`);
-    assert.ok(i >= 1000, `only ${i} cases ran in ${TIME_CAP_MS} ms`);
+    for (let i = 0; i < ITERATIONS; i++) check(make(rnd), seed, i, stats);
+    t.diagnostic(`seed ${seed} (replay: DHCP_FUZZ_SEED=${seed}): ${ITERATIONS} cases, ${stats.decoded} decoded (${stats.unencodable} not re-encodable), ${stats.rejected} rejected`);
+    assert.ok(stats.decoded > 0 && stats.rejected > 0, 'the cases reach both decoding and rejection');
   });
 }
 
