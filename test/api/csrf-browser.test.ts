@@ -11,6 +11,7 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { closeTcp, listenTcp } from '../../src/lib/tcp.js';
+import { within } from '../fakes/wait.js';
 import { testApi } from './support.js';
 
 const CHROMIUM = '/usr/bin/chromium';
@@ -50,7 +51,7 @@ test('a cross-site form POST from another origin, sent by Chromium, is refused a
     { stdio: 'ignore' },
   );
   try {
-    await Promise.race([arrived, new Promise((_, reject) => setTimeout(() => reject(new Error('the browser never posted the form')), 60_000))]);
+    await within(arrived, { timeoutMs: 60_000, what: 'the browser to post the form' });
     const post = seen.find((s) => s.method === 'POST');
     assert.ok(post, JSON.stringify(seen));
     assert.equal(post.path, '/v1/hosts/h1/reclaim');

@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { after, before, describe, it } from 'node:test';
+import { within } from '../fakes/wait.js';
 
 const ROOT = typeof process.getuid === 'function' && process.getuid() === 0;
 const which = (cmd: string) => (process.env.PATH ?? '/usr/sbin:/usr/bin:/sbin:/bin').split(':').concat('/usr/sbin', '/sbin').some((d) => existsSync(join(d, cmd)));
@@ -81,29 +82,38 @@ function teardown(): void {
 
 class ServerProcess {
   private out = '';
+  private readonly exited: Promise<void>;
   private constructor(private readonly child: ChildProcess) {
     child.stdout!.on('data', (d: Buffer) => (this.out += d.toString()));
     child.stderr!.on('data', (d: Buffer) => (this.out += d.toString()));
+    // 'close': the process is gone and its output has been read to the end (STATS included).
+    this.exited = new Promise((resolve) => child.once('close', () => resolve()));
   }
 
   static async start(sotDir: string, dataDir: string): Promise<ServerProcess> {
     const child = spawn('ip', ['netns', 'exec', NS.s, process.execPath, '--import', 'tsx', ENTRY, '--sot', sotDir, '--data', dataDir, '--address', '10.99.0.1'], { cwd: REPO, stdio: ['ignore', 'pipe', 'pipe'] });
     const p = new ServerProcess(child);
-    const end = Date.now() + 30_000;
-    while (!p.out.includes('READY') && Date.now() < end && child.exitCode === null) await new Promise((r) => setTimeout(r, 50));
-    if (!p.out.includes('READY')) {
+    const ready = new Promise<boolean>((resolve) => {
+      const check = () => p.out.includes('READY') && resolve(true);
+      child.stdout!.on('data', check);
+      child.stderr!.on('data', check);
+      void p.exited.then(() => resolve(false));
+    });
+    const started = await within(ready, { timeoutMs: 30_000, what: 'the server to print READY' }).catch(() => false);
+    if (!started) {
       child.kill('SIGKILL');
       throw new Error(`server did not start: ${p.out}`);
     }
     return p;
   }
 
-  /** Stops the server; resolves with its stats. */
+  /** Stops the server (SIGKILL if it has not exited 10 s after SIGTERM); resolves with its stats. */
   async stop(): Promise<Record<string, unknown>> {
     this.child.kill('SIGTERM');
-    const end = Date.now() + 10_000;
-    while (this.child.exitCode === null && Date.now() < end) await new Promise((r) => setTimeout(r, 50));
-    if (this.child.exitCode === null) this.child.kill('SIGKILL');
+    await within(this.exited, { timeoutMs: 10_000, what: 'the server to exit' }).catch(() => {
+      this.child.kill('SIGKILL');
+      return this.exited;
+    });
     const line = this.out.split('\n').find((l) => l.startsWith('STATS '));
     return line ? (JSON.parse(line.slice(6)) as Record<string, unknown>) : {};
   }

@@ -20,6 +20,7 @@ import { createLogger, nullLogger } from '../../src/lib/log.js';
 import { systemClock } from '../../src/lib/clock.js';
 import { createMemoryStore, type MemoryStore } from '../fakes/memory-store.js';
 import { FakeClock } from '../fakes/fake-clock.js';
+import { waitFor } from '../fakes/wait.js';
 import { BASE, writeSot } from '../sot/helpers.js';
 
 let server: Server;
@@ -87,19 +88,10 @@ async function get(path: string, init?: RequestInit) {
   return { status: res.status, text: await res.text(), headers: res.headers };
 }
 
-/** Polls the event loop (no fixed sleep) until `ok` holds. */
-async function until(what: string, ok: () => boolean | Promise<boolean>): Promise<void> {
-  const deadline = Date.now() + 5000;
-  while (!(await ok())) {
-    if (Date.now() > deadline) assert.fail(`timed out waiting for ${what}`);
-    await new Promise((r) => setImmediate(r));
-  }
-}
-
 const eventTypes = async (host: string) => (await store.events({ subject: host })).map((e) => e.type);
 const countOf = async (host: string, type: string) => (await eventTypes(host)).filter((t) => t === type).length;
 /** Waits for the n-th `type` event of `host` (events of script fetches are reported without blocking the response). */
-const awaitEvent = (host: string, type: string, n = 1) => until(`${n} × ${type} of ${host}`, async () => (await countOf(host, type)) >= n);
+const awaitEvent = (host: string, type: string, n = 1) => waitFor(async () => (await countOf(host, type)) >= n, { what: `${n} × ${type} of ${host}` });
 
 /** The host's script, and the callback URLs on its kernel line (paths under base). */
 async function script(mac: string): Promise<{ text: string; cb: string; ks: string; secret: string }> {

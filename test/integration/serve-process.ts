@@ -1,6 +1,7 @@
 // `corral serve` as a child process for integration tests: started on an ephemeral loopback
 // port, its stderr kept for assertions, stopped with SIGTERM (SIGKILL after 10 s).
 import { spawn, type ChildProcess } from 'node:child_process';
+import { waitFor as poll, within } from '../fakes/wait.js';
 
 const ROOT = new URL('../..', import.meta.url).pathname;
 
@@ -10,6 +11,8 @@ export interface Served {
   log: () => string;
 }
 
+const LISTENING = /serving .* on http:\/\/([\d.]+):(\d+)\/v1/;
+
 export async function startServe(sot: string, data: string, extra: string[] = [], env: NodeJS.ProcessEnv = process.env): Promise<Served> {
   const proc = spawn(process.execPath, ['--import', 'tsx', 'src/bin.ts', 'serve', '--sot', sot, '--data', data, '--listen', '127.0.0.1:0', '--log-format', 'json', ...extra], {
     env,
@@ -17,21 +20,20 @@ export async function startServe(sot: string, data: string, extra: string[] = []
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let err = '';
-  proc.stderr!.on('data', (d) => (err += d));
-  const deadline = Date.now() + 30_000;
-  while (Date.now() < deadline) {
-    const m = /serving .* on http:\/\/([\d.]+):(\d+)\/v1/.exec(err);
-    // A wildcard listener is reached over loopback all the same.
-    if (m) return { proc, base: `http://${m[1] === '0.0.0.0' ? '127.0.0.1' : m[1]}:${m[2]}`, log: () => err };
-    if (proc.exitCode !== null) break;
-    await sleep(100);
-  }
+  // The "serving" log line, or undefined once the process has exited without it.
+  const listening = new Promise<RegExpExecArray | undefined>((resolve) => {
+    proc.stderr!.on('data', (d) => {
+      err += d;
+      const m = LISTENING.exec(err);
+      if (m) resolve(m);
+    });
+    proc.once('exit', () => resolve(undefined));
+  });
+  const m = await within(listening, { timeoutMs: 30_000, what: 'corral serve to listen' }).catch(() => undefined);
+  // A wildcard listener is reached over loopback all the same.
+  if (m) return { proc, base: `http://${m[1] === '0.0.0.0' ? '127.0.0.1' : m[1]}:${m[2]}`, log: () => err };
   proc.kill('SIGKILL');
   throw new Error(`corral serve did not start:\n${err}`);
-}
-
-export function sleep(ms: number) {
-  return new Promise((r) => setTimeout(r, ms));
 }
 
 export async function getJson(url: string) {
@@ -39,17 +41,14 @@ export async function getJson(url: string) {
   return { status: res.status, body: (await res.json()) as any };
 }
 
-export async function waitFor<T>(what: string, fn: () => Promise<T | undefined>, ms = 15_000): Promise<T> {
-  const deadline = Date.now() + ms;
-  while (Date.now() < deadline) {
-    const v = await fn();
-    if (v !== undefined) return v;
-    await sleep(150);
-  }
-  throw new Error(`timed out waiting for ${what}`);
+/** Polls `fn` (a request to the process) until it returns a value; fails after `ms`. */
+export function waitFor<T>(what: string, fn: () => Promise<T | undefined>, ms = 15_000): Promise<T> {
+  return poll(fn, { what, timeoutMs: ms, intervalMs: 100 }) as Promise<T>;
 }
 
+/** Stops the process (SIGKILL if still running 10 s after SIGTERM); its exit code. Safe to call again. */
 export function stop(s: Served): Promise<number | null> {
+  if (s.proc.exitCode !== null || s.proc.signalCode !== null) return Promise.resolve(s.proc.exitCode);
   return new Promise((resolve) => {
     const t = setTimeout(() => s.proc.kill('SIGKILL'), 10_000);
     s.proc.once('exit', (code) => {
@@ -59,4 +58,3 @@ export function stop(s: Served): Promise<number | null> {
     s.proc.kill('SIGTERM');
   });
 }
-
