@@ -1,9 +1,10 @@
-// Corral's DHCP server for the benchmark harness (/work/shared/harness/dhcp-perf.sh --server-cmd):
-// one site with discovery enabled over $POOL_START-$POOL_END (so perfdhcp's random MACs are
-// served) on the subnet of $LAB_SERVER_IP/$LAB_PREFIX, and a REAL durable store in a temp dir:
-// every ACK is fsynced (group commit) before it is sent. Runs until SIGTERM/SIGINT, then prints
-// its stats on stderr. `--check` only loads the modules (warms the tsx cache before timed runs).
-// Run: node --import tsx /abs/path/bench/dhcp-server.ts
+// Corral's DHCP server for bench/dhcp.sh, which starts it inside its private lab namespace: one
+// site with discovery enabled over $POOL_START-$POOL_END (so perfdhcp's random MACs are served) on
+// the subnet of $LAB_SERVER_IP/$LAB_PREFIX, listening on bridge $LAB_BR, and a REAL durable store
+// in a temp dir (under $DHCP_BENCH_TMP if set): every ACK is fsynced (group commit) before it is
+// sent. Runs until SIGTERM/SIGINT, then prints its stats on stderr. `--check` only loads the
+// modules (warms the tsx cache before timed runs).
+// Run (from the repository root): node --import tsx bench/dhcp-server.ts
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -83,7 +84,7 @@ async function main(): Promise<void> {
     const loopLagMs = { mean: +(lag.mean / 1e6).toFixed(1), p99: +(lag.percentile(99) / 1e6).toFixed(1), max: +(lag.max / 1e6).toFixed(1) };
     process.stderr.write(`corral dhcp stats ${JSON.stringify({ ...s, discovered, loopLagMs, udp: udpCounters(), store: store.stats() })}\n`);
     void server.stop().finally(() => {
-      rmSync(dir, { recursive: true, force: true }); // the harness SIGKILLs 0.5 s after SIGTERM: no snapshot at close
+      rmSync(dir, { recursive: true, force: true }); // a throw-away store: no snapshot at close, so the next run starts at once
       process.exit(0);
     });
   };

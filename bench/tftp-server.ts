@@ -1,7 +1,8 @@
-// Corral's TFTP server for the benchmark harness (/work/shared/harness/tftp-perf.sh --server-cmd):
-// serves $TFTP_ROOT on $LAB_SERVER_IP:69 (TFTP_PORT overrides the port) until SIGTERM/SIGINT.
-// `--check` only loads the modules and exits (warms the tsx cache before timed runs).
-// Run: node --import tsx /abs/path/bench/tftp-server.ts
+// Corral's TFTP server for bench/tftp.sh, which starts it inside its private lab namespace:
+// serves $TFTP_ROOT on $LAB_SERVER_IP:69 (TFTP_PORT overrides the port) until SIGTERM/SIGINT,
+// then prints its stats on stderr. `--check` only loads the modules and exits (warms the tsx
+// cache before timed runs).
+// Run (from the repository root): node --import tsx bench/tftp-server.ts
 
 import { systemClock } from '../src/lib/clock.js';
 import { createLogger, type LogLevel } from '../src/lib/log.js';
