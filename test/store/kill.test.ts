@@ -11,6 +11,7 @@ import { readFile, readdir } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { openStore, type CorralStore } from '../../src/store/lowdb-store.js';
+import { within } from '../fakes/wait.js';
 import { removeTempDirs, tempDir } from './helpers.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -25,30 +26,34 @@ interface Round {
   tempFilesAtKill: number;
 }
 
-/** Runs the child until `ready`, lets it work 50-600 ms, kills it, and returns what it acknowledged. */
+/**
+ * Runs the child until `ready`, lets it acknowledge a random number (10-3,000) of transactions,
+ * kills it, and returns what it acknowledged. Counted in acknowledgements rather than a random
+ * sleep, so every round does work however slow the machine, and the kill still lands at an
+ * arbitrary point of the 32 workers' commits and the snapshots among them.
+ */
 async function runAndKill(dir: string): Promise<Round> {
   const child = spawn(process.execPath, ['--import', 'tsx', join(here, 'kill-child.ts'), dir, String(HOSTS), '32', '20000'], {
     cwd: repo,
     stdio: ['ignore', 'pipe', 'pipe'],
   });
+  const target = 10 + Math.floor(Math.random() * 2991);
   let out = '';
   let err = '';
+  let lines = 0; // complete lines: "ready", then one per acknowledged transaction
   child.stderr.on('data', (d: Buffer) => (err += d.toString()));
   const exited = new Promise<void>((resolve) => child.on('exit', () => resolve()));
-  const ready = new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`child not ready in time: ${err}`)), 20_000);
+  const enough = new Promise<void>((resolve, reject) => {
     child.stdout.on('data', (d: Buffer) => {
-      out += d.toString();
-      if (out.startsWith('ready\n')) {
-        clearTimeout(timer);
-        resolve();
-      }
+      const text = d.toString();
+      out += text;
+      for (const ch of text) if (ch === '\n') lines++;
+      if (out.startsWith('ready\n') && lines - 1 >= target) resolve();
     });
-    child.on('exit', (code) => reject(new Error(`child exited early (${code}): ${err}`)));
+    child.on('exit', (code) => reject(new Error(`child exited (${code}) after ${Math.max(0, lines - 1)} of ${target} acks: ${err}`)));
   });
   try {
-    await ready;
-    await new Promise((r) => setTimeout(r, 50 + Math.random() * 550));
+    await within(enough, { timeoutMs: 30_000, what: `${target} acknowledged transactions` });
   } finally {
     child.kill('SIGKILL');
     await exited;
