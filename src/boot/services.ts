@@ -162,7 +162,6 @@ async function startRa(cfg: BootConfig, deps: BootDeps, address: string, log: Lo
   try {
     const ra = await startRaSender(iface, log);
     closers.push(async () => ra.stop());
-    log.info('sending zero-lifetime IPv6 router advertisements (ipv6_ra)', { interface: iface });
   } catch (e) {
     log.warn('ipv6_ra is set but router advertisements cannot be sent (needs python3 and CAP_NET_RAW)', { error: (e as Error).message });
   }
