@@ -164,13 +164,3 @@ export async function tftpGet(port: number, filename: string, o: GetOptions = {}
   res.data = Buffer.concat(chunks);
   return res;
 }
-
-/** Polls cond every 10 ms, at most timeoutMs. */
-export async function waitFor(cond: () => boolean, timeoutMs = 2000): Promise<boolean> {
-  const end = Date.now() + timeoutMs;
-  while (!cond()) {
-    if (Date.now() > end) return false;
-    await new Promise((r) => setTimeout(r, 10));
-  }
-  return true;
-}

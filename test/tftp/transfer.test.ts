@@ -5,6 +5,7 @@ import { decode, type RequestOptions, type TftpPacket } from '../../src/tftp/cod
 import { bufferSource, type TftpSource } from '../../src/tftp/source.js';
 import { ReadTransfer, type TransferLimits, type TransferResult } from '../../src/tftp/transfer.js';
 import { FakeClock } from '../fakes/fake-clock.js';
+import { waitFor } from '../fakes/wait.js';
 import { randomBytes } from './helpers.js';
 
 const LIMITS: TransferLimits = { maxBlksize: 1468, maxWindowsize: 16, timeoutMs: 1000, retries: 3 };
@@ -224,11 +225,11 @@ describe('tftp read transfer', () => {
     const s = setup({ size: file.length, read: async (o, l) => file.subarray(o, o + l) }, { blksize: 1000 });
     s.t.start();
     s.t.onAck(0);
-    await new Promise((r) => setImmediate(r));
+    await waitFor(() => s.out.length >= 2, { what: 'DATA 1 after the asynchronous read' });
     assert.deepEqual(s.blocks(s.take()).slice(1), [1]);
     const bad = setup({ size: 10, read: async () => Promise.reject(new Error('EIO')) });
     bad.t.start();
-    await new Promise((r) => setImmediate(r));
+    await waitFor(() => bad.ends.length > 0, { what: 'the read error to end the transfer' });
     assert.deepEqual(bad.take(), [{ op: 'error', code: 0, message: 'read error' }]);
     assert.match(bad.ends[0]?.reason ?? '', /EIO/);
   });
