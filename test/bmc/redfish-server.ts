@@ -34,8 +34,8 @@ export interface Recorded {
 }
 
 export interface Faults {
-  /** Delay every answer by this many ms. */
-  slowMs: number;
+  /** Answer nothing while set (a BMC that takes requests and never replies); close() ends those. */
+  hang: boolean;
   /** Answer the next N authenticated requests with 500. */
   fail500: number;
   /** Answer the next PATCH with 412 (someone changed the resource). */
@@ -68,7 +68,7 @@ export async function startRedfishMock(opts: MockOptions = {}): Promise<RedfishM
     requests: [],
     resets: [],
     state: { power: 'Off', boot: { BootSourceOverrideTarget: 'None', BootSourceOverrideEnabled: 'Disabled', ...(!opts.noBootMode && { BootSourceOverrideMode: 'UEFI' }) }, etag: 1 },
-    faults: { slowMs: 0, fail500: 0, stalePatch: 0 },
+    faults: { hang: false, fail500: 0, stalePatch: 0 },
     sessions: new Map(),
     close: async () => {},
   };
@@ -179,11 +179,10 @@ export async function startRedfishMock(opts: MockOptions = {}): Promise<RedfishM
       }
       const path = new URL(req.url ?? '/', 'http://x').pathname;
       mock.requests.push({ method: req.method ?? '', path, headers: req.headers, body: text ? body : undefined });
+      if (mock.faults.hang) return;
       const [status, out, headers] = handle(req, path, body);
-      setTimeout(() => {
-        res.writeHead(status, { 'Content-Type': 'application/json', 'OData-Version': '4.0', ...headers });
-        res.end(out === undefined ? undefined : JSON.stringify(out));
-      }, mock.faults.slowMs);
+      res.writeHead(status, { 'Content-Type': 'application/json', 'OData-Version': '4.0', ...headers });
+      res.end(out === undefined ? undefined : JSON.stringify(out));
     });
   };
 
