@@ -54,9 +54,6 @@ export type BmcOpResult<O extends BmcOp> = O extends { kind: 'status' }
     ? Record<string, string>
     : void;
 
-/** Types Corral drives; ssh/custom (Vaquero container BMCs) are kept in the SoT but not driven. */
-export const DRIVEN_TYPES: readonly BmcType[] = ['ipmi', 'redfish'];
-
 /** The target without its secret: safe for logs, API views and error details. */
 export function publicTarget(t: BmcTarget): Omit<BmcTarget, 'password'> & { hasPassword: boolean } {
   const { password, ...rest } = t;

@@ -5,7 +5,6 @@ import { join } from 'node:path';
 import { packageRoot } from '../lib/package-root.js';
 
 export const DEBIAN_IPXE_DIR = '/usr/lib/ipxe';
-export const IPXE_FILES = ['undionly.kpxe', 'snponly.efi', 'ipxe.efi'];
 
 export function defaultTftpRoot(): string {
   const own = join(packageRoot(), 'pxe');

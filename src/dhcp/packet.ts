@@ -69,10 +69,6 @@ export function getMessageType(p: DhcpPacket): DhcpMessageType | undefined {
   return v ? messageTypeName(v[0]!) : undefined;
 }
 
-export function setMessageType(p: DhcpPacket, type: DhcpMessageType): void {
-  p.options.set(Opt.messageType, Uint8Array.of(MESSAGE_TYPE_CODES[type]));
-}
-
 /** Option 50 (RFC 2132 §9.1). */
 export function getRequestedIp(p: DhcpPacket): string | undefined {
   return ipAt(fixed(p, Opt.requestedIp, 4));

@@ -68,6 +68,9 @@ export interface DhcpStats {
   sendErrors: number;
   storeErrors: number;
   rogueServers: string[];
+  /** Offers/ACKs from other servers seen on a server-mode segment. */
+  rogueOffers: number;
+  rogueNotesSuppressed: number;
   leases: { bound: number; offered: number; declined: number; stored: number };
 }
 
@@ -93,7 +96,7 @@ export function createDhcpServer(deps: DhcpServerDeps): DhcpServer {
   const leases = new LeaseTable(deps.store, clock, log, cfg.leases);
   const stats: DhcpStats = {
     received: 0, replied: 0, dropped: 0, dropReasons: {}, silent: {}, offers: 0, acks: 0, naks: 0,
-    sendErrors: 0, storeErrors: 0, rogueServers: [], leases: { bound: 0, offered: 0, declined: 0, stored: 0 },
+    sendErrors: 0, storeErrors: 0, rogueServers: [], rogueOffers: 0, rogueNotesSuppressed: 0, leases: { bound: 0, offered: 0, declined: 0, stored: 0 },
   };
   const server: ServerConfig = {
     serverIp: cfg.address,

@@ -87,7 +87,3 @@ export function buildReservations(sot: Sot): ReservationIndex {
   }
   return out;
 }
-
-export function hostInterface(match: { host: Host; ifaceIndex: number }): Interface | undefined {
-  return match.host.interfaces[match.ifaceIndex];
-}
