@@ -2,7 +2,7 @@
 // target a driver is handed. Drivers are stateless about hosts: everything they need to reach a
 // BMC is in BmcTarget, so the registry can serialise, limit, time out and retry them uniformly.
 
-import type { BmcType, Firmware } from '../model/index.js';
+import type { Firmware } from '../model/index.js';
 
 /** on = power up; off = hard off; soft = ACPI shutdown request; cycle = off then on (or just on when off); reset = hard reset. */
 export type PowerAction = 'on' | 'off' | 'soft' | 'cycle' | 'reset';

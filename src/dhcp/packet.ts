@@ -10,7 +10,7 @@ import {
   type ClientNdi,
   type IpxeInfo,
 } from './client-options.js';
-import { MESSAGE_TYPE_CODES, Opt, messageTypeName, type DhcpMessageType } from './options.js';
+import { Opt, messageTypeName, type DhcpMessageType } from './options.js';
 import { decodePxeVendorOptions, type PxeVendorOptions } from './pxe-vendor.js';
 import { DhcpCodecError, latin1 } from './reader.js';
 

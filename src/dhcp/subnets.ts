@@ -1,7 +1,7 @@
 // Where a request belongs in the SoT (pure): its subnet and site, the DHCP mode there, and the
 // addresses the SoT reserves. Used by the server to build the responder's context.
 import { inCidr, parseCidr, parseIpv4, type Cidr } from '../lib/ip.js';
-import type { AddressRange, DhcpMode, Host, Interface, Site, Sot, Subnet } from '../model/index.js';
+import type { AddressRange, DhcpMode, Site, Sot, Subnet } from '../model/index.js';
 import { ZERO_IP, type DhcpPacket } from './packet.js';
 
 const cidrs = new WeakMap<Subnet, Cidr | null>();
