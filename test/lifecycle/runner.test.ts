@@ -8,10 +8,13 @@ import { DEFAULT_POLICY } from '../../src/lifecycle/machine.js';
 import { nullLogger } from '../../src/lib/log.js';
 import type { HostRuntime } from '../../src/model/index.js';
 import { FakeClock } from '../fakes/fake-clock.js';
-import { createMemoryStore } from '../fakes/memory-store.js';
+import { createMemoryStore, type MemoryStore } from '../fakes/memory-store.js';
+import { waitFor } from '../fakes/wait.js';
 
 const host = (over: Partial<HostRuntime> = {}): HostRuntime => ({ id: 'h1', state: 'inactive', bootIndex: 0, checkpoint: 0, power: 'unknown', attempts: 0, since: 0, updatedAt: 0, ...over });
-const flush = () => new Promise((r) => setImmediate(r));
+/** Waits for h1's n-th journaled event of this type: the effects (promises on the fake BMC) have run. */
+const journaled = (store: MemoryStore, type: string, n: number) =>
+  waitFor(async () => (await store.events({ subject: 'h1' })).filter((e) => e.type === type).length >= n, { what: `${n} × ${type}` });
 
 test('a stage timeout retries with a power cycle, then fails, with no real sleeps', async () => {
   const clock = new FakeClock(1_000_000);
@@ -27,17 +30,19 @@ test('a stage timeout retries with a power cycle, then fails, with no real sleep
   const effects: EffectHandler = createPowerEffects({ power, lifecycle: () => lc, log: nullLogger });
   lc = createLifecycle({ store, clock, log: nullLogger, effects });
   await lc.report('h1', { type: 'provision.requested', workflow: 'wf', boots: 1 });
-  for (let i = 0; i < 5; i++) await flush();
+  await journaled(store, 'power.acked', 1);
   assert.deepEqual(calls, ['pxe', 'cycle']);
   assert.equal(store.get('hosts', 'h1')!.stage, 'dhcp');
   assert.equal(store.get('hosts', 'h1')!.power, 'on');
   clock.advance(DEFAULT_POLICY.stageTimeoutMs.dhcp);
-  for (let i = 0; i < 5; i++) await flush();
+  await journaled(store, 'power.acked', 2);
   assert.equal(store.get('hosts', 'h1')!.attempts, 1);
   assert.deepEqual(calls, ['pxe', 'cycle', 'pxe', 'cycle']);
   for (let k = 0; k < DEFAULT_POLICY.maxAttempts; k++) {
     clock.advance(DEFAULT_POLICY.stageTimeoutMs.dhcp);
-    for (let i = 0; i < 5; i++) await flush();
+    await waitFor(async () => store.get('hosts', 'h1')!.state === 'failed' || (await store.events({ subject: 'h1', types: ['power.acked'] })).length >= k + 3, {
+      what: `attempt ${k + 2} powered, or the host given up`,
+    });
   }
   const h = store.get('hosts', 'h1')!;
   assert.equal(h.state, 'failed');
@@ -55,12 +60,10 @@ test('after a restart, resume re-arms timers; a deadline that passed fires at on
   const lc = createLifecycle({ store, clock, log: nullLogger, effects: { run() {} } });
   lc.resume();
   clock.advance(0);
-  for (let i = 0; i < 5; i++) await flush();
-  assert.equal(store.get('hosts', 'h1')!.attempts, 1, 'overdue timer fired at once');
-  assert.equal(store.get('hosts', 'h2')!.attempts, 0);
+  await waitFor(() => store.get('hosts', 'h1')!.attempts === 1, { what: 'the overdue timer to fire at once' });
+  assert.equal(store.get('hosts', 'h2')!.attempts, 0); // its deadline is a minute away on the fake clock
   clock.advance(60_000);
-  for (let i = 0; i < 5; i++) await flush();
-  assert.equal(store.get('hosts', 'h2')!.attempts, 1, 'the other fired at its stored deadline');
+  await waitFor(() => store.get('hosts', 'h2')!.attempts === 1, { what: 'the other timer to fire at its stored deadline' });
   lc.stop();
 });
 
@@ -79,9 +82,10 @@ test('a failed PXE override fails the host and skips the power action', async ()
   let lc!: ReturnType<typeof createLifecycle>;
   lc = createLifecycle({ store, clock, log: nullLogger, effects: createPowerEffects({ power, lifecycle: () => lc, log: nullLogger }) });
   await lc.report('h1', { type: 'provision.requested', workflow: 'wf', boots: 1 });
-  for (let i = 0; i < 5; i++) await flush();
+  // The power action is queued behind the override on the host's chain: it has had its turn
+  // (and must have been skipped) by the time the override's failure is recorded.
+  await waitFor(() => store.get('hosts', 'h1')!.state === 'failed', { what: 'the host to fail' });
   assert.deepEqual(calls, []);
-  assert.equal(store.get('hosts', 'h1')!.state, 'failed');
   assert.match(store.get('hosts', 'h1')!.lastError!, /BMC unreachable/);
   lc.stop();
 });
