@@ -9,6 +9,7 @@ import { buildBoot, buildOs, buildPool, buildRole, buildWorkflow } from './build
 import { crossCheck } from './crossref.js';
 import { checkTemplates } from './templates.js';
 import { adoptHosts } from './owner.js';
+import { upgradeDocs } from './upgrade.js';
 
 export interface LoadResult {
   sot: Sot;
@@ -25,6 +26,8 @@ export async function loadSot(root: string): Promise<LoadResult> {
   const read = await readSotDir(root);
   const r = new Reporter();
   r.direct.push(...read.problems);
+  // Older Vaquero formats are read as today's (warnings say what Corral ignores).
+  const { docs, assets } = upgradeDocs(read.docs, read.assets, r);
   const docOf = new Map<object, ParsedDoc>();
   const keep = <T extends object>(doc: ParsedDoc, o: T | undefined): o is T => {
     if (o) docOf.set(o, doc);
@@ -43,15 +46,15 @@ export async function loadSot(root: string): Promise<LoadResult> {
     roles: [],
     pools: [],
   };
-  for (const a of read.assets) {
+  for (const a of assets) {
     if (!ASSET_TYPES.has(a.type)) {
       r.direct.push({ file: a.rel, line: 1, col: 1, severity: 'warning', message: `unknown asset type folder "${a.type}" (expected ${[...ASSET_TYPES].join(', ')})` });
       continue;
     }
     sot.assets.push({ type: a.type as UnattendedType | 'ipxe', name: a.name, file: a.rel, text: a.text, snippet: a.snippet } satisfies Asset);
   }
-  buildCatalog(read.docs, sot, r, keep);
-  buildSites(read.docs, read.siteDirs, sot, r, keep);
+  buildCatalog(docs, sot, r, keep);
+  buildSites(docs, read.siteDirs, sot, r, keep);
   crossCheck(sot, (o) => docOf.get(o)!, r);
   checkTemplates(sot, (o) => docOf.get(o)!, r);
   adoptHosts(sot);

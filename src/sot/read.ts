@@ -8,8 +8,8 @@ import { parseFiles } from './parse-files.js';
 import type { ParseOutcome } from './parse-yaml.js';
 import type { Problem } from '../model/index.js';
 
-/** The kinds of YAML file a SoT holds, by folder. */
-export type DocKind = 'env' | 'cluster-file' | 'os' | 'boot' | 'workflow' | 'role' | 'pool';
+/** The kinds of YAML file a SoT holds, by folder ('host-group': Vaquero 1.0/1.1's host_groups/). */
+export type DocKind = 'env' | 'cluster-file' | 'os' | 'boot' | 'workflow' | 'role' | 'pool' | 'host-group';
 
 export interface SourceFile {
   /** Path relative to the SoT root, with "/" separators. */
@@ -27,6 +27,11 @@ export interface ParsedDoc {
   value: unknown;
   /** For files under sites/<site>/. */
   siteDir?: string;
+  /**
+   * For a document rewritten from an older Vaquero format (upgrade.ts): turns a path
+   * in `value` into the path of the same thing in the file, so problems point at what was written.
+   */
+  mapPath?: (path: (string | number)[]) => (string | number)[];
 }
 
 export interface AssetFile {
@@ -47,7 +52,7 @@ export interface ReadResult {
 }
 
 const YAML_EXT = /\.ya?ml$/i;
-const KIND_BY_DIR: Record<string, DocKind> = { os: 'os', boot: 'boot', workflows: 'workflow', roles: 'role', pools: 'pool' };
+const KIND_BY_DIR: Record<string, DocKind> = { os: 'os', boot: 'boot', workflows: 'workflow', roles: 'role', pools: 'pool', host_groups: 'host-group' };
 const MAX_FILE_BYTES = 64 * 1024 * 1024;
 
 export async function readSotDir(root: string): Promise<ReadResult> {
@@ -118,6 +123,9 @@ function addDocs(file: SourceFile, kind: DocKind, siteDir: string | undefined, p
     const { reason, line, col } = parsed.error;
     out.problems.push({ file: file.rel, line, col, severity: 'error', message: `YAML syntax: ${reason}` });
     return;
+  }
+  for (const d of parsed.duplicates ?? []) {
+    out.problems.push({ file: file.rel, line: d.line, col: d.col, severity: 'warning', message: `key "${d.key}" is repeated in its mapping: the last value is used, as Vaquero's YAML reader used it` });
   }
   const starts = documentStartLines(file.text);
   parsed.values.forEach((value, index) => {

@@ -45,7 +45,8 @@ export class Reporter {
     const locator = createLocator();
     const out: Problem[] = [...this.direct];
     for (const p of this.pending) {
-      const pos = locator.locate(p.doc.file.text, p.doc.index, p.path, p.at) ?? { line: p.doc.line, col: 1 };
+      const path = p.doc.mapPath ? p.doc.mapPath(p.path) : p.path;
+      const pos = locator.locate(p.doc.file.text, p.doc.index, path, p.at) ?? { line: p.doc.line, col: 1 };
       out.push({ file: p.doc.file.rel, line: pos.line, col: pos.col, severity: p.severity, message: p.message });
     }
     return sortProblems(dedupe(out));

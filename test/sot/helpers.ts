@@ -5,7 +5,11 @@ import { dirname, join } from 'node:path';
 import { loadSot } from '../../src/sot/load.js';
 import type { Sot } from '../../src/model/index.js';
 
-export const VAQUERO = new URL('../../../shared/sot-examples/vaquero', import.meta.url).pathname;
+/** Corral's own Vaquero SoTs, one folder per released format (test/fixtures/vaquero/README.md). */
+export const VAQUERO_FIXTURES = new URL('../fixtures/vaquero', import.meta.url).pathname;
+
+/** The newest Vaquero format: what a Vaquero user has today. */
+export const VAQUERO = `${VAQUERO_FIXTURES}/2018-08-advanced-sot`;
 
 /** A small valid SoT: one site, one cluster with two hosts, one os/boot/workflow. */
 export const BASE: Record<string, string> = {
