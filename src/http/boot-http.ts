@@ -75,6 +75,12 @@ export interface BootHttpStats {
   refused: Record<RefusalReason, number>;
   files: number;
   bytes: number;
+  /**
+   * Files (other than the kernel) fetched by a known host: counted here, not journalled — the
+   * lifecycle needs the kernel fetch (a stage change), and a boot storm would otherwise write a
+   * journal entry per initrd, image and ISO chunk.
+   */
+  hostFiles: number;
   errors: number;
 }
 
@@ -91,6 +97,7 @@ export function createBootHttp(deps: BootHttpDeps) {
     refused: { missing_secret: 0, bad_secret: 0, stale_secret: 0, unknown_host: 0, wrong_boot: 0, out_of_sequence: 0, not_busy: 0 },
     files: 0,
     bytes: 0,
+    hostFiles: 0,
     errors: 0,
   };
   const clock = deps.clock ?? systemClock;
@@ -228,7 +235,7 @@ export function createBootHttp(deps: BootHttpDeps) {
     if (hostId && r.status < 300 && req.method === 'GET') {
       const isKernel = /(vmlinuz|linux|kernel|bzimage)/i.test(rel) && kind === 'files';
       if (isKernel) report(hostId, { type: 'kernel.fetched', url: `/${kind}/${rel}` });
-      else void deps.lifecycle.note(hostId, 'file.fetched', { path: `/${kind}/${rel}`, bytes: r.bytes });
+      else stats.hostFiles++;
     }
     return r;
   }
