@@ -13,6 +13,7 @@ import type { Lease, Mac } from '../../src/model/index.js';
 import { openStore } from '../../src/store/lowdb-store.js';
 import { FakeClock } from '../fakes/fake-clock.js';
 import { createMemoryStore } from '../fakes/memory-store.js';
+import { waitFor } from '../fakes/wait.js';
 import { bench, fixture, labSot, mac } from './sot-fixture.js';
 
 const RANGE = { start: '10.0.0.10', end: '10.0.0.14' };
@@ -60,8 +61,7 @@ describe('LeaseTable', () => {
     assert.equal(leases.counts().offered, 0);
     assert.equal(store.get('leases', m(1))?.state, 'bound');
     clock.advance(3_700_000); // expired at +60 s, retained 1 h
-    await new Promise((r) => setImmediate(r));
-    assert.equal(store.get('leases', m(1)), undefined);
+    await waitFor(() => store.get('leases', m(1)) === undefined, { what: 'the sweep to delete the binding' });
     assert.equal(leases.lease(m(1)), undefined);
     leases.stop();
     assert.equal(clock.pending, 0);

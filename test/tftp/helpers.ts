@@ -57,8 +57,13 @@ export class RawSocket {
     return this.sock.address().port;
   }
 
+  /** Sends not yet handed to the kernel: close() waits for them, or a last ACK could be lost. */
+  private sending = new Set<Promise<void>>();
+
   send(buf: Uint8Array, port: number): void {
-    this.sock.send(buf, port, '127.0.0.1');
+    const sent = new Promise<void>((res) => this.sock.send(buf, port, '127.0.0.1', () => res()));
+    this.sending.add(sent);
+    void sent.then(() => this.sending.delete(sent));
   }
 
   /** The next packet, or null after timeoutMs. */
@@ -78,8 +83,9 @@ export class RawSocket {
     });
   }
 
-  close(): Promise<void> {
-    return new Promise((res) => setImmediate(() => this.sock.close(() => res())));
+  async close(): Promise<void> {
+    await Promise.all([...this.sending]);
+    await new Promise<void>((res) => this.sock.close(() => res()));
   }
 }
 
