@@ -75,7 +75,7 @@ function summarize(path) {
     .map((l) => JSON.parse(l));
   const where = (s) => (s.file ? relative(process.cwd(), s.file) : '?');
   const line = (s) => `  ${where(s)}: ${s.suite ? 'suite ' : ''}"${s.name}": ${typeof s.reason === 'string' ? s.reason : '(no reason given)'}`;
-  console.log(`\n== skipped: ${skips.length} test${skips.length === 1 ? '' : 's'}/suites`);
+  console.log(`\n== skipped tests and suites: ${skips.length}`);
   for (const s of skips) console.log(line(s));
   const real = skips.map((s) => [s, realPart(s)]).filter(([, part]) => part);
   const enforce = process.env.CI === 'true' && process.getuid?.() === 0;
