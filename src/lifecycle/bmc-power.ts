@@ -1,11 +1,46 @@
 // PowerPort over the BMC registry: finds the host's BMC in the served SoT and drives it.
-// Hosts without a BMC Corral can drive (none, ssh, custom) answer 'manual'.
+// Hosts without a BMC Corral can drive (none, ssh, custom) answer 'manual'. A BMC with Vaquero's
+// `soft_reboot` turns a running machine off gently first: an ACPI shutdown request, then a hard
+// off if it is still on after `soft_timeout` seconds (0: never forced; the job then fails after
+// SOFT_NEVER_MS and says so).
 import { isApplianceError } from '../model/index.js';
 import type { LiveSot } from '../sot/live.js';
 import { bmcTargetFor, type BmcRegistry, type ResolvedBmc } from '../bmc/index.js';
 import type { PowerPort } from './power-effects.js';
+import { systemClock, type Clock } from '../lib/clock.js';
 
-export function createBmcPower(deps: { sot: LiveSot; registry: BmcRegistry; sotDir: string; env?: NodeJS.ProcessEnv }): PowerPort {
+/** soft_timeout when the SoT sets soft_reboot without one. */
+export const DEFAULT_SOFT_TIMEOUT_SEC = 60;
+/** With soft_timeout 0 (never force), how long a soft off may take before the job gives up. */
+export const SOFT_NEVER_MS = 10 * 60_000;
+
+export interface BmcPowerDeps {
+  sot: LiveSot;
+  registry: BmcRegistry;
+  sotDir: string;
+  env?: NodeJS.ProcessEnv;
+  clock?: Clock;
+  /** How often power state is read while waiting for a soft off (default 2 s). */
+  softPollMs?: number;
+}
+
+export function createBmcPower(deps: BmcPowerDeps): PowerPort {
+  const clock = deps.clock ?? systemClock;
+  const pollMs = deps.softPollMs ?? 2000;
+  const sleep = (ms: number) => new Promise<void>((r) => clock.setTimeout(r, ms));
+  /** ACPI off, then hard off past the timeout. Resolves once the machine is off. */
+  const softOff = async (bmc: ResolvedBmc): Promise<void> => {
+    if ((await deps.registry.powerStatus(bmc)) === 'off') return;
+    await deps.registry.power(bmc, 'soft');
+    const limitSec = bmc.softTimeoutSec ?? DEFAULT_SOFT_TIMEOUT_SEC;
+    const deadline = clock.now() + (limitSec === 0 ? SOFT_NEVER_MS : limitSec * 1000);
+    while (clock.now() < deadline) {
+      await sleep(pollMs);
+      if ((await deps.registry.powerStatus(bmc)) === 'off') return;
+    }
+    if (limitSec === 0) throw new Error(`still on ${SOFT_NEVER_MS / 60_000} min after an ACPI shutdown request, and soft_timeout 0 never forces it off`);
+    await deps.registry.power(bmc, 'off');
+  };
   const resolve = async (hostId: string): Promise<ResolvedBmc | undefined> => {
     const host = deps.sot.index().hostsById.get(hostId);
     if (!host) return undefined;
@@ -29,6 +64,11 @@ export function createBmcPower(deps: { sot: LiveSot; registry: BmcRegistry; sotD
     async power(hostId, action) {
       const bmc = await resolve(hostId);
       if (!bmc) return 'manual';
+      if (bmc.softReboot && (action === 'cycle' || action === 'reset')) {
+        await softOff(bmc);
+        await deps.registry.power(bmc, 'on');
+        return 'done';
+      }
       await deps.registry.power(bmc, action);
       return 'done';
     },
