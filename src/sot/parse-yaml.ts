@@ -14,7 +14,63 @@ export type ParseOutcome =
   | { values: unknown[]; duplicates?: DuplicateKey[] }
   | { error: { reason: string; line: number; col: number } };
 
+/** A SoT file larger than this is refused (a SoT of 10,000 hosts is a few MB). */
+export const MAX_FILE_BYTES = 64 * 1024 * 1024;
+/**
+ * Aliases share one parsed value, but everything that walks the data (validation, templates,
+ * JSON for the API) expands them: a few hundred bytes of nested aliases ("billion laughs") expand
+ * to billions of nodes. A file may expand to at most this many nodes, or 10 per byte of text.
+ */
+export const MAX_EXPANDED_NODES = 1_000_000;
+
 export function parseYaml(text: string, filename: string): ParseOutcome {
+  if (text.length > MAX_FILE_BYTES) return { error: { reason: `file is larger than ${MAX_FILE_BYTES / 1048576} MiB`, line: 1, col: 1 } };
+  const outcome = parseUnbounded(text, filename);
+  if ('values' in outcome && text.includes('*')) {
+    const limit = Math.max(MAX_EXPANDED_NODES, text.length * 10);
+    if (expandedSize(outcome.values, limit) > limit) {
+      const at = firstAlias(text);
+      return { error: { reason: `aliases expand to more than ${limit.toLocaleString('en-US')} values (an alias bomb?); write the data out or use fewer nested aliases`, line: at.line, col: at.col } };
+    }
+  }
+  return outcome;
+}
+
+/**
+ * Nodes the value would have with every shared (aliased) object written out, counted once per
+ * distinct object (memoized), so the count itself costs only the real size. Stops past `limit`;
+ * a value that contains itself counts as unbounded.
+ */
+function expandedSize(root: unknown, limit: number): number {
+  const memo = new Map<object, number>();
+  const open = new Set<object>();
+  const size = (v: unknown): number => {
+    if (v === null || typeof v !== 'object') return 1;
+    const known = memo.get(v);
+    if (known !== undefined) return known;
+    if (open.has(v)) return Infinity;
+    open.add(v);
+    let n = 1;
+    for (const child of Array.isArray(v) ? v : Object.values(v)) {
+      n += size(child);
+      if (n > limit) break;
+    }
+    open.delete(v);
+    memo.set(v, n);
+    return n;
+  };
+  return size(root);
+}
+
+function firstAlias(text: string): { line: number; col: number } {
+  const m = /(^|[\s,[{:-])\*[^\s,\]}]/m.exec(text);
+  if (!m) return { line: 1, col: 1 };
+  const at = m.index + m[1]!.length;
+  const before = text.slice(0, at);
+  return { line: before.split('\n').length, col: at - before.lastIndexOf('\n') };
+}
+
+function parseUnbounded(text: string, filename: string): ParseOutcome {
   try {
     // CORE_SCHEMA (YAML 1.2 core): no timestamps or sexagesimal numbers, so MACs stay strings.
     return { values: jsyaml.loadAll(text, undefined, { schema: jsyaml.CORE_SCHEMA, filename }) };
