@@ -263,7 +263,7 @@ export function bootConfig(v: BootValues): BootConfig | undefined {
     dhcpPort: portOf('dhcp-port', v['dhcp-port']),
     dhcpClientPort: portOf('dhcp-client-port', v['dhcp-client-port']),
     proxyPort: portOf('proxy-port', v['proxy-port']),
-    tftpRoot: v['tftp-root'] ?? defaultTftpRoot(),
+    ...(v['tftp-root'] && { tftpRoot: v['tftp-root'] }),
     ...(v.assets && { assetsDir: v.assets }),
     ...(v['dhcp-mode'] && { dhcpMode: v['dhcp-mode'] as 'server' | 'proxy' }),
     dhcp: !v['no-dhcp'],

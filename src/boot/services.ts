@@ -15,6 +15,8 @@ import { createClientMap } from './client-map.js';
 import { createTftpResolver } from './tftp-files.js';
 import { startDhcp } from './dhcp.js';
 import { startRaSender } from './ipv6-ra.js';
+import { servedFolders, type ServedFolder } from './served-folders.js';
+import { defaultTftpRoot } from './ipxe-files.js';
 
 export interface BootConfig {
   /** The provisioning NIC; its first IPv4 address is the service address unless `address` is set. */
@@ -27,9 +29,9 @@ export interface BootConfig {
   dhcpPort: number;
   dhcpClientPort: number;
   proxyPort: number;
-  /** iPXE binaries served over TFTP (and /ipxe-bin/ over HTTP). */
-  tftpRoot: string;
-  /** Root of /files/ on boot HTTP. */
+  /** iPXE binaries served over TFTP (and /ipxe-bin/ over HTTP); unset: the SoT agent's tftp_server.base_dir, else the package's. */
+  tftpRoot?: string;
+  /** Root of /files/ on boot HTTP; unset: the SoT agent's asset_server.base_dir. */
   assetsDir?: string;
   dhcp: boolean;
   tftp: boolean;
@@ -56,6 +58,8 @@ export interface BootDeps {
   dataDir?: string;
   /** The callback key itself (tests); else read from (or made in) dataDir. */
   callbackKey?: Buffer;
+  /** The SoT folder: a relative base_dir is relative to it. */
+  sotDir?: string;
 }
 
 export function interfaceAddress(name: string): string | undefined {
@@ -73,7 +77,7 @@ function bindHint(e: unknown, what: string): string {
 export async function startBootServices(cfg: BootConfig, deps: BootDeps): Promise<BootServices> {
   const log = deps.log.child({ component: 'boot' });
   const off = (reason: string): ServiceState => ({ state: 'off', reason });
-  const st: Record<'dhcp' | 'tftp' | 'http', ServiceState & { stats?: () => unknown }> = {
+  const st: Record<'dhcp' | 'tftp' | 'http', Live> = {
     dhcp: off('disabled'),
     tftp: off('disabled'),
     http: off('disabled'),
@@ -88,6 +92,13 @@ export async function startBootServices(cfg: BootConfig, deps: BootDeps): Promis
   }
   const bootUrl = (cfg.bootUrl ?? `http://${address}:${cfg.httpPort}`).replace(/\/+$/, '');
   const clients = createClientMap();
+  const folders = servedFolders({
+    ...(cfg.assetsDir !== undefined && { assetsFlag: cfg.assetsDir }),
+    ...(cfg.tftpRoot !== undefined && { tftpFlag: cfg.tftpRoot }),
+    tftpDefault: defaultTftpRoot(),
+    ...(deps.sotDir && { sotDir: deps.sotDir }),
+    current: () => deps.sot.current(),
+  });
 
   if (cfg.http) {
     const key = await callbackKey(deps).catch((e: Error) => e);
@@ -95,12 +106,12 @@ export async function startBootServices(cfg: BootConfig, deps: BootDeps): Promis
       st.http = { state: 'failed', reason: `no callback key: ${key.message}` };
     } else {
       // URLs in what is served come from bootUrl alone, never from a request's Host header.
-      const boot = createBootHttp({ ...deps, log, clients, secrets: createCallbackSecrets(key), baseUrl: () => bootUrl, ipxeDir: cfg.tftpRoot, ...(cfg.assetsDir && { assetsDir: cfg.assetsDir }) });
+      const boot = createBootHttp({ ...deps, log, clients, secrets: createCallbackSecrets(key), baseUrl: () => bootUrl, ipxeDir: () => folders.tftp().dir, assetsDir: () => folders.assets().dir });
       const server = createServer(boot.handler);
       server.keepAliveTimeout = 5000;
       try {
         await listenTcp(server, address, cfg.httpPort);
-        st.http = { state: 'running', address: `${address}:${cfg.httpPort}`, stats: boot.stats };
+        st.http = { state: 'running', address: `${address}:${cfg.httpPort}`, stats: boot.stats, folder: () => folders.assets() };
         closers.push(() => closeTcp(server));
       } catch (e) {
         st.http = { state: 'failed', reason: bindHint(e, `TCP ${address}:${cfg.httpPort}`) };
@@ -111,12 +122,12 @@ export async function startBootServices(cfg: BootConfig, deps: BootDeps): Promis
     const tftp: TftpServer = createTftpServer({
       clock: deps.clock,
       log: log.child({ service: 'tftp' }),
-      resolve: createTftpResolver({ root: cfg.tftpRoot, bootUrl, sot: deps.sot, clients, lifecycle: deps.lifecycle }),
+      resolve: createTftpResolver({ root: () => folders.tftp().dir ?? defaultTftpRoot(), bootUrl, sot: deps.sot, clients, lifecycle: deps.lifecycle }),
       options: { host: address, port: cfg.tftpPort },
     });
     try {
       await tftp.listen();
-      st.tftp = { state: 'running', address: `${address}:${cfg.tftpPort}`, stats: () => tftp.stats() };
+      st.tftp = { state: 'running', address: `${address}:${cfg.tftpPort}`, stats: () => tftp.stats(), folder: () => folders.tftp() };
       closers.push(() => tftp.close());
     } catch (e) {
       st.tftp = { state: 'failed', reason: bindHint(e, `UDP ${address}:${cfg.tftpPort}`) };
@@ -172,11 +183,14 @@ function interfaceOf(address: string): string | undefined {
   return undefined;
 }
 
-function snapshot(st: Record<'dhcp' | 'tftp' | 'http', ServiceState & { stats?: () => unknown }>) {
-  const out = {} as Record<'dhcp' | 'tftp' | 'http', ServiceState & { stats?: unknown }>;
+type Live = ServiceState & { stats?: () => unknown; folder?: () => ServedFolder };
+
+/** What GET /v1/services shows: state, address, statistics and (HTTP, TFTP) the folder served and where that choice came from. */
+function snapshot(st: Record<'dhcp' | 'tftp' | 'http', Live>) {
+  const out = {} as Record<'dhcp' | 'tftp' | 'http', ServiceState & { stats?: unknown; folder?: ServedFolder }>;
   for (const k of ['dhcp', 'tftp', 'http'] as const) {
-    const { stats, ...rest } = st[k];
-    out[k] = stats ? { ...rest, stats: stats() } : rest;
+    const { stats, folder, ...rest } = st[k];
+    out[k] = { ...rest, ...(folder && { folder: folder() }), ...(stats && { stats: stats() }) };
   }
   return out;
 }

@@ -8,7 +8,8 @@ import type { TftpSource } from '../tftp/source.js';
 import type { ClientMap } from './client-map.js';
 
 export interface TftpFilesOptions {
-  root: string;
+  /** The folder, or a function read at each request (it may follow the SoT). */
+  root: string | (() => string);
   bootUrl: string;
   sot: LiveSot;
   clients: ClientMap;
@@ -16,14 +17,18 @@ export interface TftpFilesOptions {
 }
 
 export function createTftpResolver(opts: TftpFilesOptions): TftpResolver {
-  const files = chainResolvers(
-    createFileResolver({
-      root: opts.root,
-      virtual: { 'boot.ipxe': () => `#!ipxe\nchain ${opts.bootUrl}/ipxe?mac=\${netX/mac}\n` },
-    }),
-  );
+  // One file resolver per root (it caches the root's real path and small files).
+  const byRoot = new Map<string, TftpResolver>();
+  const resolverFor = (root: string): TftpResolver => {
+    let r = byRoot.get(root);
+    if (!r) {
+      r = chainResolvers(createFileResolver({ root, virtual: { 'boot.ipxe': () => `#!ipxe\nchain ${opts.bootUrl}/ipxe?mac=\${netX/mac}\n` } }));
+      byRoot.set(root, r);
+    }
+    return r;
+  };
   return async (filename, client) => {
-    const src = await files(filename, client);
+    const src = await resolverFor(typeof opts.root === 'function' ? opts.root() : opts.root)(filename, client);
     if (!src) return src;
     const hostId = opts.clients.hostFor(client.address);
     return hostId ? reportingWhenDone(src, () => void opts.lifecycle.report(hostId, { type: 'tftp.sent', file: filename }, { ip: client.address }).catch(() => undefined)) : src;

@@ -53,9 +53,9 @@ export interface BootHttpDeps {
   /** For the refusal log's rate limit; default the system clock. */
   clock?: Clock;
   /** Root of /files/ (boot assets). */
-  assetsDir?: string;
+  assetsDir?: string | (() => string | undefined);
   /** Root of /ipxe-bin/ (Debian: /usr/lib/ipxe). */
-  ipxeDir?: string;
+  ipxeDir?: string | (() => string | undefined);
   /** Base URL machines (of a site, when known) use for this service: configuration, never the request. */
   baseUrl: (siteId?: string) => string;
   clients: ClientMap;
@@ -85,6 +85,9 @@ export interface BootHttpStats {
 }
 
 const TEXT = 'text/plain; charset=utf-8';
+
+/** A served folder given as a path, or read at each request (it may follow the SoT). */
+const folder = (f: string | (() => string | undefined) | undefined): string | undefined => (typeof f === 'function' ? f() : f);
 
 export function createBootHttp(deps: BootHttpDeps) {
   const stats: BootHttpStats = {
@@ -257,8 +260,8 @@ export function createBootHttp(deps: BootHttpDeps) {
     if (path === '/boot.ipxe') return sendText(res, 200, `#!ipxe\nchain ${deps.baseUrl()}/ipxe?mac=\${netX/mac}\n`, TEXT);
     if (parts[0] === 'ipxe' && parts.length <= 2) return script(req, res, parts[1] ?? url.searchParams.get('mac') ?? undefined);
     if (parts[0] === 'config') return config(req, res, parts.slice(1), url.searchParams.get('boot'));
-    if (parts[0] === 'files' && parts.length > 1) return files(req, res, parts.slice(1).join('/'), deps.assetsDir, 'files');
-    if (parts[0] === 'ipxe-bin' && parts.length === 2) return files(req, res, parts[1]!, deps.ipxeDir, 'ipxe-bin');
+    if (parts[0] === 'files' && parts.length > 1) return files(req, res, parts.slice(1).join('/'), folder(deps.assetsDir), 'files');
+    if (parts[0] === 'ipxe-bin' && parts.length === 2) return files(req, res, parts[1]!, folder(deps.ipxeDir), 'ipxe-bin');
     return sendText(res, 404, 'not found\n');
   }
 

@@ -107,17 +107,11 @@ export function planEnv(v: Raw): Plan {
       continue;
     }
     const as = isMapping(agent.asset_server) ? agent.asset_server : {};
-    if (as.base_dir !== undefined) {
-      p.note([...at, 'asset_server', 'base_dir'], ignored('asset_server.base_dir', 'v0.12', 'Corral serves /files from the folder given to `corral serve --assets`'));
-    }
     for (const k of ['cdn_addr', 'cdn_port', 'cdn_scheme'].filter((k) => as[k] !== undefined)) {
       p.note([...at, 'asset_server', k], ignored(`asset_server.${k}`, 'v0.12', 'Corral serves /files itself and proxies nothing to a CDN'));
     }
     if (agent.save_path !== undefined) p.note([...at, 'save_path'], ignored('save_path', 'v0.12', 'Corral keeps its state in the folder given to `corral serve --data`'));
     const tftp = isMapping(agent.tftp_server) ? agent.tftp_server : {};
-    if (tftp.base_dir !== undefined) {
-      p.note([...at, 'tftp_server', 'base_dir'], ignored('tftp_server.base_dir', '1.2', 'Corral serves TFTP from the folder given to `corral serve --tftp-root`'));
-    }
     for (const k of ['ssh_container', 'ipmi_container'].filter((k) => agent[k] !== undefined)) {
       p.note([...at, k], ignored(k, '1.2', 'Corral runs no containers to power hosts: it drives IPMI and Redfish BMCs itself'));
     }

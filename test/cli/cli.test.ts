@@ -15,7 +15,7 @@ test('validate: a SoT in Vaquero\'s newest format is valid (exit 0, nothing on s
   const r = await run('validate', VAQUERO);
   assert.equal(r.code, 0, r.out + r.err);
   assert.equal(r.out, '');
-  assert.match(r.err, /^ok: 1 sites, 2 clusters, 5 hosts, 3 workflows, 0 roles, 0 pools; 0 errors, 9 warnings/m);
+  assert.match(r.err, /^ok: 1 sites, 2 clusters, 5 hosts, 3 workflows, 0 roles, 0 pools; 0 errors, 7 warnings/m);
   assert.match(r.err, /env\.yml:5:1: warning: "sot_id" \(Vaquero Advanced SoT, Aug 2018\) is ignored/);
 });
 

@@ -102,7 +102,6 @@ const FORMATS: Format[] = [
   {
     dir: '2017-02-v0.13',
     warnings: [
-      'sites/dc-east/env.yml:30: "asset_server.base_dir" (Vaquero v0.12, Jan 2017) is ignored',
       'sites/dc-east/env.yml:32: "save_path" (Vaquero v0.12, Jan 2017) is ignored',
       'sites/dc-east/inventory.yml:29: bmc type "ssh" (Vaquero v0.13, Feb 2017) is not driven',
       'workflows/etcd-proxy.yml:5: "validate_on" (Vaquero v0.11, Dec 2016) is ignored',
@@ -120,7 +119,6 @@ const FORMATS: Format[] = [
     warnings: [
       'boot/etcd-member.yml:10: "validate" (Vaquero v0.14, Mar 2017) is ignored',
       'boot/etcd-proxy.yml:10: "before_shutdown" (Vaquero v0.14, Mar 2017) is ignored',
-      'sites/dc-east/env.yml:32: "asset_server.base_dir" (Vaquero v0.12, Jan 2017) is ignored',
       'sites/dc-east/env.yml:34: "save_path" (Vaquero v0.12, Jan 2017) is ignored',
       'sites/dc-east/inventory.yml:29: bmc type "ssh" (Vaquero v0.13, Feb 2017) is not driven',
       'sites/dc-east/inventory.yml:48: bmc type "custom" (Vaquero v0.14, Mar 2017) is not driven',
@@ -140,9 +138,7 @@ const FORMATS: Format[] = [
       'sites/dc-east/cluster-etcd.yml:2: "config" (Vaquero 1.2, Nov 2017) is ignored',
       'sites/dc-east/cluster-etcd.yml:37: bmc type "ssh" (Vaquero v0.13, Feb 2017) is not driven',
       'sites/dc-east/cluster-etcd.yml:56: bmc type "custom" (Vaquero v0.14, Mar 2017) is not driven',
-      'sites/dc-east/env.yml:30: "asset_server.base_dir" (Vaquero v0.12, Jan 2017) is ignored',
       'sites/dc-east/env.yml:32: "save_path" (Vaquero v0.12, Jan 2017) is ignored',
-      'sites/dc-east/env.yml:34: "tftp_server.base_dir" (Vaquero 1.2, Nov 2017) is ignored',
       'sites/dc-east/env.yml:35: "ssh_container" (Vaquero 1.2, Nov 2017) is ignored',
     ],
     check: (s) => {
@@ -166,8 +162,6 @@ const FORMATS: Format[] = [
       'sites/dc-east/cluster-etcd.yml:37: bmc type "ssh" (Vaquero v0.13, Feb 2017) is not driven',
       'sites/dc-east/cluster-etcd.yml:58: bmc type "custom" (Vaquero v0.14, Mar 2017) is not driven',
       'sites/dc-east/env.yml:5: "sot_id" (Vaquero Advanced SoT, Aug 2018) is ignored',
-      'sites/dc-east/env.yml:27: "asset_server.base_dir" (Vaquero v0.12, Jan 2017) is ignored',
-      'sites/dc-east/env.yml:29: "tftp_server.base_dir" (Vaquero 1.2, Nov 2017) is ignored',
       'sites/dc-east/env.yml:31: "ipmi_container" (Vaquero 1.2, Nov 2017) is ignored',
     ],
     check: (s) => {

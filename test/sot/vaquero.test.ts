@@ -41,8 +41,6 @@ test('vaquero newest format loads with zero errors', async () => {
       'sites/dc-east/cluster-etcd.yml:37: bmc type "ssh" (Vaquero v0.13, Feb 2017) not driven',
       'sites/dc-east/cluster-etcd.yml:58: bmc type "custom" (Vaquero v0.14, Mar 2017) not driven',
       'sites/dc-east/env.yml:5: "sot_id" (Vaquero Advanced SoT, Aug 2018) ignored',
-      'sites/dc-east/env.yml:27: "asset_server.base_dir" (Vaquero v0.12, Jan 2017) ignored',
-      'sites/dc-east/env.yml:29: "tftp_server.base_dir" (Vaquero 1.2, Nov 2017) ignored',
       'sites/dc-east/env.yml:31: "ipmi_container" (Vaquero 1.2, Nov 2017) ignored',
     ],
   );
