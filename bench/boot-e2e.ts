@@ -28,6 +28,7 @@ import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { pollUntil } from '../src/lib/poll.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const CORRAL = [process.execPath, '--import', 'tsx', join(ROOT, 'src', 'bin.ts')];
@@ -118,20 +119,7 @@ async function api(lab: Lab, path: string, init: RequestInit = {}): Promise<any>
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-async function waitFor<T>(what: string, fn: () => Promise<T | undefined> | T | undefined, ms: number, everyMs = 500): Promise<T> {
-  const deadline = Date.now() + ms;
-  let last: unknown;
-  while (Date.now() < deadline) {
-    try {
-      const v = await fn();
-      if (v !== undefined) return v;
-    } catch (e) {
-      last = e;
-    }
-    await sleep(everyMs);
-  }
-  throw new Error(`timed out after ${Math.round(ms / 1000)} s waiting for ${what}${last ? ` (${String(last)})` : ''}`);
-}
+const waitFor = pollUntil;
 
 // ---------------------------------------------------------------- labs
 

@@ -172,6 +172,10 @@ async function up(args: string[], io: Out): Promise<number> {
     }
     await new Promise((r) => setTimeout(r, 200));
   }
+  if (spec.server === 'standin') {
+    io.out(`corral lab ${spec.name} is up with the stand-in server (dnsmasq + static HTTP, no API): ${machines.length} machines; drive them through ${paths.control}\n`);
+    return 0;
+  }
   const url = `http://${spec.api.host}:${spec.api.port}`;
   io.out(`corral lab ${spec.name} is up: ${machines.length} machines, API ${url}/v1 (docs ${url}/docs)
   hosts:   curl -s ${url}/v1/hosts?site=corral-lab

@@ -91,6 +91,7 @@ export async function runLabDaemon(dir: string): Promise<void> {
       // The baseline a site could run instead of Corral (benches): no API, nothing to forward.
       const standin = await startStandin(spec, paths, log);
       children.push(...standin.children);
+      for (const c of standin.children) c.once('exit', (code, signal) => void shutdown(stopping ? 0 : 1, `the stand-in's ${c.spawnfile} exited (${signal ?? code})`));
       servers.push(...standin.servers);
       writeStatus(dir, { phase: 'ready', message: `${machines.size} machines, stand-in server`, pid: process.pid });
       return;

@@ -5,6 +5,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { request } from 'node:http';
 import { join } from 'node:path';
+import { pollUntil } from '../../src/lib/poll.js';
 
 export const ROOT = new URL('../..', import.meta.url).pathname;
 const CORRAL = [process.execPath, '--import', 'tsx', join(ROOT, 'src/bin.ts')];
@@ -78,20 +79,8 @@ export async function machine(lab: Lab, name: string): Promise<{ power: string; 
   return list.find((m) => m.name === name);
 }
 
-export async function waitFor<T>(what: string, fn: () => Promise<T | undefined> | T | undefined, ms: number, everyMs = 1000): Promise<T> {
-  const deadline = Date.now() + ms;
-  let last: unknown;
-  while (Date.now() < deadline) {
-    try {
-      const v = await fn();
-      if (v !== undefined) return v;
-    } catch (e) {
-      last = e;
-    }
-    await new Promise((r) => setTimeout(r, everyMs));
-  }
-  throw new Error(`timed out after ${ms / 1000} s waiting for ${what}${last ? `: ${String(last)}` : ''}`);
-}
+/** Bounded poll (src/lib/poll.ts): every `everyMs` until `ms` have passed. */
+export const waitFor = (what: string, fn: () => any, ms: number, everyMs = 1000) => pollUntil(what, fn, ms, everyMs);
 
 export function consoleText(lab: Lab, machineName: string): string {
   const f = join(lab.dir, 'console', `${machineName}.log`);
