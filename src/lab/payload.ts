@@ -9,12 +9,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { bootSector } from './bootsector.js';
 
-/** Modules the initramfs loads, in dependency order: the e1000 NIC and the virtio disk. */
-const MODULES = ['virtio_ring', 'virtio', 'virtio_pci_modern_dev', 'virtio_pci_legacy_dev', 'virtio_pci', 'virtio_blk', 'e1000'];
+/** Modules the initramfs loads, in dependency order: the NICs (e1000, virtio) and the virtio disk. */
+const MODULES = ['virtio_ring', 'virtio', 'virtio_pci_modern_dev', 'virtio_pci_legacy_dev', 'virtio_pci', 'virtio_blk', 'failover', 'net_failover', 'virtio_net', 'e1000'];
 const APPLETS = ['sh', 'mount', 'insmod', 'ip', 'udhcpc', 'wget', 'cat', 'sleep', 'poweroff', 'echo', 'ls', 'cut', 'grep',
   'sed', 'tr', 'dd', 'wc', 'date', 'timeout', 'mkdir', 'printf', 'head', 'hexdump', 'sync', 'uname'];
 /** Bumped when the initramfs contents change, so a cached build is rebuilt. */
-const PAYLOAD_VERSION = '2';
+const PAYLOAD_VERSION = '3';
 
 export interface Payload {
   dir: string;

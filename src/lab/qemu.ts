@@ -118,7 +118,10 @@ export class QemuMachine implements LabMachine {
       '-chardev', `file,id=ser0,path=${s.consoleLog},append=on`, '-serial', 'chardev:ser0',
       '-qmp', `unix:${join(s.dir, 'qmp.sock')},server=on,wait=off`,
       '-netdev', `tap,id=n0,ifname=${s.tap},script=no,downscript=no`,
-      '-device', `e1000,netdev=n0,mac=${this.mac},bootindex=${netFirst ? 1 : 2}`,
+      // UEFI: a virtio NIC without an option ROM, so OVMF's own PXE client (VirtioNetDxe) makes the
+      // first DHCP exchange and fetches the NBP over TFTP, as a UEFI server's firmware does;
+      // BIOS: an e1000 whose iPXE ROM is the PXE client, as on many BIOS servers' NICs.
+      '-device', s.firmware === 'uefi' ? `virtio-net-pci,netdev=n0,mac=${this.mac},romfile=,bootindex=${netFirst ? 1 : 2}` : `e1000,netdev=n0,mac=${this.mac},bootindex=${netFirst ? 1 : 2}`,
       '-drive', `file=${join(s.dir, 'disk.img')},format=raw,if=none,id=d0`,
       '-device', `virtio-blk-pci,drive=d0,bootindex=${netFirst ? 2 : 1}`];
     if (s.firmware === 'uefi') {

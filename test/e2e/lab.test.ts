@@ -63,6 +63,8 @@ test('BIOS and UEFI machines behind IPMI and Redfish BMCs go to active with no A
     assert.match(text, new RegExp(`CORRAL-LAB-INSTALL-OK host=${name}`));
   }
   assert.match(consoleText(LAB, 'lab-n3'), /platform efi/, 'n3 booted through UEFI');
+  // UEFI firmware's own PXE client (OVMF, no iPXE ROM) fetched iPXE over TFTP first.
+  assert.ok(((await api(LAB, '/hosts/lab-n3/events')) as any[]).some((e) => e.type === 'tftp.sent'), 'n3: snponly.efi over TFTP');
   assert.match(consoleText(LAB, 'lab-n1'), /SeaBIOS/, 'n1 booted through SeaBIOS');
   // Each BMC was driven by Corral: PXE-once and power through ipmi_sim (real ipmitool) and Redfish.
   const log = readFileSync(join(LAB.dir, 'lab.log'), 'utf8');
