@@ -22,13 +22,13 @@
 //   node --import tsx bench/boot-e2e.ts [--runs 1] [--proxy] [--no-auto] [--timeout 600]
 import { spawn } from 'node:child_process';
 import { closeSync, existsSync, mkdtempSync, openSync, readFileSync, readSync, rmSync, statSync } from 'node:fs';
-import { request } from 'node:http';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { pollUntil } from '../src/lib/poll.js';
+import { labControl } from '../src/lab/client.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const CORRAL = [process.execPath, '--import', 'tsx', join(ROOT, 'src', 'bin.ts')];
@@ -91,19 +91,7 @@ function freePort(): Promise<number> {
 }
 
 /** The lab's control socket (machine power and boot device). */
-function control(lab: Lab, method: 'GET' | 'POST', path: string, body = ''): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const req = request({ socketPath: join(lab.dir, 'control.sock'), path, method, headers: { host: 'lab' }, timeout: 60_000 }, (res) => {
-      let s = '';
-      res.setEncoding('utf8');
-      res.on('data', (c) => (s += c));
-      res.on('end', () => (res.statusCode === 200 ? resolve(s) : reject(new Error(`${path}: ${res.statusCode} ${s}`))));
-    });
-    req.on('timeout', () => req.destroy(new Error(`${path}: no answer in 60 s`)));
-    req.on('error', reject);
-    req.end(body);
-  });
-}
+const control = (lab: Lab, method: 'GET' | 'POST', path: string, body = ''): Promise<string> => labControl(join(lab.dir, 'control.sock'), method, path, body);
 
 async function power(lab: Lab, machine: string): Promise<string> {
   const list = JSON.parse(await control(lab, 'GET', '/machines')) as { name: string; power: string }[];

@@ -2,7 +2,6 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { request } from 'node:http';
 import { homedir, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -13,6 +12,7 @@ import { planMachines, type LabSpec } from './spec.js';
 import { labPaths, readStatus } from './state.js';
 import { runLabDaemon } from './daemon.js';
 import { runLabSupervisor } from './supervisor.js';
+import { unixRequest } from './client.js';
 
 type Out = { out: (s: string) => void; err: (s: string) => void };
 
@@ -204,19 +204,7 @@ function tail(file: string, n: number): string {
 }
 
 /** GET over a unix socket (the lab's control or API socket). */
-export function getUnix(socketPath: string, path: string, timeoutMs = 5000): Promise<{ status: number; body: string }> {
-  return new Promise((resolvePromise, reject) => {
-    const req = request({ socketPath, path, method: 'GET', headers: { host: '127.0.0.1' }, timeout: timeoutMs }, (res) => {
-      let body = '';
-      res.setEncoding('utf8');
-      res.on('data', (c) => (body += c));
-      res.on('end', () => resolvePromise({ status: res.statusCode ?? 0, body }));
-    });
-    req.on('timeout', () => req.destroy(new Error('timeout')));
-    req.on('error', reject);
-    req.end();
-  });
-}
+const getUnix = (socketPath: string, path: string): Promise<{ status: number; body: string }> => unixRequest(socketPath, 'GET', path, '', 5000);
 
 interface HostRow {
   id: string;

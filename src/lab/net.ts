@@ -2,7 +2,7 @@
 // appliance's address, one tap per machine, and (proxy mode) a second namespace for the site's
 // DHCP server cabled to the bridge by a veth pair. Everything goes through iproute2.
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, writeFileSync } from 'node:fs';
 
 export function ip(...args: string[]): void {
   const r = spawnSync('ip', args, { encoding: 'utf8' });

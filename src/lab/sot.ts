@@ -101,15 +101,20 @@ unattended: {type: untyped, use: ${LAB_SITE}-install.sh}
 checkpoints: 2
 `;
 
-const INSTALL_SH = `#!/bin/sh
-# Corral lab installer for {{ .host.name }} ({{ .os.name }}), run by the lab payload's init with
-# MAC, IP, DISK and BOOTSECTOR set. It "installs": a boot sector and an install record on the disk.
-echo "CORRAL-LAB: installing {{ .host.name }} on \${DISK:-no disk}"
-timeout 20 wget -q -O /dev/null "{{ Checkpoint 1 }}" || echo "CORRAL-LAB: checkpoint 1 refused"
+/** What the lab installer runs (the SoT's unattended file; the stand-in writes it with values filled in). */
+export function labInstallScript(v: { host: string; os: string; boot: string; checkpoint: (n: number) => string }): string {
+  return `#!/bin/sh
+# Corral lab installer for ${v.host} (${v.os}), run by the lab payload's init with MAC, IP, DISK
+# and BOOTSECTOR set. It "installs": a boot sector and an install record on the disk.
+echo "CORRAL-LAB: installing ${v.host} on \${DISK:-no disk}"
+timeout 20 wget -q -O /dev/null "${v.checkpoint(1)}" || echo "CORRAL-LAB: checkpoint 1 refused"
 [ -n "\${DISK:-}" ] || { echo "CORRAL-LAB: no disk to install on"; exit 1; }
 dd if="$BOOTSECTOR" of="$DISK" bs=512 count=1 conv=notrunc 2>/dev/null
-printf 'CORRAL-LAB-INSTALLED host={{ .host.name }} boot={{ .boot.id }} mac=%s ip=%s\\n' "$MAC" "$IP" | dd of="$DISK" bs=512 seek=1 conv=notrunc 2>/dev/null
+printf 'CORRAL-LAB-INSTALLED host=${v.host} boot=${v.boot} mac=%s ip=%s\\n' "$MAC" "$IP" | dd of="$DISK" bs=512 seek=1 conv=notrunc 2>/dev/null
 sync
 echo "CORRAL-LAB: disk written"
-if timeout 20 wget -q -O /dev/null "{{ Checkpoint 2 }}"; then echo "CORRAL-LAB-INSTALL-OK host={{ .host.name }}"; else echo "CORRAL-LAB: checkpoint 2 refused"; fi
+if timeout 20 wget -q -O /dev/null "${v.checkpoint(2)}"; then echo "CORRAL-LAB-INSTALL-OK host=${v.host}"; else echo "CORRAL-LAB: checkpoint 2 refused"; fi
 `;
+}
+
+const INSTALL_SH = labInstallScript({ host: '{{ .host.name }}', os: '{{ .os.name }}', boot: '{{ .boot.id }}', checkpoint: (n) => `{{ Checkpoint ${n} }}` });

@@ -12,6 +12,7 @@ import { join, normalize, sep } from 'node:path';
 import { packageRoot } from '../lib/package-root.js';
 import { LAB_SITE, type LabMachineSpec, type LabSpec } from './spec.js';
 import type { labPaths } from './state.js';
+import { labInstallScript } from './sot.js';
 
 export interface Standin {
   children: ChildProcess[];
@@ -133,19 +134,7 @@ boot
 
 /** What Corral renders from the lab SoT's install script (src/lab/sot.ts), with static checkpoint URLs. */
 function installScript(m: LabMachineSpec, base: string): string {
-  const cp = (n: number) => `${base}/checkpoint/${m.name}/${n}`;
-  return `#!/bin/sh
-# Stand-in installer for ${m.name} (Corral lab installer), run by the lab payload's init with
-# MAC, IP, DISK and BOOTSECTOR set. It "installs": a boot sector and an install record on the disk.
-echo "CORRAL-LAB: installing ${m.name} on \${DISK:-no disk}"
-timeout 20 wget -q -O /dev/null "${cp(1)}" || echo "CORRAL-LAB: checkpoint 1 refused"
-[ -n "\${DISK:-}" ] || { echo "CORRAL-LAB: no disk to install on"; exit 1; }
-dd if="$BOOTSECTOR" of="$DISK" bs=512 count=1 conv=notrunc 2>/dev/null
-printf 'CORRAL-LAB-INSTALLED host=${m.name} boot=${BOOT_ID} mac=%s ip=%s\\n' "$MAC" "$IP" | dd of="$DISK" bs=512 seek=1 conv=notrunc 2>/dev/null
-sync
-echo "CORRAL-LAB: disk written"
-if timeout 20 wget -q -O /dev/null "${cp(2)}"; then echo "CORRAL-LAB-INSTALL-OK host=${m.name}"; else echo "CORRAL-LAB: checkpoint 2 refused"; fi
-`;
+  return labInstallScript({ host: m.name, os: 'Corral lab installer', boot: BOOT_ID, checkpoint: (n) => `${base}/checkpoint/${m.name}/${n}` });
 }
 
 /** GET/HEAD of the files under `root`, nothing else; one access-log line per request. */

@@ -3,9 +3,9 @@
 // tear it down. Every wait is a poll with a deadline.
 import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
-import { request } from 'node:http';
 import { join } from 'node:path';
 import { pollUntil } from '../../src/lib/poll.js';
+import { labControl } from '../../src/lab/client.js';
 
 export const ROOT = new URL('../..', import.meta.url).pathname;
 const CORRAL = [process.execPath, '--import', 'tsx', join(ROOT, 'src/bin.ts')];
@@ -61,18 +61,7 @@ export function token(lab: Lab): string {
 }
 
 /** The lab's control socket: machine power and boot device, as a BMC would set them. */
-export function control(lab: Lab, method: 'GET' | 'POST', path: string, body = ''): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const req = request({ socketPath: join(lab.dir, 'control.sock'), path, method, headers: { host: 'lab' }, timeout: 60_000 }, (res) => {
-      let s = '';
-      res.setEncoding('utf8');
-      res.on('data', (c) => (s += c));
-      res.on('end', () => (res.statusCode === 200 ? resolve(s) : reject(new Error(`${path}: ${res.statusCode} ${s}`))));
-    });
-    req.on('error', reject);
-    req.end(body);
-  });
-}
+export const control = (lab: Lab, method: 'GET' | 'POST', path: string, body = ''): Promise<string> => labControl(join(lab.dir, 'control.sock'), method, path, body);
 
 export async function machine(lab: Lab, name: string): Promise<{ power: string; boot_override: { device: string; once: boolean } | null }> {
   const list = JSON.parse(await control(lab, 'GET', '/machines')) as any[];
