@@ -3,9 +3,7 @@
 // request's Host header says, and the refusal counters show in the service status.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createServer } from 'node:http';
-import { rawGet } from './raw-get.js';
-import type { AddressInfo } from 'node:net';
+import { freePort, rawGet } from './raw-get.js';
 import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -17,14 +15,6 @@ import { nullLogger } from '../../src/lib/log.js';
 import { systemClock } from '../../src/lib/clock.js';
 import { createMemoryStore } from '../fakes/memory-store.js';
 import { BASE, writeSot } from '../sot/helpers.js';
-
-async function freePort(): Promise<number> {
-  const s = createServer();
-  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
-  const port = (s.address() as AddressInfo).port;
-  await new Promise<void>((r) => s.close(() => r()));
-  return port;
-}
 
 test('boot HTTP: key in the data folder, configured URLs only, refusals counted in the status', async () => {
   const w = writeSot(BASE);

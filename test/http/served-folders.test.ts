@@ -3,8 +3,6 @@
 // takes effect; GET /v1/services says which folder is served and why.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -15,15 +13,7 @@ import { nullLogger } from '../../src/lib/log.js';
 import { systemClock } from '../../src/lib/clock.js';
 import { createMemoryStore } from '../fakes/memory-store.js';
 import { BASE, writeSot } from '../sot/helpers.js';
-import { rawGet } from './raw-get.js';
-
-async function freePort(): Promise<number> {
-  const s = createServer();
-  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
-  const port = (s.address() as AddressInfo).port;
-  await new Promise<void>((r) => s.close(() => r()));
-  return port;
-}
+import { freePort, rawGet } from './raw-get.js';
 
 const withBaseDir = (dir: string) => ({ ...BASE, 'sites/s1/env.yml': BASE['sites/s1/env.yml']!.replace('asset_server: {addr: 10.1.0.2, port: 8080, scheme: http}', `asset_server: {addr: 10.1.0.2, port: 8080, scheme: http, base_dir: ${dir}}`) });
 
