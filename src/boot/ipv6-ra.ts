@@ -106,16 +106,18 @@ export function startRaSender(iface: string, log: Logger, restartDelayMs = 1000)
       if (stopped) return;
       if (!ready) return onFail(new Error(`RA sender exited (${code}): ${lastLine(err)}`));
       log.warn('IPv6 RA sender stopped; restarting', { code, error: lastLine(err), in_ms: delay });
-      timer = setTimeout(() => launch(() => log.info('IPv6 RA sender restarted', { interface: iface }), retry), delay);
-      delay = Math.min(delay * 2, 60_000);
+      restartLater();
     });
+  };
+  const restartLater = () => {
+    timer = setTimeout(() => launch(() => log.info('IPv6 RA sender restarted', { interface: iface }), retry), delay);
+    delay = Math.min(delay * 2, 60_000);
   };
   // A restart that fails before sending is retried too, with the same growing delay.
   const retry = (e: Error) => {
     if (stopped) return;
     log.warn('IPv6 RA sender could not restart', { error: e.message, in_ms: delay });
-    timer = setTimeout(() => launch(() => log.info('IPv6 RA sender restarted', { interface: iface }), retry), delay);
-    delay = Math.min(delay * 2, 60_000);
+    restartLater();
   };
   return new Promise((resolve, reject) => {
     launch(

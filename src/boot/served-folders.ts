@@ -41,15 +41,29 @@ function fromSot(sot: Sot | undefined, pick: (s: Sot['sites'][number]) => string
   return { dir, source: 'sot', site: first.site, ...(others.length && { note: `sites ${others.join(', ')} name other folders; one folder is served (site ${first.site}'s)` }) };
 }
 
+/** `compute` for the SoT being served, recomputed only when a reload replaced it (it runs per file request). */
+function perSot(current: () => Sot | undefined, compute: (sot: Sot | undefined) => ServedFolder): () => ServedFolder {
+  let seen: Sot | undefined;
+  let value: ServedFolder | undefined;
+  return () => {
+    const sot = current();
+    if (value === undefined || sot !== seen) {
+      seen = sot;
+      value = compute(sot);
+    }
+    return value;
+  };
+}
+
 export function servedFolders(cfg: ServedFoldersConfig): ServedFolders {
   return {
-    assets: () =>
+    assets:
       cfg.assetsFlag !== undefined
-        ? { dir: cfg.assetsFlag, source: 'flag' }
-        : (fromSot(cfg.current(), (s) => s.agents[0]?.assetServer.baseDir, cfg.sotDir) ?? { dir: undefined, source: 'none' }),
-    tftp: () =>
+        ? () => ({ dir: cfg.assetsFlag, source: 'flag' })
+        : perSot(cfg.current, (sot) => fromSot(sot, (s) => s.agents[0]?.assetServer.baseDir, cfg.sotDir) ?? { dir: undefined, source: 'none' }),
+    tftp:
       cfg.tftpFlag !== undefined
-        ? { dir: cfg.tftpFlag, source: 'flag' }
-        : (fromSot(cfg.current(), (s) => s.agents[0]?.tftpServer?.baseDir, cfg.sotDir) ?? { dir: cfg.tftpDefault, source: 'default' }),
+        ? () => ({ dir: cfg.tftpFlag, source: 'flag' })
+        : perSot(cfg.current, (sot) => fromSot(sot, (s) => s.agents[0]?.tftpServer?.baseDir, cfg.sotDir) ?? { dir: cfg.tftpDefault, source: 'default' }),
   };
 }

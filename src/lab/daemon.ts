@@ -4,7 +4,8 @@
 // <dir>/status.json and tears everything down on SIGTERM/SIGINT (or when Corral dies).
 import { spawn, type ChildProcess } from 'node:child_process';
 import { closeSync, copyFileSync, mkdirSync, openSync, readFileSync, writeFileSync } from 'node:fs';
-import { connect, createServer as createNetServer, type Server as NetServer } from 'node:net';
+import { connect, type Server as NetServer } from 'node:net';
+import { relayServer } from './relay.js';
 import type { Server } from 'node:http';
 import { join } from 'node:path';
 import { startControl } from './control.js';
@@ -173,12 +174,7 @@ function startSiteDhcp(siteNs: string, siteIp: string, serverIp: string, dir: st
 
 /** <dir>/api.sock -> the appliance's API on the namespace's loopback (the host side forwards TCP here). */
 function forwardUnixToTcp(path: string, port: number): Promise<NetServer> {
-  const server = createNetServer((a) => {
-    const b = connect(port, '127.0.0.1');
-    a.pipe(b).pipe(a);
-    a.on('error', () => b.destroy());
-    b.on('error', () => a.destroy());
-  });
+  const server = relayServer(() => connect(port, '127.0.0.1'));
   return new Promise((resolve, reject) => {
     server.once('error', reject);
     server.listen(path, () => resolve(server));

@@ -4,7 +4,8 @@
 // when the daemon dies) tears everything down. `corral lab down` signals it.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { closeSync, openSync, readFileSync, writeFileSync } from 'node:fs';
-import { connect, createServer } from 'node:net';
+import { connect } from 'node:net';
+import { relayServer } from './relay.js';
 import { join } from 'node:path';
 import { deleteNamespace, namespaceExists } from './net.js';
 import type { LabSpec } from './spec.js';
@@ -30,12 +31,7 @@ export async function runLabSupervisor(dir: string): Promise<void> {
   closeSync(out);
 
   // Host port -> <dir>/api.sock -> the appliance's API inside the namespace.
-  const forward = createServer((a) => {
-    const b = connect(paths.apiSocket);
-    a.pipe(b).pipe(a);
-    a.on('error', () => b.destroy());
-    b.on('error', () => a.destroy());
-  });
+  const forward = relayServer(() => connect(paths.apiSocket));
   forward.on('error', (e) => {
     writeStatus(dir, { phase: 'failed', message: `cannot listen on ${spec.api.host}:${spec.api.port}: ${e.message}`, pid: process.pid });
     daemon.kill('SIGTERM');
