@@ -5,7 +5,7 @@ import { accessSync, constants, existsSync, mkdirSync, readFileSync, rmSync, wri
 import { homedir, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { namespaceExists } from './net.js';
+import { deleteNamespace, namespaceExists } from './net.js';
 import { buildPayload, PayloadError } from './payload.js';
 import { ovmfFiles } from './qemu.js';
 import { planMachines, type LabSpec } from './spec.js';
@@ -289,7 +289,6 @@ async function down(args: string[], io: Out): Promise<number> {
     }
     stopped = true;
   }
-  const { deleteNamespace } = await import('./net.js');
   const leftovers: string[] = [];
   if (isRoot()) {
     for (const ns of [`${name}-site`, name]) {

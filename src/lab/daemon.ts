@@ -6,6 +6,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { closeSync, copyFileSync, mkdirSync, openSync, readFileSync, writeFileSync } from 'node:fs';
 import { connect, type Server as NetServer } from 'node:net';
 import { relayServer } from './relay.js';
+import { pollUntil } from '../lib/poll.js';
 import type { Server } from 'node:http';
 import { join } from 'node:path';
 import { startControl } from './control.js';
@@ -143,9 +144,8 @@ async function waitApi(corral: ChildProcess, ms: number): Promise<void> {
  * purpose: ipmi_sim's chassis program calls back into this process's control socket.
  */
 async function waitIpmi(port: number, user: string, pass: string): Promise<void> {
-  const deadline = Date.now() + 15_000;
-  while (Date.now() < deadline) {
-    const ok = await new Promise<boolean>((resolve) => {
+  const answers = () =>
+    new Promise<boolean>((resolve) => {
       const p = spawn('ipmitool', ['-I', 'lanplus', '-C', '3', '-N', '1', '-R', '1', '-H', '127.0.0.1', '-p', String(port), '-U', user, '-E', 'chassis', 'power', 'status'], { env: { ...process.env, IPMI_PASSWORD: pass }, stdio: 'ignore' });
       const t = setTimeout(() => p.kill('SIGKILL'), 5000);
       p.once('exit', (code) => {
@@ -154,10 +154,7 @@ async function waitIpmi(port: number, user: string, pass: string): Promise<void>
       });
       p.once('error', () => resolve(false));
     });
-    if (ok) return;
-    await new Promise((res) => setTimeout(res, 200));
-  }
-  throw new Error(`ipmi_sim on 127.0.0.1:${port} did not answer ipmitool within 15 s`);
+  await pollUntil(`ipmi_sim on 127.0.0.1:${port} to answer ipmitool`, async () => ((await answers()) ? true : undefined), 15_000, 200);
 }
 
 function startSiteDhcp(siteNs: string, siteIp: string, serverIp: string, dir: string): ChildProcess {
