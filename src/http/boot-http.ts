@@ -22,7 +22,7 @@ import type { LiveSot } from '../sot/live.js';
 import type { Store } from '../store/store.js';
 import type { Lifecycle } from '../lifecycle/runner.js';
 import type { CheckpointRefusal } from '../lifecycle/machine.js';
-import { renderExitScript, renderIpxe, renderUnattended, runningWorkflow } from '../render/render.js';
+import { renderExitScript, renderIpxe, renderServedUnattended, runningWorkflow } from '../render/render.js';
 import { safePath, sendText, serveFile, type ServeResult } from './static-file.js';
 import { decideScript } from './policy.js';
 import { discoveryTarget } from './discovery.js';
@@ -185,11 +185,11 @@ export function createBootHttp(deps: BootHttpDeps) {
     if (refused) return refuse(req, res, refused, 'config');
     const { sot, host, mac, workflow, bootIndex, secret } = caller;
     const iface = host.interfaces.find((i) => i.mac === mac);
-    const out = renderUnattended(sot, { host, ...(iface && { iface }), ...(workflow && { workflow }), bootIndex }, { base: deps.baseUrl(host.siteId), secret });
+    const out = renderServedUnattended(sot, { host, ...(iface && { iface }), ...(workflow && { workflow }), bootIndex }, { base: deps.baseUrl(host.siteId), secret });
     deps.clients.observe(clientIp(req), host.id);
     stats.configs++;
     report(host.id, { type: 'unattended.served', kind: out.type }, { ip: clientIp(req) });
-    return sendText(res, 200, out.text, out.type === 'ignition' ? 'application/json' : TEXT);
+    return sendText(res, 200, out.text, out.contentType);
   }
 
   async function checkpoint(req: IncomingMessage, res: ServerResponse, parts: string[], query: URLSearchParams): Promise<ServeResult> {

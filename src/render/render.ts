@@ -3,10 +3,11 @@
 // secret given in BootUrls, else a masked placeholder (renderPreview always masks).
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Host, HostRuntime, Os, Sot, Workflow } from '../model/index.js';
+import type { Boot, Host, HostRuntime, Os, Sot, Workflow } from '../model/index.js';
 import { ApplianceError } from '../model/index.js';
 import { packageRoot } from '../lib/package-root.js';
 import { TemplateError, TemplateSet } from './template/index.js';
+import { IGNITION_CONTENT_TYPE, serveIgnition } from './ignition-serve.js';
 import { buildHostContext, checkpointUrl, type BootUrls, type HostContext, type RenderTarget } from './context.js';
 
 /** Functions Vaquero templates may call; bodies are bound per render (see funcsFor). */
@@ -123,6 +124,18 @@ export function renderExitScript(reason: string): string {
 
 /** The host's unattended file (ignition, cloud-config, kickstart, preseed or untyped) for its current boot. */
 export function renderUnattended(sot: Sot, target: RenderTarget, urls: BootUrls): { type: string; text: string } {
+  const { type, text } = renderUnattendedFile(sot, target, urls);
+  return { type, text };
+}
+
+/** The unattended file as machines get it: an ignition asset written as YAML becomes Ignition JSON. */
+export function renderServedUnattended(sot: Sot, target: RenderTarget, urls: BootUrls): { type: string; contentType: string; text: string } {
+  const { type, text, file, boot } = renderUnattendedFile(sot, target, urls);
+  if (type !== 'ignition') return { type, contentType: 'text/plain; charset=utf-8', text };
+  return { type, contentType: IGNITION_CONTENT_TYPE, text: serveIgnition(text, file, boot) };
+}
+
+function renderUnattendedFile(sot: Sot, target: RenderTarget, urls: BootUrls): { type: string; text: string; file: string; boot: Boot | undefined } {
   const t = { ...target, workflow: target.workflow ?? workflowOf(sot, target.host) };
   const ctx = buildHostContext(sot, t, urls);
   const un = ctx.boot?.unattended;
@@ -131,7 +144,7 @@ export function renderUnattended(sot: Sot, target: RenderTarget, urls: BootUrls)
   const set = compiled.byType.get(un.type);
   const asset = sot.assets.find((a) => a.type === un.type && a.name === un.use && !a.snippet);
   if (!set || !asset) throw new ApplianceError('NOT_FOUND', `unattended file assets/${un.type}/${un.use} not found`);
-  return { type: un.type, text: wrap(() => set.execute(asset.file, ctx.data, funcsFor(ctx, urls))) };
+  return { type: un.type, text: wrap(() => set.execute(asset.file, ctx.data, funcsFor(ctx, urls))), file: asset.file, boot: ctx.boot };
 }
 
 export type RenderKind = 'ipxe' | 'unattended';
@@ -144,8 +157,7 @@ export type RenderKind = 'ipxe' | 'unattended';
 export function renderPreview(sot: Sot, target: RenderTarget, urls: BootUrls, kind: RenderKind): { type: string; contentType: string; text: string } {
   const masked: BootUrls = { base: urls.base };
   if (kind === 'ipxe') return { type: 'ipxe', contentType: 'text/plain; charset=utf-8', text: renderIpxe(sot, target, masked) };
-  const out = renderUnattended(sot, target, masked);
-  return { ...out, contentType: out.type === 'ignition' ? 'application/json' : 'text/plain; charset=utf-8' };
+  return renderServedUnattended(sot, target, masked);
 }
 
 function basename(url: string): string {
