@@ -12,6 +12,9 @@ import { createLiveSot, type LiveSot } from './sot/live.js';
 import { openStore, type CorralStore } from './store/lowdb-store.js';
 import type { Store } from './store/store.js';
 import { createApi } from './api/app.js';
+import { servedSot } from './api/deps.js';
+import { createPlanService } from './plans/service.js';
+import { workerSolver } from './plans/run-solver.js';
 import { createAuthServices } from './api/auth/services.js';
 import { ensureLocalToken } from './api/auth/local-token.js';
 import { applianceNames } from './api/auth/guards.js';
@@ -143,7 +146,10 @@ export async function startAppliance(config: ApplianceConfig, deps: ApplianceDep
     // The local CLI and the desktop app act as admin through this 0600 file, not by address.
     await ensureLocalToken(config.dataDir, auth.tokens);
     const security = { requireReadToken: !isLoopback(config.apiHost), names: applianceNames([...(config.apiNames ?? []), config.apiHost]) };
-    const app = createApi({ sot, store, clock, log: log.child({ component: 'api' }), version: corralVersion(), services: () => boot?.status() ?? null, bootUrl: () => boot?.bootUrl, lifecycle, orchestrator, power, auth, security, ...(config.consoleDir && { consoleDir: config.consoleDir }) });
+    const plans = createPlanService({ store, clock, log: log.child({ component: 'plans' }), served: () => servedSot({ sot }), solver: workerSolver });
+    const app = createApi({ sot, store, clock, log: log.child({ component: 'api' }), version: corralVersion(), services: () => boot?.status() ?? null, bootUrl: () => boot?.bootUrl, lifecycle, orchestrator, power, auth, security, plans, ...(config.consoleDir && { consoleDir: config.consoleDir }) });
+    // Plans a previous run left mid-way are taken up again (HAS resets stuck plans the same way).
+    plans.resume();
     closers.push(() => app.events.close());
     const server = createServer(app);
     // Clients (undici/fetch, scripts, the GUI) reuse idle connections; a server that closes them

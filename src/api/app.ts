@@ -5,7 +5,7 @@ import type { IncomingMessage } from 'node:http';
 import express from 'express';
 import { sendError, errorMiddleware, notFoundHandler } from './errors.js';
 import { ApplianceError } from '../model/index.js';
-import type { ApiDeps } from './deps.js';
+import { servedSot, type ApiDeps } from './deps.js';
 import type { AnyRoute } from './http/route.js';
 import { mountRoutes } from './http/registry.js';
 import { createAuthenticator } from './http/authenticate.js';
@@ -25,6 +25,11 @@ import { eventsRoutes } from './operator/events.js';
 import { consoleRoutes } from './operator/console.js';
 import { bootRoutes } from './operator/boot.js';
 import { createEventStream, hostSiteFrom, type EventStream } from './events/stream.js';
+import { planRoutes } from './has/plans.js';
+import { versionsRoutes } from './has/versions.js';
+import { clusterRoutes } from './operator/cluster.js';
+import { createPlanService, type PlanService } from '../plans/service.js';
+import { inlineSolver } from '../plans/run-solver.js';
 
 /** JSON bodies above this are refused with 413 (vmpooler's own limit is 10 KB; SoT-sized bodies never come here). */
 export const BODY_LIMIT = '256kb';
@@ -34,9 +39,10 @@ export interface CorralApi extends express.Express {
   auth: AuthServices;
   /** The event stream behind GET /v1/events; close() it with the server. */
   events: EventStream;
+  plans: PlanService;
 }
 
-export function apiRoutes(deps: ApiDeps, auth: AuthServices, events: EventStream): AnyRoute[] {
+export function apiRoutes(deps: ApiDeps, auth: AuthServices, events: EventStream, plans: PlanService): AnyRoute[] {
   let doc: Record<string, unknown> | undefined;
   let html: string | undefined;
   const routes: AnyRoute[] = [];
@@ -54,6 +60,9 @@ export function apiRoutes(deps: ApiDeps, auth: AuthServices, events: EventStream
     ...usersRoutes(auth),
     ...tokenRoutes(deps, auth),
     ...eventsRoutes(events),
+    ...versionsRoutes(),
+    ...planRoutes(plans),
+    ...clusterRoutes(deps),
   );
   return routes;
 }
@@ -73,7 +82,8 @@ export function createApi(deps: ApiDeps): CorralApi {
   });
   app.use(express.json({ limit: BODY_LIMIT }));
   const events = deps.events ?? createEventStream({ store: deps.store, hostSite: hostSiteFrom(deps), clock: deps.clock, log: deps.log.child({ component: 'events' }) });
-  const routes = apiRoutes(deps, auth, events);
+  const plans = deps.plans ?? createPlanService({ store: deps.store, clock: deps.clock, log: deps.log.child({ component: 'plans' }), served: () => servedSot(deps), solver: inlineSolver });
+  const routes = apiRoutes(deps, auth, events, plans);
   const onError = errorMiddleware(deps.log);
   // GETs a route matches are served before express's dispatch (registry.ts): they skip the
   // middleware above, so the guard is handed over too. A new middleware here must be as well.
@@ -84,5 +94,6 @@ export function createApi(deps: ApiDeps): CorralApi {
   app.routes = routes;
   app.auth = auth;
   app.events = events;
+  app.plans = plans;
   return app;
 }

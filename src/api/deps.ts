@@ -10,6 +10,7 @@ import type { Orchestrator } from '../lifecycle/orchestrator.js';
 import type { PowerPort } from '../lifecycle/power-effects.js';
 import type { AuthServices } from './auth/services.js';
 import type { EventStream } from './events/stream.js';
+import type { PlanService } from '../plans/service.js';
 
 export interface ApiSecurity {
   /** Operator reads need a token too (the API listens beyond loopback). */
@@ -37,12 +38,14 @@ export interface ApiDeps {
   security?: Partial<ApiSecurity>;
   /** The GET /v1/events machinery; built over `store` when absent. */
   events?: EventStream;
+  /** HAS plans and reservations; built over `store` (solving in place) when absent. */
+  plans?: PlanService;
   /** Folder of captured serial consoles, <host>.log each (GET /v1/hosts/{id}/console). */
   consoleDir?: string;
 }
 
 /** The SoT being served, or 503 until a first good load. */
-export function servedSot(deps: ApiDeps): Sot {
+export function servedSot(deps: Pick<ApiDeps, 'sot'>): Sot {
   const sot = deps.sot.current();
   if (!sot) {
     const last = deps.sot.status().lastAttempt;

@@ -6,6 +6,7 @@ import type { ErrorRequestHandler, RequestHandler, Response } from 'express';
 import { ApplianceError, type ErrorCode } from '../model/index.js';
 import type { Logger } from '../lib/log.js';
 import type { Family } from './http/route.js';
+import { hasErrorBody, isHasPath, methodNotAllowed } from './has/envelope.js';
 
 export const STATUS = {
   BAD_REQUEST: 400,
@@ -17,6 +18,7 @@ export const STATUS = {
   CLUSTER_NOT_FOUND: 404,
   ROLE_NOT_FOUND: 404,
   USER_NOT_FOUND: 404,
+  PLAN_NOT_FOUND: 404,
   METHOD_NOT_ALLOWED: 405,
   CONFLICT: 409,
   ILLEGAL_TRANSITION: 409,
@@ -49,6 +51,15 @@ export function sendError(res: Response, family: Family, err: ApplianceError): v
   if (typeof d.allow === 'string') res.set('Allow', d.allow);
   if (d.retry_after !== undefined) res.set('Retry-After', String(d.retry_after));
   for (const k of HEADER_DETAILS) delete d[k];
+  if (family === 'has') {
+    if (status === 401) {
+      res.status(401).end();
+      return;
+    }
+    const explanation = err.code === 'METHOD_NOT_ALLOWED' && res.req?.method ? methodNotAllowed(res.req.method) : err.message;
+    res.status(status).json(hasErrorBody(status, explanation));
+    return;
+  }
   if (family === 'vmpooler') {
     // vmpooler answers 401/404 with a bare {"ok":false}; other failures may say why.
     res.status(status).json(status === 401 || status === 404 ? { ok: false } : { ok: false, message: err.message });
@@ -67,16 +78,23 @@ function fromParser(err: { status?: number; type?: string; message?: string }): 
 
 export function errorMiddleware(log: Logger): ErrorRequestHandler {
   return (err, req, res, _next) => {
-    const family: Family = res.locals.family ?? (req.path.startsWith('/api/v1/') ? 'vmpooler' : 'operator');
+    const family: Family = res.locals.family ?? familyOf(req.path);
     const typed = err instanceof ApplianceError ? err : fromParser(err);
     if (typed) return sendError(res, family, typed);
     log.error('unhandled API error', { method: req.method, path: req.path, error: String(err?.stack ?? err) });
     if (family === 'vmpooler') res.status(500).json({ ok: false });
+    else if (family === 'has') res.status(500).json(hasErrorBody(500, 'internal error'));
     else res.status(500).json(errorBody('INTERNAL', 'internal error'));
   };
 }
 
+/** The family of a path no route claimed (unknown routes, 405s, body parser failures). */
+function familyOf(path: string): Family {
+  if (path.startsWith('/api/v1/')) return 'vmpooler';
+  return isHasPath(path) ? 'has' : 'operator';
+}
+
 export const notFoundHandler: RequestHandler = (req, res) => {
-  const family: Family = req.path.startsWith('/api/v1/') ? 'vmpooler' : 'operator';
+  const family = familyOf(req.path);
   sendError(res, family, new ApplianceError('NOT_FOUND', `no route ${req.method} ${req.path}`));
 };

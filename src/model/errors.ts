@@ -18,6 +18,7 @@ export type ErrorCode =
   | 'TOO_MANY_REQUESTS'
   | 'ROLE_NOT_FOUND'
   | 'USER_NOT_FOUND'
+  | 'PLAN_NOT_FOUND'
   | 'CONFLICT'
   | 'ILLEGAL_TRANSITION'
   | 'BMC_UNREACHABLE'

@@ -124,12 +124,18 @@ export interface User {
   createdAt: number;
 }
 
-/** A host handed out from a pool (vmpooler check-out) or as a vNext server. */
+/**
+ * A host held for someone: handed out from a pool (vmpooler check-out), as a vNext server, or
+ * reserved by a plan (HAS) or a cluster request. One allocation per host at most: a held host
+ * is taken by nothing else (src/plans/holds.ts).
+ */
 export interface Allocation {
   id: string;
   hostId: string;
-  kind: 'checkout' | 'server';
+  kind: 'checkout' | 'server' | 'plan' | 'cluster';
   pool?: string;
+  /** The plan (or cluster request) holding the host. */
+  planId?: string;
   owner?: string;
   tags: Record<string, string>;
   createdAt: number;
@@ -137,7 +143,8 @@ export interface Allocation {
   lifetime: number;
 }
 
-export type PlanStatus = 'template' | 'translated' | 'solving' | 'solved' | 'not found' | 'error' | 'done';
+/** HAS's plan status machine (seed 004): template -> translated -> solving -> solved -> reserving -> done, or not found / error. */
+export type PlanStatus = 'template' | 'translating' | 'translated' | 'solving' | 'solved' | 'reserving' | 'done' | 'not found' | 'error';
 
 export interface Plan {
   id: string;
@@ -145,7 +152,25 @@ export interface Plan {
   status: PlanStatus;
   createdAt: number;
   updatedAt: number;
+  transactionId?: string;
+  /** The template as posted (a dict, or the JSON/YAML text). */
   template: unknown;
+  /** Recommendations wanted (HAS `limit`/`num_solution`). */
+  limit: number;
+  /** The solver's budget, ms (HAS `timeout` is minutes). */
+  timeoutMs: number;
+  /** Hold the recommended hosts when solved (the template's `reservations`, or asked for). */
+  reserve: boolean;
   recommendations: unknown[];
   message?: string;
+  /** False when the budget ran out before the search proved the answer optimal. */
+  proven?: boolean;
+  /** Best objective minus the proven bound, when not proven. */
+  gap?: number;
+  /** Objective value of each recommendation, in order. */
+  objectives?: number[];
+  /** Hosts held by this plan (the first recommendation's inventory hosts). */
+  held?: string[];
+  /** Who created it (user name). */
+  owner?: string;
 }

@@ -20,6 +20,7 @@ import { desiredFingerprint } from '../lifecycle/fingerprint.js';
 import { canonicalJson, roleApplied, roleNamed, roleWorkflow, type RoleAssignment } from './assignment.js';
 import { activeVersionFn, effectiveActiveVersion, readOverrides, ROLE_VERSIONS_KEY, withOverride, type EffectiveVersion } from './versions.js';
 import { mergeSettings } from './settings.js';
+import { describeHold, holdsByHost } from '../plans/holds.js';
 
 export interface RoleServiceDeps {
   sot: LiveSot;
@@ -155,6 +156,8 @@ export function createRoleService(deps: RoleServiceDeps): RoleService {
       if (!found.host) throw conflict('add', roleName, hostId, 'discovered', 'It is a discovered machine: declare it in the SoT first.', found.rt);
       const host = found.host;
       if (host.neverProvision) throw conflict('add', roleName, hostId, 'never_provision', `It has never_provision set in the SoT (${at(host)}).`);
+      const hold = describeHold(holdsByHost(deps.store).get(hostId));
+      if (hold) throw conflict('add', roleName, hostId, 'held', `It is ${hold}.`);
       const orch = orchestrator();
       const versions = readOverrides(deps.store);
       const version = effectiveActiveVersion(role, versions[role.name]).version;

@@ -20,6 +20,9 @@ function parameters(s: z.ZodType | undefined, where: 'path' | 'query'): Json[] {
   });
 }
 
+/** The error body each route family answers with (HAS answers 401 without a body). */
+const ERROR_SCHEMA = { operator: 'Error', vmpooler: 'VmpoolerError', has: 'HasError' } as const;
+
 const SECURITY: Record<string, Json[]> = {
   public: [],
   read: [{}, { bearerAuth: [] }, { authToken: [] }],
@@ -38,7 +41,7 @@ export function buildOpenApi(routes: AnyRoute[], info: { version: string }): Jso
       };
     }
     if (r.access !== 'public') {
-      responses['401'] ??= { description: 'no token, or an unknown, revoked or expired one', content: { 'application/json': { schema: { $ref: `#/components/schemas/${r.family === 'vmpooler' ? 'VmpoolerError' : 'Error'}` } } } };
+      responses['401'] ??= { description: 'no token, or an unknown, revoked or expired one', ...(r.family !== 'has' && { content: { 'application/json': { schema: { $ref: `#/components/schemas/${ERROR_SCHEMA[r.family]}` } } } }) };
       if (r.access === 'admin') responses['403'] ??= { description: 'the token is not an admin\'s' };
     }
     const op: Json = {
@@ -77,6 +80,11 @@ export function buildOpenApi(routes: AnyRoute[], info: { version: string }): Jso
           properties: { ok: { const: false }, code: { type: 'string' }, message: { type: 'string' }, details: { type: 'object' } },
         },
         VmpoolerError: { type: 'object', required: ['ok'], properties: { ok: { const: false }, message: { type: 'string' } } },
+        HasError: {
+          type: 'object',
+          required: ['title', 'explanation', 'code', 'error'],
+          properties: { title: { type: 'string' }, explanation: { type: 'string' }, code: { type: 'integer' }, error: { type: 'object', properties: { message: { type: 'string' }, type: { type: 'string' } } } },
+        },
       },
     },
   };

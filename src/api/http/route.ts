@@ -19,7 +19,7 @@ import type { z } from 'zod';
 export type Access = 'public' | 'read' | 'user' | 'admin';
 
 /** The error envelope a route family answers with (each seed surface keeps its own). */
-export type Family = 'operator' | 'vmpooler';
+export type Family = 'operator' | 'vmpooler' | 'has';
 
 export type Method = 'get' | 'post' | 'put' | 'delete' | 'patch';
 
