@@ -92,7 +92,12 @@ function parseYaml(text: string): Record<string, Json> {
   try {
     doc = parse(text, { customTags: (tags) => [LEGACY_OCTAL, ...tags] });
   } catch (e) {
-    if (e instanceof YAMLParseError) throw new IgnitionError(`not valid YAML: ${e.message.split('\n')[0]} (of the rendered text)`);
+    if (e instanceof YAMLParseError) {
+      // Lines of the rendered text: templates may add or drop lines, so not always the file's.
+      const what = e.message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, '');
+      const pos = e.linePos?.[0];
+      throw new IgnitionError(`not valid YAML${pos ? ` (rendered line ${pos.line}, column ${pos.col})` : ''}: ${what}`);
+    }
     throw e;
   }
   if (doc === null || doc === undefined) throw new IgnitionError('the rendered asset is empty');
