@@ -1,0 +1,214 @@
+// Lower bounds. Unassigned demands are split into groups whose members must pairwise differ in
+// one value (all in one zone-different constraint: the rack; or all-exclusive candidates: the
+// host) or share one (zone same / inventory group). A group's bound is the better of
+//  - the sum of each member's cheapest consistent candidate, and
+//  - for "different": the sum of the m cheapest per-value minima (m members need m distinct
+//    values; exact when the members are interchangeable), with a pigeonhole infeasibility test;
+//  - for "same": the cheapest value every member can use, summed over members.
+// Groups add up (cross-group interactions relaxed), plus the cheapest possible pairwise objective
+// terms between unassigned demands, precomputed over their domains' points.
+import type { Model } from './model.js';
+import type { State } from './state.js';
+
+type GroupKind = 'diff' | 'same' | 'key' | 'single';
+interface Group {
+  kind: GroupKind;
+  members: number[];
+  /** Per member, the slot of the group's zone in the member's zoneSlots (zone groups). */
+  slots: number[];
+  zone: number;
+}
+
+interface PairLb {
+  a: number;
+  b: number;
+  lb: number;
+}
+
+const MAX_KM = Math.PI * 6371;
+
+export class Bounder {
+  readonly idx: Int32Array[];
+  readonly cost: Float64Array[];
+  readonly count: Int32Array;
+  readonly min: Float64Array;
+  private readonly groups: Group[];
+  private readonly pairLbs: PairLb[];
+  private readonly valMin: Float64Array;
+  private readonly valSum: Float64Array;
+  private readonly valCnt: Int32Array;
+  private readonly touched: Int32Array;
+  private readonly sortBuf: Float64Array;
+  /** Which group failed last (for the not-found reason): a zone index, -2 for keys, -1 none. */
+  failZone = -1;
+  failDemand = -1;
+
+  constructor(private readonly model: Model) {
+    const n = model.cands.length;
+    this.idx = model.cands.map((c) => new Int32Array(c.length));
+    this.cost = model.cands.map((c) => new Float64Array(c.length));
+    this.count = new Int32Array(n);
+    this.min = new Float64Array(n);
+    this.groups = buildGroups(model);
+    this.pairLbs = buildPairLbs(model);
+    let maxVals = model.nKeys;
+    for (const z of model.zones) maxVals = Math.max(maxVals, z.nVals);
+    this.valMin = new Float64Array(maxVals).fill(Infinity);
+    this.valSum = new Float64Array(maxVals);
+    this.valCnt = new Int32Array(maxVals);
+    this.touched = new Int32Array(maxVals);
+    this.sortBuf = new Float64Array(maxVals);
+  }
+
+  isSingle(d: number): boolean {
+    return this.groups.some((g) => g.kind === 'single' && g.members[0] === d);
+  }
+
+  /** Lower bound on any completion of the state's partial assignment; Infinity when none exists. */
+  bound(state: State, fixed: number): number {
+    const asg = state.assigned;
+    let lb = fixed;
+    for (const p of this.pairLbs) if (asg[p.a]! < 0 && asg[p.b]! < 0) lb += p.lb;
+    for (const g of this.groups) {
+      const part = this.groupBound(state, g);
+      if (part === Infinity) return Infinity;
+      lb += part;
+    }
+    return lb;
+  }
+
+  private groupBound(state: State, g: Group): number {
+    const asg = state.assigned;
+    const cands = this.model.cands;
+    let sumMin = 0;
+    let m = 0;
+    let nTouched = 0;
+    for (let gi = 0; gi < g.members.length; gi++) {
+      const d = g.members[gi]!;
+      if (asg[d]! >= 0) continue;
+      m++;
+      const idx = this.idx[d]!;
+      const cost = this.cost[d]!;
+      const k = state.scan(d, idx, cost);
+      this.count[d] = k;
+      if (k === 0) {
+        this.failDemand = d;
+        this.failZone = -1;
+        return this.reset(nTouched, Infinity);
+      }
+      let best = Infinity;
+      const slot = g.slots[gi]!;
+      for (let j = 0; j < k; j++) {
+        const c = cost[j]!;
+        if (c < best) best = c;
+        if (g.kind === 'single') continue;
+        const cand = cands[d]![idx[j]!]!;
+        if (g.kind === 'key' && !cand.excl) continue;
+        const v = g.kind === 'key' ? cand.key : cand.zv[slot]!;
+        if (this.valMin[v] === Infinity && this.valCnt[v] === 0) this.touched[nTouched++] = v;
+        if (g.kind === 'same') {
+          // Per value: this member's cheapest at that value, summed over members.
+          if (this.valCnt[v] === m - 1) {
+            this.valCnt[v] = m;
+            this.valSum[v] = this.valSum[v]! + c;
+            this.valMin[v] = c;
+          } else if (this.valCnt[v] === m && c < this.valMin[v]!) {
+            this.valSum[v] = this.valSum[v]! + c - this.valMin[v]!;
+            this.valMin[v] = c;
+          }
+        } else if (c < this.valMin[v]!) this.valMin[v] = c;
+      }
+      this.min[d] = best;
+      sumMin += best;
+    }
+    if (m === 0) return this.reset(nTouched, 0);
+    if (g.kind === 'same') {
+      let best = Infinity;
+      for (let t = 0; t < nTouched; t++) {
+        const v = this.touched[t]!;
+        if (this.valCnt[v] === m && this.valSum[v]! < best) best = this.valSum[v]!;
+      }
+      if (best === Infinity) {
+        this.failZone = g.zone;
+        this.failDemand = -1;
+        state.rejects[g.zone]!++;
+      }
+      return this.reset(nTouched, Math.max(sumMin, best));
+    }
+    if (g.kind === 'single' || m === 1) return this.reset(nTouched, sumMin);
+    if (nTouched < m) {
+      // Pigeonhole: fewer distinct values (racks, hosts) left than members still to place.
+      this.failZone = g.kind === 'key' ? -2 : g.zone;
+      this.failDemand = -1;
+      state.rejects[g.kind === 'key' ? state.rejects.length - 1 : g.zone]!++;
+      return this.reset(nTouched, Infinity);
+    }
+    const buf = this.sortBuf.subarray(0, nTouched);
+    for (let t = 0; t < nTouched; t++) buf[t] = this.valMin[this.touched[t]!]!;
+    buf.sort();
+    let sorted = 0;
+    for (let t = 0; t < m; t++) sorted += buf[t]!;
+    return this.reset(nTouched, Math.max(sumMin, sorted));
+  }
+
+  private reset(nTouched: number, out: number): number {
+    for (let t = 0; t < nTouched; t++) {
+      const v = this.touched[t]!;
+      this.valMin[v] = Infinity;
+      this.valSum[v] = 0;
+      this.valCnt[v] = 0;
+    }
+    return out;
+  }
+}
+
+function buildGroups(model: Model): Group[] {
+  const n = model.cands.length;
+  const byZone = new Map<number, Group>();
+  const groups: Group[] = [];
+  const keyGroup: Group = { kind: 'key', members: [], slots: [], zone: -1 };
+  for (let d = 0; d < n; d++) {
+    let bestZ = -1;
+    let bestSlot = -1;
+    model.zoneSlots[d]!.forEach((z, s) => {
+      const size = model.zones[z]!.members.length;
+      if (size >= 2 && (bestZ < 0 || size > model.zones[bestZ]!.members.length)) [bestZ, bestSlot] = [z, s];
+    });
+    if (bestZ >= 0) {
+      let g = byZone.get(bestZ);
+      if (!g) {
+        g = { kind: model.zones[bestZ]!.same ? 'same' : 'diff', members: [], slots: [], zone: bestZ };
+        byZone.set(bestZ, g);
+        groups.push(g);
+      }
+      g.members.push(d);
+      g.slots.push(bestSlot);
+    } else if (model.cands[d]!.length > 0 && model.cands[d]!.every((c) => c.excl)) {
+      keyGroup.members.push(d);
+      keyGroup.slots.push(-1);
+    } else groups.push({ kind: 'single', members: [d], slots: [-1], zone: -1 });
+  }
+  if (keyGroup.members.length > 0) groups.push(keyGroup);
+  return groups;
+}
+
+function buildPairLbs(model: Model): PairLb[] {
+  const out: PairLb[] = [];
+  const pts = model.cands.map((list) => [...new Set(list.map((c) => c.pt))]);
+  model.pairs.forEach((list, a) => {
+    for (const { other: b, w } of list) {
+      if (b <= a) continue;
+      const pa = pts[a]!;
+      const pb = pts[b]!;
+      let lb: number;
+      if (pa.length * pb.length > 1_000_000) lb = w > 0 ? 0 : w * MAX_KM;
+      else {
+        lb = Infinity;
+        for (const p of pa) for (const q of pb) lb = Math.min(lb, w * model.dist(p, q));
+        if (lb === Infinity) lb = 0;
+      }
+      out.push({ a, b, lb });
+    }
+  });
+  return out;
+}

@@ -1,0 +1,133 @@
+// Depth-first branch and bound over the demands in input order, children cheapest first (reduced
+// cost, then input order), keeping the k best solutions found so far. The order on solutions is
+// (objective, then the chosen candidates' input positions compared demand by demand), so ties
+// are decided the same way every run. A node is pruned when its bound is worse than the k-th
+// incumbent, or ties it while its assigned prefix already compares later than the k-th's.
+import { tieEps } from './compare.js';
+import { Bounder } from './bound.js';
+import type { Model } from './model.js';
+import { State } from './state.js';
+
+export interface Found {
+  /** Internal (minimize-sign) objective accumulated by the search. */
+  cost: number;
+  /** Per demand, the chosen candidate's input index. */
+  lex: Int32Array;
+}
+
+export interface SearchOptions {
+  limit: number;
+  deadline: number;
+  now: () => number;
+  /** How many nodes between clock reads. */
+  checkEvery?: number;
+}
+
+export interface SearchResult {
+  found: Found[];
+  complete: boolean;
+  nodes: number;
+  /** Proven lower bound over everything not yet explored (Infinity when complete). */
+  openBound: number;
+  rootBound: number;
+  state: State;
+  bounder: Bounder;
+}
+
+/** a before b in the solution order. */
+export function before(a: Found, b: Found): boolean {
+  if (Math.abs(a.cost - b.cost) > tieEps(b.cost)) return a.cost < b.cost;
+  for (let i = 0; i < a.lex.length; i++) if (a.lex[i] !== b.lex[i]) return a.lex[i]! < b.lex[i]!;
+  return false;
+}
+
+export function search(model: Model, cls: Int32Array, opts: SearchOptions): SearchResult {
+  const n = model.cands.length;
+  const state = new State(model, cls);
+  const bounder = new Bounder(model);
+  const found: Found[] = [];
+  const checkMask = (opts.checkEvery ?? 256) - 1;
+  const levelBound = new Float64Array(n + 1).fill(Infinity);
+  let nodes = 0;
+  let aborted = false;
+  let rootBound = Infinity;
+
+  const kth = (): Found | undefined => (found.length >= opts.limit ? found[found.length - 1] : undefined);
+
+  /** True when the assigned prefix (demands 0..depth-1) already orders after `f`. */
+  const prefixAfter = (depth: number, f: Found): boolean => {
+    for (let d = 0; d < depth; d++) {
+      const o = model.cands[d]![state.assigned[d]!]!.orig;
+      if (o !== f.lex[d]) return o > f.lex[d]!;
+    }
+    return false;
+  };
+
+  const record = (cost: number): void => {
+    const lex = new Int32Array(n);
+    for (let d = 0; d < n; d++) lex[d] = model.cands[d]![state.assigned[d]!]!.orig;
+    const f = { cost, lex };
+    let pos = found.length;
+    while (pos > 0 && before(f, found[pos - 1]!)) pos--;
+    if (pos >= opts.limit) return;
+    found.splice(pos, 0, f);
+    if (found.length > opts.limit) found.pop();
+  };
+
+  const dfs = (depth: number, fixed: number): void => {
+    nodes++;
+    if ((nodes & checkMask) === 0 && opts.now() >= opts.deadline) {
+      aborted = true;
+      return;
+    }
+    if (depth === n) {
+      record(fixed);
+      return;
+    }
+    const lb = bounder.bound(state, fixed);
+    if (depth === 0) rootBound = lb;
+    if (lb === Infinity) return;
+    const k = kth();
+    if (k) {
+      if (lb > k.cost + tieEps(k.cost)) return;
+      if (lb >= k.cost - tieEps(k.cost) && prefixAfter(depth, k)) return;
+    }
+    const d = depth;
+    const count = bounder.count[d]!;
+    const order = Array.from(bounder.idx[d]!.subarray(0, count).keys());
+    const costs = bounder.cost[d]!.slice(0, count);
+    const pos = bounder.idx[d]!.slice(0, count);
+    const list = model.cands[d]!;
+    order.sort((a, b) => costs[a]! - costs[b]! || list[pos[a]!]!.orig - list[pos[b]!]!.orig);
+    // For a demand bounded alone, its part of lb is its cheapest candidate, so lb - ownMin + c
+    // bounds child c; children come cheapest first, so the first child over the k-th ends the loop.
+    const single = singles[d] === 1;
+    const ownMin = bounder.min[d]!;
+    const cl = cls[d]!;
+    const prevLast = cl >= 0 ? state.classLast[cl]! : -1;
+    for (let j = 0; j < order.length; j++) {
+      const o = order[j]!;
+      const c = costs[o]!;
+      const childLb = single ? lb - ownMin + c : lb;
+      const kk = kth();
+      if (kk && childLb > kk.cost + tieEps(kk.cost)) break;
+      levelBound[depth] = childLb;
+      state.assign(d, pos[o]!);
+      dfs(depth + 1, fixed + c);
+      state.unassign(d, prevLast);
+      if (aborted) return;
+    }
+    levelBound[depth] = Infinity;
+  };
+  const singles = singleDemands(bounder, n);
+  dfs(0, 0);
+  let openBound = Infinity;
+  if (aborted) for (let i = 0; i <= n; i++) openBound = Math.min(openBound, levelBound[i]!);
+  return { found, complete: !aborted, nodes, openBound, rootBound, state, bounder };
+}
+
+function singleDemands(bounder: Bounder, n: number): Uint8Array {
+  const out = new Uint8Array(n);
+  for (let d = 0; d < n; d++) out[d] = bounder.isSingle(d) ? 1 : 0;
+  return out;
+}
