@@ -7,6 +7,15 @@ import type { Store, Tx } from '../store/store.js';
 
 type Reader = Pick<Store, 'list'>;
 
+/**
+ * Whether a host is free to be placed: nothing holds it and no role was given to it through the
+ * API (resmgr's role assignment owns the host while it has the role).
+ */
+export function freePredicate(store: Pick<Store, 'list' | 'get'>): (hostId: string) => boolean {
+  const held = holdsByHost(store);
+  return (h) => !held.has(h) && !store.get('hosts', h)?.role;
+}
+
 /** host id -> its allocation, for every held host. */
 export function holdsByHost(store: Reader): Map<string, Allocation> {
   const out = new Map<string, Allocation>();

@@ -1,7 +1,7 @@
 // The plan's steps between the API and the pure planner: the template's syntax (checked when
 // the plan is posted: HAS answers a YAML it cannot read with 400), its translation over the
 // inventory free right now, and the solver's answer as HAS recommendations.
-import { ApplianceError, type Allocation, type Sot } from '../model/index.js';
+import { ApplianceError, type Sot } from '../model/index.js';
 import { parseTemplate, translate, recommend, TemplateError, type Template, type Translation } from '../planner/template/index.js';
 import { inventoryFrom } from '../planner/inventory.js';
 import type { Solution } from '../planner/types.js';
@@ -22,15 +22,15 @@ export function checkSyntax(template: unknown): Template {
   }
 }
 
-/** Translates over the SoT's hosts that nothing holds. Throws the translator's message as an Error. */
-export function planProblem(template: unknown, sot: Sot, holds: ReadonlyMap<string, Allocation>): Built & { problem: Built['translation']['problem'] } {
-  const inventory = inventoryFrom(sot, { isFree: (hostId) => !holds.has(hostId) });
+/** Translates over the SoT's hosts that nothing holds (holds.ts freePredicate). Throws the translator's message as an Error. */
+export function planProblem(template: unknown, sot: Sot, isFree: (hostId: string) => boolean): Built & { problem: Built['translation']['problem'] } {
+  const inventory = inventoryFrom(sot, { isFree });
   const translation = translate(parseTemplate(template), inventory);
   return { translation, inventory, problem: translation.problem };
 }
 
 export function recommendations(built: Built, solutions: Solution[]): unknown[] {
-  return solutions.map((s) => recommend(built.translation, s));
+  return solutions.map((s) => recommend(built.translation.problem, s, built.inventory));
 }
 
 /** The inventory hosts a solution places demands on (what a reservation holds). */

@@ -14,7 +14,7 @@ import type { Clock } from '../lib/clock.js';
 import type { Logger } from '../lib/log.js';
 import type { Store } from '../store/store.js';
 import type { SolverRunner } from './run-solver.js';
-import { holdHosts, holdsByHost, releaseHolds } from './holds.js';
+import { freePredicate, holdHosts, releaseHolds } from './holds.js';
 import { checkSyntax, planProblem, recommendations, hostsOf } from './pipeline.js';
 
 export interface PlanRequest {
@@ -85,7 +85,7 @@ export function createPlanService(deps: PlanServiceDeps): PlanService {
       if (!p) return;
       let built: ReturnType<typeof planProblem>;
       try {
-        built = planProblem(p.template, deps.served(), holdsByHost(deps.store));
+        built = planProblem(p.template, deps.served(), freePredicate(deps.store));
       } catch (e) {
         await setStatus(id, 'error', { message: (e as Error).message }, { message: (e as Error).message });
         return;

@@ -6,7 +6,8 @@
 // the site turns on-demand and a role assigned through resmgr's API (with a token) provisions a
 // third host: role_status converges to ok, an SSE client (curl) connected from the start saw
 // every event in order, and a checkpoint forged from another machine on the lab LAN during the
-// install is refused. One booted lab for all. Needs root, QEMU, ipmitool and OpenIPMI.
+// install is refused. Last, Vaquero's cluster request for two hosts installs the two that
+// nothing holds, and a request that cannot be met is refused holding nothing. One booted lab for all. Needs root, QEMU, ipmitool and OpenIPMI.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -131,6 +132,27 @@ test('auto site: BMC-driven provisioning to active, re-provision on SoT change, 
     }
     const n3Types = streamed.filter((f) => n3Events.some((e) => e.seq === Number(f.id))).map((f) => f.type);
     for (const tp of ['provision.requested', 'power.acked', 'dhcp.acked', 'ipxe.served', 'kernel.fetched', 'checkpoint']) assert.ok(n3Types.includes(tp), `n3: ${tp} streamed (${n3Types.join(', ')})`);
+
+    // 5. Vaquero's cluster request on the on-demand site: the planner picks the two hosts nothing
+    // holds (n3 has a role), they are held and installed with the workflow through their BMCs.
+    const ask = (body: unknown) => fetch(`${LAB.api}/v1/cluster`, { method: 'POST', headers: { 'x-auth-token': tok, 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    const made = await ask({ hosts: 2, workflow: 'corral-lab-install', site: 'corral-lab' });
+    assert.equal(made.status, 201, await made.clone().text());
+    const cluster = (await made.json()) as { id: string; hosts: { id: string }[] };
+    assert.deepEqual(cluster.hosts.map((h) => h.id).sort(), HOSTS);
+    const more = await ask({ hosts: 1, workflow: 'corral-lab-install', site: 'corral-lab' });
+    assert.equal(more.status, 409, 'no free host is left');
+    assert.match(((await more.json()) as { message: string }).message, /only 0 free host/);
+    assert.equal(((await api(LAB, '/plans')).plans as unknown[]).length, 1, 'the refused request holds nothing (no second plan)');
+    const active = await waitFor('the cluster active', async () => {
+      const c = await api(LAB, `/cluster/${cluster.id}`);
+      return c?.status === 'active' ? c : c?.status === 'failed' ? Promise.reject(new Error(JSON.stringify(c))) : undefined;
+    }, 10 * 60_000, 2000);
+    assert.deepEqual(active.hosts.map((h: { state: string }) => h.state), ['active', 'active']);
+    for (const h of HOSTS) {
+      const last = ((await api(LAB, `/hosts/${h}/events`)) as any[]).filter((e) => e.type === 'provision.requested').pop();
+      assert.equal(last.data?.workflow, 'corral-lab-install', `${h} installed with the cluster's workflow`);
+    }
   } finally {
     sse?.kill('SIGKILL');
     sh(`ip netns del ${EVIL} 2>/dev/null`);
