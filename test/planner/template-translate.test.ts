@@ -2,10 +2,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { parseTemplate, TemplateError, translate } from '../../src/planner/template/index.js';
-import type { Constraint } from '../../src/planner/types.js';
 import { fixture, fixtureJson, testInventory } from './fixtures/sot.js';
 
-const G = 2 ** 30;
 const inv = testInventory();
 const base = (over: Record<string, unknown> = {}) => ({
   homing_template_version: '2017-10-10',
@@ -20,7 +18,6 @@ const fails = (template: unknown, message: string | RegExp) =>
     else assert.match(e.message, message);
     return true;
   });
-const constraintsOf = (constraints: Record<string, unknown>): Constraint[] => translate(base({ constraints }), inv).problem.constraints;
 
 describe('HAS csit plans', () => {
   it('plan_with_wrong_version: error listing the versions', () => {
