@@ -14,8 +14,8 @@ import { testApi, type TestApi } from './support.js';
 
 const CODES = Object.keys(STATUS) as ErrorCode[];
 
-test('every code maps to an HTTP error status, in both envelopes', async () => {
-  for (const family of ['operator', 'vmpooler'] as const) {
+test('every code maps to an HTTP error status, in each family\'s envelope', async () => {
+  for (const family of ['operator', 'vmpooler', 'has'] as const) {
     const app = express();
     app.get('/:code', (req, res, next) => {
       res.locals.family = family;
@@ -27,7 +27,15 @@ test('every code maps to an HTTP error status, in both envelopes', async () => {
       assert.equal(res.status, STATUS[code], code);
       assert.ok(res.status >= 400 && res.status < 600, code);
       if (family === 'operator') assert.deepEqual(res.body, { ok: false, code, message: `boom ${code}` });
-      else assert.equal(res.body.ok, false);
+      else if (family === 'vmpooler') assert.equal(res.body.ok, false);
+      // HAS (seed 004): 401 has no body; every other error {title, explanation, code, error{message, type}}.
+      else if (res.status === 401) assert.equal(res.text, '');
+      else {
+        assert.equal(res.body.code, res.status, code);
+        assert.equal(res.body.explanation, code === 'METHOD_NOT_ALLOWED' ? 'The GET method is not allowed.' : `boom ${code}`);
+        assert.match(res.body.error.type, /^HTTP[A-Z]/, code);
+        assert.ok(res.body.title && res.body.error.message, code);
+      }
     }
   }
 });
