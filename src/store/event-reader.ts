@@ -5,7 +5,12 @@
 import { ApplianceError } from '../model/errors.js';
 import type { HostEvent } from '../model/index.js';
 import type { EventRef } from './event-index.js';
-import type { Journal, TxRecord } from './journal.js';
+import type { TxRecord } from './journal.js';
+
+/** Where lines are read from: a journal segment (the open Journal, or a closed segment's file). */
+export interface LineSource {
+  read(offset: number, length: number): Promise<Buffer>;
+}
 
 /** Where an event lives: the transaction line holding it and its position in that line's `ev`. */
 export interface JournalEventRef extends EventRef {
@@ -25,7 +30,7 @@ interface Range {
 }
 
 /** The events of `refs` (which are in seq order, hence in file order), in the same order. */
-export async function readEvents(journal: Journal, refs: JournalEventRef[]): Promise<HostEvent[]> {
+export async function readEvents(journal: LineSource, refs: JournalEventRef[]): Promise<HostEvent[]> {
   const out: HostEvent[] = [];
   for (const range of coalesce(refs)) {
     const buf = await journal.read(range.start, range.end - range.start);

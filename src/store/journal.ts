@@ -1,4 +1,6 @@
 // The append-only JSONL journal: the store's write-ahead log and the event history at once.
+// It is split into segments (segments.ts): this file is one segment, `journal.<T>.jsonl`, whose
+// first transaction is T; only the newest segment is appended to.
 //
 // Line 1 is a header carrying the schema version. Every other line is one committed transaction:
 //   {"t":N,"at":ms,"ops":[{"c":"hosts","id":"h1","v":{...}} | {"c":..,"id":..,"del":true}],"ev":[HostEvent...]}
@@ -48,21 +50,25 @@ export class Journal {
     readonly path: string,
     /** End of the last complete, durable line: where the next append goes. */
     public size: number,
-    /** `t` of the last transaction in the file (0 when none). */
+    /** `t` of the last transaction in the file at open (the one before the segment when none). */
     public lastTx: number,
   ) {}
 
-  /** Opens (creating if needed), replays every transaction into `visit`, and cuts a torn tail. */
-  static async open(path: string, now: number, visit: ReplayVisitor): Promise<JournalOpenResult> {
+  /**
+   * Opens (creating if needed), replays every transaction into `visit`, and cuts a torn tail.
+   * `firstT` is the `t` the segment's first transaction must have.
+   */
+  static async open(path: string, now: number, visit: ReplayVisitor, firstT = 1): Promise<JournalOpenResult> {
     // Read-write and created if missing, but not O_APPEND: Linux ignores the position of
     // positioned writes in append mode, and the store tracks the end itself.
     const fh = await open(path, constants.O_RDWR | constants.O_CREAT, 0o600);
     try {
       const fileSize = (await fh.stat()).size;
-      const scan = await scanLines(fh, path, visit);
+      const scan = await scanLines(fh, path, visit, firstT - 1);
       const journal = new Journal(fh, path, scan.end, scan.lastTx);
       if (scan.end < fileSize) await journal.truncate(scan.end);
-      if (!scan.sawHeader) await journal.writeHeader(now);
+      if (!scan.sawHeader) await journal.append(journalHeader(now, firstT));
+      if (!scan.sawHeader) await fsyncDir(dirname(path)); // the file may be new: make its entry durable
       return { journal, truncatedBytes: fileSize - scan.end };
     } catch (e) {
       await fh.close().catch(() => {});
@@ -98,10 +104,43 @@ export class Journal {
     await this.fh.close();
   }
 
-  private async writeHeader(now: number): Promise<void> {
-    const line = JSON.stringify({ corral: 'journal', schemaVersion: SCHEMA_VERSION, createdAt: now }) + '\n';
-    await this.append(Buffer.from(line, 'utf8'));
-    await fsyncDir(dirname(this.path)); // the file may be new: make its directory entry durable
+  /**
+   * A new, empty segment holding only `header` (from journalHeader), durable with its directory
+   * entry before it is used. A leftover file of that name (a rotation cut short) is replaced: it
+   * can hold no acknowledged transaction, since it was not yet in use.
+   */
+  static async create(path: string, header: Buffer, firstT: number): Promise<Journal> {
+    const fh = await open(path, constants.O_RDWR | constants.O_CREAT | constants.O_TRUNC, 0o600);
+    try {
+      const journal = new Journal(fh, path, 0, firstT - 1);
+      await journal.append(header);
+      await fsyncDir(dirname(path));
+      return journal;
+    } catch (e) {
+      await fh.close().catch(() => {});
+      throw e;
+    }
+  }
+}
+
+/** A segment's first line. `segment` (its first `t`) is informative; older journals lack it. */
+export function journalHeader(now: number, firstT: number): Buffer {
+  return Buffer.from(JSON.stringify({ corral: 'journal', schemaVersion: SCHEMA_VERSION, createdAt: now, segment: firstT }) + '\n', 'utf8');
+}
+
+/**
+ * Reads a closed segment through without changing it: every complete transaction into `visit`.
+ * A closed segment was complete when the next one was created, so any damage is corruption.
+ */
+export async function scanSegment(path: string, firstT: number, visit: ReplayVisitor): Promise<{ end: number; lastTx: number }> {
+  const fh = await open(path, 'r');
+  try {
+    const size = (await fh.stat()).size;
+    const scan = await scanLines(fh, path, visit, firstT - 1);
+    if (!scan.sawHeader || scan.end !== size) throw corrupt(path, scan.end, 'closed journal segment ends with an unfinished line');
+    return { end: scan.end, lastTx: scan.lastTx };
+  } finally {
+    await fh.close();
   }
 }
 
@@ -111,10 +150,10 @@ interface ScanResult {
   sawHeader: boolean;
 }
 
-async function scanLines(fh: FileHandle, path: string, visit: ReplayVisitor): Promise<ScanResult> {
+async function scanLines(fh: FileHandle, path: string, visit: ReplayVisitor, before: number): Promise<ScanResult> {
   let tornAt: number | undefined;
   let sawHeader = false;
-  let lastTx = 0;
+  let lastTx = before;
   let end = 0;
   for await (const line of readLines(fh)) {
     const rec = line.complete ? parseLine(line.text) : undefined;

@@ -1,6 +1,10 @@
 // The durable Store: state in memory, every commit appended to the journal (group commit), and a
 // lowdb snapshot (state.json) rewritten in the background now and then. Built by openStore()
-// in lowdb-store.ts, which also does the locking and the replay at open.
+// in lowdb-store.ts, which also does the locking and the replay at open (recovery.ts).
+//
+// Rotation: when the active journal segment has passed `segmentBytes`, the next commit starts a
+// new segment (segments.ts) and takes a snapshot that covers it, so the next open starts from the
+// new segment. Old segments are indexed and dropped by the Compactor, in the background.
 //
 // What happens when a journal write fails: the transactions of that write, and all those queued
 // behind it, are taken back out of memory (undo lists) and their promises reject with
@@ -9,17 +13,20 @@
 // acknowledged state. A store that could not write once is not trusted to write again: the
 // cause (disk full, I/O error) needs an operator, and a reopen re-checks the files.
 
+import { join } from 'node:path';
 import type { Low } from 'lowdb';
 import { ApplianceError, isApplianceError } from '../model/errors.js';
 import type { HostEvent } from '../model/index.js';
 import type { Logger } from '../lib/log.js';
-import { EventIndex } from './event-index.js';
-import { readEvents, type JournalEventRef } from './event-reader.js';
+import { Aggregator, type Aggregates } from './aggregates.js';
+import { Compactor, type RetentionOptions } from './compactor.js';
 import { GroupCommit } from './group-commit.js';
-import type { Journal } from './journal.js';
+import { newActive, type History } from './history.js';
+import { Journal, journalHeader } from './journal.js';
 import { CommitListeners } from './listeners.js';
 import type { DirLock } from './lock.js';
 import { copyMaps, type StateImage } from './schema.js';
+import { segmentFile } from './segments.js';
 import { rejected, type AppliedTx, type StoreState } from './state.js';
 import { SCHEMA_VERSION, type CollectionName, type Collections, type CommitListener, type EventQuery, type Store, type Tx } from './store.js';
 
@@ -31,9 +38,16 @@ export interface StoreStats {
   transactions: number;
   /** Most transactions acknowledged by one commit. */
   largestBatch: number;
+  /** Bytes of all retained journal segments. */
   journalBytes: number;
+  /** Retained journal segments (the active one included). */
+  segments: number;
+  rotations: number;
+  /** Segments dropped by retention since open. */
+  droppedSegments: number;
   snapshots: number;
   lastSeq: number;
+  /** Retained events. */
   events: number;
   failed: boolean;
 }
@@ -42,14 +56,19 @@ export interface StoreStats {
 export interface CorralStore extends Store {
   readonly dir: string;
   stats(): StoreStats;
+  /** Per-day history aggregates (aggregates.ts): all events ever, dropped ones included. */
+  aggregates(): Aggregates;
 }
 
 export interface StoreParts {
   dir: string;
   low: Low<StateImage>;
   state: StoreState;
-  index: EventIndex<JournalEventRef>;
-  journal: Journal;
+  history: History;
+  aggregator: Aggregator;
+  segmentBytes: number;
+  retention: Required<RetentionOptions>;
+  compactIntervalMs: number;
   lock: DirLock;
   clock: { now(): number };
   log: Logger;
@@ -71,8 +90,11 @@ export class JournaledStore implements CorralStore {
   private snapshots = 0;
   private commitsSinceSnapshot = 0;
   private lastSnapshotAt: number;
-  /** `t` covered by the newest snapshot on disk. */
+  /** `t` covered by the newest snapshot on disk, and the segment it was taken in. */
   private snapshotTx: number;
+  snapshotSegment: number;
+  private rotations = 0;
+  private readonly compactor: Compactor;
   private snapshotting: Promise<void> | undefined;
   private truncating: Promise<void> | undefined;
   private readonly reads = new Set<Promise<unknown>>();
@@ -87,11 +109,23 @@ export class JournaledStore implements CorralStore {
     );
     this.lastSnapshotAt = p.clock.now();
     this.snapshotTx = p.low.data.journalSeq;
+    this.snapshotSegment = p.low.data.journalSegment ?? 0;
     this.committer = new GroupCommit<AppliedTx | null>(
       (batch) => this.flush(batch),
       (err, lost) => this.onWriteFailure(err, lost),
       (err) => storeFailed('store write failed', err),
     );
+    this.compactor = new Compactor({
+      dir: p.dir,
+      history: p.history,
+      clock: p.clock,
+      log: p.log,
+      retention: p.retention,
+      intervalMs: p.compactIntervalMs,
+      snapshotSegment: () => this.snapshotSegment,
+      settleReads: () => this.settleReads(),
+    });
+    this.compactor.start();
   }
 
   get<C extends CollectionName>(c: C, id: string): Collections[C] | undefined {
@@ -126,7 +160,7 @@ export class JournaledStore implements CorralStore {
 
   async events(q?: EventQuery): Promise<HostEvent[]> {
     if (this.closed) throw storeFailed('store is closed');
-    const read = readEvents(this.p.journal, this.p.index.query(q));
+    const read = this.p.history.query(q);
     this.reads.add(read);
     try {
       return await read;
@@ -137,7 +171,16 @@ export class JournaledStore implements CorralStore {
 
   /** Newest durable event (events() shows only events whose commit is on disk). */
   lastSeq(): number {
-    return this.p.index.lastSeq;
+    return this.p.history.lastSeq;
+  }
+
+  aggregates(): Aggregates {
+    return this.p.aggregator.aggregates();
+  }
+
+  /** Resolves once the events() reads in progress now have finished. */
+  async settleReads(): Promise<void> {
+    await Promise.allSettled([...this.reads]);
   }
 
   subscribe(listener: CommitListener): () => void {
@@ -149,10 +192,13 @@ export class JournaledStore implements CorralStore {
       commits: this.commits,
       transactions: this.committer.entries,
       largestBatch: this.committer.largestBatch,
-      journalBytes: this.p.journal.size,
+      journalBytes: this.p.history.bytes,
+      segments: this.p.history.closed.length + 1,
+      rotations: this.rotations,
+      droppedSegments: this.compactor.dropped,
       snapshots: this.snapshots,
-      lastSeq: this.p.index.lastSeq,
-      events: this.p.index.size,
+      lastSeq: this.p.history.lastSeq,
+      events: this.p.history.size,
       failed: this.committer.failed !== undefined,
     };
   }
@@ -165,15 +211,18 @@ export class JournaledStore implements CorralStore {
   private async shutdown(): Promise<void> {
     await this.committer.idle();
     await this.snapshotting;
+    await this.compactor.stop();
     // Nothing is pending now, so memory is exactly the journal: a final snapshot makes the
     // next open quick. Skipped after a failure (the disk is not trusted) or when nothing changed.
     if (!this.committer.failed && this.p.state.txSeq > this.snapshotTx) {
-      await this.writeSnapshot(this.capture(this.p.journal.size));
+      const { active } = this.p.history;
+      await this.writeSnapshot(this.capture(active.firstT, active.journal.size, []));
     }
     this.closed = true;
     await Promise.allSettled([...this.reads]);
     await this.truncating;
-    await this.p.journal.close();
+    for (const seg of this.p.history.closed) await seg.close();
+    await this.p.history.active.journal.close();
     await this.p.lock.release();
   }
 
@@ -181,18 +230,32 @@ export class JournaledStore implements CorralStore {
   private async flush(batch: Array<AppliedTx | null>): Promise<void> {
     const txs = batch.filter((t): t is AppliedTx => t !== null);
     if (txs.length === 0) return;
-    const start = this.p.journal.size;
+    const { history } = this.p;
     const chunk = txs.length === 1 ? txs[0]!.line : Buffer.concat(txs.map((t) => t.line));
+    // Rotate before this batch once the segment is full (and holds something): the batch then
+    // opens the new segment, and the snapshot taken with it lets the next open skip the old one.
+    const active = history.active;
+    const rotate = active.journal.size >= this.p.segmentBytes && active.meta.lastT >= active.firstT;
+    const firstT = txs[0]!.t;
+    const header = rotate ? journalHeader(this.p.clock.now(), firstT) : undefined;
+    const start = header ? header.length : active.journal.size;
     // Right now memory holds exactly the journal plus this batch (the queue was just emptied
     // into it), so this is the moment to capture a snapshot that covers up to its end.
-    const image = this.snapshotDue() ? this.capture(start + chunk.length) : undefined;
+    const due = this.snapshotDue() || (rotate && !this.snapshotting);
+    const image = due ? this.capture(rotate ? firstT : active.firstT, start + chunk.length, txs) : undefined;
     await this.p.beforeAppend?.();
-    await this.p.journal.append(chunk);
+    if (header) {
+      const journal = await Journal.create(join(this.dir, segmentFile(firstT)), header, firstT);
+      history.rotate(newActive(firstT, journal));
+      this.rotations++;
+    }
+    await history.active.journal.append(chunk);
     this.commits++;
     this.indexEvents(txs, start);
     // Written only after the batch is durable: a snapshot must never cover a journal position
     // that is not on disk.
     if (image) this.snapshotting = this.writeSnapshot(image).finally(() => (this.snapshotting = undefined));
+    if (header) this.compactor.kick();
     // Durable and indexed: events() and lastSeq() already show these events. Told before the
     // GroupCommit resolves the batch, so a caller whose transact() resolved knows the listeners
     // have seen its events; one flush runs at a time, so commits are told in seq order.
@@ -200,11 +263,16 @@ export class JournaledStore implements CorralStore {
   }
 
   private indexEvents(txs: AppliedTx[], start: number): void {
+    const { history, aggregator } = this.p;
     let offset = start;
     for (const tx of txs) {
       const length = tx.line.length;
-      for (const e of tx.events) this.p.index.add({ seq: e.seq, subject: e.subject, type: e.type, offset, length, index: e.index });
+      for (const e of tx.events) {
+        history.addEvent({ seq: e.seq, subject: e.subject, type: e.type, offset, length, index: e.index });
+        aggregator.addJson(e.seq, e.json);
+      }
       offset += length;
+      history.addTx(tx.t, tx.at, offset);
     }
   }
 
@@ -215,13 +283,21 @@ export class JournaledStore implements CorralStore {
     return this.commitsSinceSnapshot >= this.p.snapshotEvery || now - this.lastSnapshotAt >= this.p.snapshotIntervalMs;
   }
 
-  /** A point-in-time copy of the state, to be written while the live maps move on. */
-  private capture(journalOffset: number): StateImage {
+  /**
+   * A point-in-time copy of the state, to be written while the live maps move on. It covers
+   * `batch`, which is not durable yet (its events are folded into a copy of the aggregates).
+   */
+  private capture(journalSegment: number, journalOffset: number, batch: AppliedTx[]): StateImage {
     const now = this.p.clock.now();
     this.commitsSinceSnapshot = 0;
     this.lastSnapshotAt = now;
     const { state } = this.p;
-    return { schemaVersion: SCHEMA_VERSION, journalSeq: state.txSeq, journalOffset, savedAt: now, data: copyMaps(state.maps) };
+    const agg = batch.length === 0 ? this.p.aggregator : Aggregator.from(this.p.aggregator.state());
+    for (const tx of batch) for (const e of tx.events) agg.addJson(e.seq, e.json);
+    return {
+      schemaVersion: SCHEMA_VERSION, journalSeq: state.txSeq, journalOffset, journalSegment, eventSeq: state.eventSeq,
+      aggregates: agg.state(), savedAt: now, data: copyMaps(state.maps),
+    };
   }
 
   private async writeSnapshot(image: StateImage): Promise<void> {
@@ -230,6 +306,8 @@ export class JournaledStore implements CorralStore {
       await this.p.low.write();
       this.snapshots++;
       this.snapshotTx = image.journalSeq;
+      this.snapshotSegment = image.journalSegment ?? 0;
+      this.compactor.kick(); // segments before this one may now be dropped
     } catch (e) {
       // Not fatal: the journal still holds every acknowledged commit; the next one retries.
       this.p.log.warn('store snapshot write failed', { error: (e as Error).message });
@@ -244,8 +322,8 @@ export class JournaledStore implements CorralStore {
     // a transaction that was reported as failed. If even that fails, the reopen still drops a
     // torn line, but a complete one would be replayed: "rejected" then means "unknown", as in
     // any database whose fsync fails.
-    const durableEnd = this.p.journal.size;
-    this.truncating = this.p.journal.truncate(durableEnd).catch((e: Error) => {
+    const { journal } = this.p.history.active;
+    this.truncating = journal.truncate(journal.size).catch((e: Error) => {
       this.p.log.error('could not cut the failed write off the journal', { error: e.message });
     });
   }

@@ -1,37 +1,38 @@
 // openStore(): the durable, lowdb-backed Store.
 //
-// Files in the data directory:
-//   store.lock     the pid of the process that has the directory open (one process only)
-//   journal.jsonl  append-only: a header line, then one line per committed transaction (its
-//                  puts/deletes and its events). Write-ahead log and event history at once.
-//   state.json     the lowdb document: a snapshot of all collections plus the journal position
-//                  it covers ({schemaVersion, journalSeq, journalOffset, savedAt, data}).
-//                  Rewritten atomically (temp file, fsync, rename, fsync dir) in the background
-//                  every `snapshotEvery` commits or `snapshotIntervalMs`, and at close.
+// Files in the data directory (docs/store.md):
+//   store.lock               the pid of the process that has the directory open (one process only)
+//   journal.<T>.jsonl        the journal, in segments (segments.ts): each a header line, then one
+//                            line per committed transaction (its puts/deletes and its events),
+//                            T = the first transaction's `t`. Only the newest is appended to.
+//   journal.<T>.idx          sidecar of a closed segment: its metadata and event index
+//   state.json               the lowdb document: a snapshot of all collections, the journal
+//                            position it covers (segment + offset), the newest event seq and the
+//                            history aggregates. Rewritten atomically (temp file, fsync, rename,
+//                            fsync dir) in the background every `snapshotEvery` commits or
+//                            `snapshotIntervalMs`, at each rotation, and at close.
 //
-// Open = lock, load the snapshot, replay the journal lines after it (all lines are scanned to
-// rebuild the event index), cut a torn tail. The journal is never rotated yet, so it grows with
-// the history and open time grows with it; rotation/compaction is a later step.
+// Open = lock, load the snapshot, scan the segment it was taken in and any later one (replaying
+// the transactions after it, cutting a torn tail), read the metadata line of the older segments'
+// sidecars. A journal.jsonl from before rotation is renamed to segment 1 and read whole, once.
 
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Low } from 'lowdb';
 import { systemClock } from '../lib/clock.js';
 import { nullLogger, type Logger } from '../lib/log.js';
-import { ApplianceError } from '../model/errors.js';
-import { EventIndex } from './event-index.js';
-import type { JournalEventRef } from './event-reader.js';
+import { DEFAULT_RETENTION, type RetentionOptions } from './compactor.js';
 import { DurableFile, removeTempFiles } from './durable-file.js';
-import { Journal, type TxRecord } from './journal.js';
 import { acquireLock } from './lock.js';
+import { recover } from './recovery.js';
 import { decodeImage, emptyImage, encodeImage, type StateImage } from './schema.js';
-import { StoreState } from './state.js';
 import { JournaledStore, type CorralStore } from './journaled-store.js';
 
 export type { CorralStore, StoreStats } from './journaled-store.js';
+export type { RetentionOptions } from './compactor.js';
+export type { Aggregates, DayAggregate, DurationStats } from './aggregates.js';
 
 export const STATE_FILE = 'state.json';
-export const JOURNAL_FILE = 'journal.jsonl';
 export const LOCK_FILE = 'store.lock';
 
 export interface OpenStoreOptions {
@@ -41,6 +42,12 @@ export interface OpenStoreOptions {
   snapshotEvery?: number;
   /** ...or at the first commit this long after the previous snapshot (default 60 s). */
   snapshotIntervalMs?: number;
+  /** Start a new journal segment once the active one is this large (default 16 MiB). */
+  segmentBytes?: number;
+  /** What history to keep (default: 180 days and 2 GiB of journal; 0 turns a bound off). */
+  retention?: RetentionOptions;
+  /** How often the background upkeep (sidecars, retention) runs besides after rotations (default 60 s). */
+  compactIntervalMs?: number;
   log?: Logger;
   /** Fault injection for tests: runs before each journal append; throwing = a failed disk write. */
   testHooks?: { beforeAppend?(): void | Promise<void> };
@@ -63,14 +70,17 @@ export async function openStore(opts: OpenStoreOptions): Promise<CorralStore> {
       emptyImage(),
     );
     await low.read();
-    const { state, index, journal } = await replay(join(opts.dir, JOURNAL_FILE), low.data, clock.now(), log);
-    log.info('store opened', { hosts: state.count('hosts'), transactions: state.txSeq, events: index.size });
+    const { state, history, aggregator } = await recover(opts.dir, low.data, clock.now(), log);
+    log.info('store opened', { hosts: state.count('hosts'), transactions: state.txSeq, lastSeq: history.lastSeq, segments: history.closed.length + 1 });
     return new JournaledStore({
       dir: opts.dir,
       low,
       state,
-      index,
-      journal,
+      history,
+      aggregator,
+      segmentBytes: Math.max(4096, opts.segmentBytes ?? 16 << 20),
+      retention: { ...DEFAULT_RETENTION, ...opts.retention },
+      compactIntervalMs: Math.max(1, opts.compactIntervalMs ?? 60_000),
       lock,
       clock,
       log,
@@ -82,47 +92,4 @@ export async function openStore(opts: OpenStoreOptions): Promise<CorralStore> {
     await lock.release();
     throw e;
   }
-}
-
-/** Rebuilds memory from the snapshot and the journal; every event goes into the index. */
-async function replay(path: string, image: StateImage, now: number, log: Logger) {
-  const state = new StoreState(image.data);
-  state.txSeq = image.journalSeq;
-  const index = new EventIndex<JournalEventRef>();
-  let reachedSnapshot = image.journalSeq === 0;
-  const visit = (rec: TxRecord, offset: number, length: number): void => {
-    if (rec.t > image.journalSeq) {
-      state.replay(rec);
-    } else if (rec.t === image.journalSeq) {
-      if (offset + length !== image.journalOffset) throw mismatch(path, image, `its line ends at byte ${offset + length}`);
-      reachedSnapshot = true;
-    }
-    indexEvents(index, rec, offset, length, path);
-  };
-  const { journal, truncatedBytes } = await Journal.open(path, now, visit);
-  if (!reachedSnapshot) {
-    await journal.close();
-    throw mismatch(path, image, `the journal ends at transaction ${journal.lastTx}`);
-  }
-  if (truncatedBytes > 0) log.warn('cut an unfinished (never acknowledged) write off the journal', { bytes: truncatedBytes });
-  state.eventSeq = Math.max(state.eventSeq, index.lastSeq);
-  return { state, index, journal };
-}
-
-function indexEvents(index: EventIndex<JournalEventRef>, rec: TxRecord, offset: number, length: number, path: string): void {
-  rec.ev.forEach((e, i) => {
-    if (typeof e?.seq !== 'number' || typeof e.subject !== 'string' || typeof e.type !== 'string' || e.seq <= index.lastSeq) {
-      throw new ApplianceError('STORE_FAILED', `${path}: bad event in transaction ${rec.t}`, { offset });
-    }
-    index.add({ seq: e.seq, subject: e.subject, type: e.type, offset, length, index: i });
-  });
-}
-
-function mismatch(path: string, image: StateImage, detail: string): ApplianceError {
-  return new ApplianceError(
-    'STORE_FAILED',
-    `${STATE_FILE} covers journal transaction ${image.journalSeq} (byte ${image.journalOffset}), but ${detail}: ` +
-      `${path} does not belong to this snapshot`,
-    { journalSeq: image.journalSeq, journalOffset: image.journalOffset },
-  );
 }

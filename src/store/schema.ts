@@ -6,6 +6,7 @@
 // is built by concatenating those strings instead of re-serializing 10k objects.
 
 import { ApplianceError } from '../model/errors.js';
+import type { AggregateState } from './aggregates.js';
 import { SCHEMA_VERSION, type CollectionName } from './store.js';
 
 /** Every collection, in a fixed order (a Record so the compiler checks none is missing). */
@@ -49,8 +50,17 @@ export interface StateImage {
   schemaVersion: number;
   /** The last journal transaction (`t`) whose effects are included. */
   journalSeq: number;
-  /** Byte offset in journal.jsonl just after that transaction's line (0 when none). */
+  /** Byte offset just after that transaction's line, in the segment `journalSegment` (0 when none). */
   journalOffset: number;
+  /**
+   * First `t` of the journal segment `journalOffset` is in. Absent in snapshots written before
+   * rotation: their journal.jsonl becomes segment 1.
+   */
+  journalSegment?: number;
+  /** Seq of the newest event included (absent before rotation: then the whole journal is scanned). */
+  eventSeq?: number;
+  /** History aggregates up to `eventSeq` (aggregates.ts); absent before rotation. */
+  aggregates?: AggregateState;
   savedAt: number;
   data: CollectionMaps;
 }
@@ -114,11 +124,17 @@ export function decodeImage(text: string, where: string): StateImage {
   }
   checkSchemaVersion((raw as RawDoc).schemaVersion, where);
   const doc = upgradeDocument(raw as RawDoc, where);
-  const { journalSeq, journalOffset, savedAt, data } = doc;
+  const { journalSeq, journalOffset, journalSegment, eventSeq, aggregates, savedAt, data } = doc;
   if (!isCount(journalSeq) || !isCount(journalOffset) || typeof data !== 'object' || data === null) {
     throw new ApplianceError('STORE_FAILED', `${where}: malformed state document`);
   }
-  return { schemaVersion: doc.schemaVersion, journalSeq, journalOffset, savedAt: Number(savedAt) || 0, data: decodeMaps(data, where) };
+  const rotated = journalSegment !== undefined || eventSeq !== undefined || aggregates !== undefined;
+  if (rotated && (!isCount(journalSegment) || !isCount(eventSeq) || typeof aggregates !== 'object' || aggregates === null)) {
+    throw new ApplianceError('STORE_FAILED', `${where}: malformed journal position or aggregates`);
+  }
+  const image: StateImage = { schemaVersion: doc.schemaVersion, journalSeq, journalOffset, savedAt: Number(savedAt) || 0, data: decodeMaps(data, where) };
+  if (rotated) Object.assign(image, { journalSegment, eventSeq, aggregates });
+  return image;
 }
 
 function decodeMaps(data: object, where: string): CollectionMaps {
@@ -144,6 +160,7 @@ export function* encodeImage(img: StateImage): Generator<string> {
     schemaVersion: img.schemaVersion,
     journalSeq: img.journalSeq,
     journalOffset: img.journalOffset,
+    ...(img.journalSegment !== undefined && { journalSegment: img.journalSegment, eventSeq: img.eventSeq, aggregates: img.aggregates }),
     savedAt: img.savedAt,
   });
   let piece = `${head.slice(0, -1)},"data":{`;

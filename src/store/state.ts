@@ -47,6 +47,8 @@ export interface AppliedEvent {
 /** A transaction applied in memory and not yet known to be durable. */
 export interface AppliedTx {
   t: number;
+  /** Commit time written in its line. */
+  at: number;
   /** The journal line (newline included), encoded once here. */
   line: Buffer;
   events: AppliedEvent[];
@@ -173,7 +175,7 @@ export class StoreState {
     const t = ++this.txSeq;
     const evs = events.map((e) => e.json).join(',');
     const line = `{"t":${t},"at":${now},"ops":[${ops.join(',')}],"ev":[${evs}]}\n`;
-    return { t, line: Buffer.from(line, 'utf8'), events, undo, prevEventSeq };
+    return { t, at: now, line: Buffer.from(line, 'utf8'), events, undo, prevEventSeq };
   }
 
   private stampEvent(e: StagedEvent, index: number, now: number): AppliedEvent {

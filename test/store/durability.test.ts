@@ -14,6 +14,9 @@ import { TestClock, crashCopy, host, removeTempDirs, tempDir } from './helpers.j
 
 after(removeTempDirs);
 
+/** The first journal segment (a store that never rotated has only this one). */
+const J1 = 'journal.000000000001.jsonl';
+
 /** fn's result and how many bytes it read through file handles (fs/promises) meanwhile. */
 async function bytesRead<T>(fn: () => Promise<T>): Promise<{ result: T; bytes: number }> {
   const probe = await open(fileURLToPath(import.meta.url));
@@ -118,7 +121,7 @@ describe('lowdb store on disk', () => {
     assert.ok(st.largestBatch > 10);
     assert.equal(st.transactions, n);
     await s.close();
-    const lines = (await readFile(join(dir, 'journal.jsonl'), 'utf8')).trim().split('\n');
+    const lines = (await readFile(join(dir, J1), 'utf8')).trim().split('\n');
     assert.equal(lines.length, n + 1); // header + one line per transaction
   });
 
@@ -185,7 +188,7 @@ describe('lowdb store on disk', () => {
     await fill(s, 5);
     const copy = await crashCopy(dir);
     await s.close();
-    const journal = join(copy, 'journal.jsonl');
+    const journal = join(copy, J1);
     const good = (await stat(journal)).size;
     await appendFile(journal, '{"t":6,"at":1,"ops":[{"c":"hosts","id":"h9","v":{"id":"h9","sta');
     const r = await openStore({ dir: copy });
@@ -204,7 +207,7 @@ describe('lowdb store on disk', () => {
     const s = await openStore({ dir });
     await fill(s, 3);
     await s.close();
-    const journal = join(dir, 'journal.jsonl');
+    const journal = join(dir, J1);
     const lines = (await readFile(journal, 'utf8')).split('\n');
     lines[2] = '{"t":2, garbage';
     await writeFile(journal, lines.join('\n'));
@@ -292,9 +295,10 @@ describe('lowdb store: first open', () => {
     assert.equal(s.count('hosts'), 0);
     await s.transact((tx) => tx.put('hosts', 'h1', host('h1')));
     await s.close();
-    const [head, first] = (await readFile(join(dir, 'journal.jsonl'), 'utf8')).split('\n');
+    const [head, first] = (await readFile(join(dir, J1), 'utf8')).split('\n');
     assert.deepEqual(JSON.parse(head!).schemaVersion, 1);
     assert.equal(JSON.parse(first!).t, 1);
-    assert.deepEqual((await readdir(dir)).sort(), ['journal.jsonl', 'state.json']);
+    // The pre-rotation journal.jsonl became the first segment.
+    assert.deepEqual((await readdir(dir)).sort(), [J1, 'state.json']);
   });
 });

@@ -1,7 +1,6 @@
 // Shared bits of the store tests: temp dirs (always removed), sample records, a settable clock.
 
-import { copyFile, mkdtemp, rm } from 'node:fs/promises';
-import { existsSync } from 'node:fs';
+import { copyFile, mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { HostRuntime, LifecycleState } from '../../src/model/index.js';
@@ -21,8 +20,8 @@ export async function removeTempDirs(): Promise<void> {
 /** What a kill -9 would leave: the data files as they are now (not the lock, which is ours). */
 export async function crashCopy(dir: string): Promise<string> {
   const copy = await tempDir('corral-store-crash-');
-  for (const f of ['journal.jsonl', 'state.json']) {
-    if (existsSync(join(dir, f))) await copyFile(join(dir, f), join(copy, f));
+  for (const f of await readdir(dir)) {
+    if (f === 'state.json' || (f.startsWith('journal.') && !f.includes('.tmp-'))) await copyFile(join(dir, f), join(copy, f));
   }
   return copy;
 }
