@@ -1,0 +1,209 @@
+// Random cross-check: a few hundred small seeded instances, each solved by Corral's solver, by a
+// brute-force enumerator (the full (objective, input order) ranking, so k-best and ties are
+// checked too) and by HiGHS as a MIP (an independent exact solver: optimum and feasibility).
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import loadHighs from 'highs';
+import { prng } from '../fakes/prng.js';
+import { solve } from '../../src/planner/solve.js';
+import { greedy } from '../../src/planner/greedy.js';
+import { objectiveOf, violated, type Choice } from '../../src/planner/solve/evaluate.js';
+import { unaryOk } from '../../src/planner/solve/unary.js';
+import { haversineKm } from '../../src/planner/geo.js';
+import type { Candidate, Constraint, ObjectiveTerm, Problem, Solution } from '../../src/planner/types.js';
+
+const SITES = [
+  { latitude: 48.85, longitude: 2.35 },
+  { latitude: 50.11, longitude: 8.68 },
+  { latitude: 52.37, longitude: 4.9 },
+];
+
+export function randomProblem(seed: number): { problem: Problem; limit: number } {
+  const r = prng(seed);
+  const int = (n: number) => Math.floor(r() * n);
+  const nHosts = 3 + int(5);
+  const hosts: Candidate[] = Array.from({ length: nHosts }, (_, i) => {
+    const site = int(SITES.length);
+    const jitter = r() < 0.5 ? 0 : r() * 0.5;
+    return {
+      id: `h${i}`,
+      inventoryType: 'host',
+      cost: int(6),
+      exclusive: r() < 0.8,
+      point: { latitude: SITES[site]!.latitude + jitter, longitude: SITES[site]!.longitude },
+      attributes: { rack: `r${int(3)}`, site: `s${site}`, memory: [4, 8, 16][int(3)]! * 2 ** 30, inventory_group: `g${int(2)}`, free_hosts: int(4) },
+    };
+  });
+  const nDemands = 1 + int(4);
+  const names = Array.from({ length: nDemands }, (_, i) => `d${i}`);
+  // A third of the instances give every demand the same list: interchangeable demands.
+  const shared = r() < 0.35 ? hosts.filter(() => r() < 0.85) : undefined;
+  const demands = names.map((name) => ({ name, candidates: shared ?? hosts.filter(() => r() < 0.75) }));
+  const some = (min: number) => {
+    const picked = names.filter(() => r() < 0.6);
+    return picked.length >= min ? picked : names.slice(0, Math.min(min, names.length));
+  };
+  const constraints: Constraint[] = [];
+  if (r() < 0.4) constraints.push({ kind: 'threshold', name: 'mem', demands: shared ? names : some(1), attribute: 'memory', op: 'gte', value: 8 * 2 ** 30 });
+  if (r() < 0.3) constraints.push({ kind: 'attribute', name: 'sites', demands: some(1), attribute: 'site', anyOf: ['s0', 's1'] });
+  if (r() < 0.5) constraints.push({ kind: 'zone', name: 'rackz', demands: shared ? names : some(2), qualifier: r() < 0.7 ? 'different' : 'same', attribute: 'rack' });
+  if (r() < 0.3) constraints.push({ kind: 'distance_between_demands', name: 'near', demands: some(2), op: 'lte', km: 300 + r() * 400 });
+  if (r() < 0.2) constraints.push({ kind: 'distance_to_location', name: 'paris', demands: some(1), point: SITES[0]!, op: 'lte', km: 500 });
+  if (r() < 0.2 && nDemands >= 2) constraints.push({ kind: 'inventory_group', name: 'grp', demands: ['d0', 'd1'], attribute: 'inventory_group' });
+  if (r() < 0.15) constraints.push({ kind: 'instance_fit', name: 'fit', demands: some(1), count: 1 });
+  if (r() < 0.15) return { problem: { demands, constraints }, limit: 1 + int(3) };
+  const terms: ObjectiveTerm[] = [];
+  const costW = 1 + int(3);
+  for (const d of names) {
+    if (r() < 0.7 || shared) terms.push({ kind: 'cost', demand: d, weight: shared ? costW : 1 + int(3) });
+    if (r() < 0.5) terms.push({ kind: 'distance_to_point', demand: d, point: SITES[int(3)]!, weight: r() < 0.8 ? 0.01 : -0.01 });
+    if (r() < 0.2) terms.push({ kind: 'attribute', demand: d, attribute: 'memory', weight: 2 ** -30 });
+  }
+  if (nDemands >= 2 && r() < 0.5) terms.push({ kind: 'distance_between', demands: ['d0', names[nDemands - 1]!], weight: r() < 0.7 ? 0.02 : -0.02 });
+  const goal = r() < 0.75 ? 'minimize' : 'maximize';
+  return { problem: { demands, constraints, objective: { goal, terms } }, limit: 1 + int(3) };
+}
+
+/** Every feasible assignment ranked by (objective in minimize sign, input order demand by demand). */
+function bruteForce(problem: Problem, limit: number): Solution[] {
+  const sign = problem.objective?.goal === 'maximize' ? -1 : 1;
+  const all: { choice: number[]; obj: number }[] = [];
+  const choice: Choice = problem.demands.map(() => undefined);
+  const walk = (d: number): void => {
+    if (violated(problem, choice)) return;
+    if (d === problem.demands.length) {
+      all.push({ choice: choice as number[] as number[], obj: objectiveOf(problem, choice) });
+      all[all.length - 1]!.choice = [...(choice as number[])];
+      return;
+    }
+    for (let i = 0; i < problem.demands[d]!.candidates.length; i++) {
+      choice[d] = i;
+      walk(d + 1);
+    }
+    choice[d] = undefined;
+  };
+  walk(0);
+  all.sort((a, b) => {
+    const da = sign * a.obj;
+    const db = sign * b.obj;
+    if (Math.abs(da - db) > 1e-9 * Math.max(1, Math.abs(db))) return da - db;
+    for (let i = 0; i < a.choice.length; i++) if (a.choice[i] !== b.choice[i]) return a.choice[i]! - b.choice[i]!;
+    return 0;
+  });
+  return all.slice(0, limit).map(({ choice: c, obj }) => ({
+    assignment: Object.fromEntries(problem.demands.map((d, i) => [d.name, d.candidates[c[i]!]!.id])),
+    objective: obj,
+  }));
+}
+
+/** The problem as a MIP in CPLEX LP text: x_d_c binary, y_k = x*x' for pairwise terms. */
+export function toLp(problem: Problem): string {
+  const rows: string[] = [];
+  const obj = new Map<string, number>();
+  const add = (v: string, w: number) => obj.set(v, (obj.get(v) ?? 0) + w);
+  const ds = problem.demands;
+  const x = (d: number, c: number) => `x_${d}_${c}`;
+  const ok = ds.map((d) => d.candidates.map((c) => problem.constraints.every((k) => !k.demands.includes(d.name) || unaryOk(k, c))));
+  const vars: string[] = [];
+  ds.forEach((d, di) => {
+    const cols = d.candidates.map((_, ci) => x(di, ci));
+    vars.push(...cols);
+    rows.push(`one_${di}: ${cols.join(' + ')} = 1`);
+    d.candidates.forEach((_, ci) => { if (!ok[di]![ci]) rows.push(`u_${di}_${ci}: ${x(di, ci)} = 0`); });
+  });
+  const idx = (name: string) => ds.findIndex((d) => d.name === name);
+  const keys = new Map<string, string[]>();
+  ds.forEach((d, di) => d.candidates.forEach((c, ci) => {
+    if (!c.exclusive) return;
+    keys.set(c.id, [...(keys.get(c.id) ?? []), x(di, ci)]);
+  }));
+  let n = 0;
+  for (const cols of keys.values()) if (cols.length > 1) rows.push(`ex_${n++}: ${cols.join(' + ')} <= 1`);
+  const pairs = (members: number[]) => members.flatMap((a, i) => members.slice(i + 1).map((b) => [a, b] as const));
+  for (const k of problem.constraints) {
+    const members = k.demands.map(idx);
+    if (k.kind === 'zone' || k.kind === 'inventory_group') {
+      const attr = k.attribute;
+      const vals = new Set(members.flatMap((d) => ds[d]!.candidates.map((c) => String(c.attributes[attr]))));
+      const same = k.kind === 'inventory_group' || k.qualifier === 'same';
+      for (const v of vals) {
+        const at = (d: number) => ds[d]!.candidates.flatMap((c, ci) => (String(c.attributes[attr]) === v ? [x(d, ci)] : []));
+        if (same) {
+          for (const [a, b] of pairs(members)) {
+            const lhs = [...at(a).map((t) => `+ ${t}`), ...at(b).map((t) => `- ${t}`)];
+            if (lhs.length > 0) rows.push(`zs_${n++}: ${lhs.join(' ')} = 0`);
+          }
+        } else {
+          const cols = members.flatMap(at);
+          if (cols.length > 1) rows.push(`zd_${n++}: ${cols.join(' + ')} <= 1`);
+        }
+      }
+    } else if (k.kind === 'distance_between_demands') {
+      for (const [a, b] of pairs(members))
+        ds[a]!.candidates.forEach((ca, i) => ds[b]!.candidates.forEach((cb, j) => {
+          const dist = haversineKm(ca.point!, cb.point!);
+          if (!(dist <= k.km)) rows.push(`db_${n++}: ${x(a, i)} + ${x(b, j)} <= 1`);
+        }));
+    }
+  }
+  const ys: string[] = [];
+  for (const t of problem.objective?.terms ?? []) {
+    if (t.kind === 'distance_between') {
+      const [a, b] = [idx(t.demands[0]), idx(t.demands[1])];
+      ds[a]!.candidates.forEach((ca, i) => ds[b]!.candidates.forEach((cb, j) => {
+        const y = `y_${n++}`;
+        ys.push(y);
+        rows.push(`${y}a: ${y} - ${x(a, i)} <= 0`, `${y}b: ${y} - ${x(b, j)} <= 0`, `${y}c: ${y} - ${x(a, i)} - ${x(b, j)} >= -1`);
+        add(y, t.weight * haversineKm(ca.point!, cb.point!));
+      }));
+      continue;
+    }
+    const d = idx(t.demand);
+    ds[d]!.candidates.forEach((c, ci) => {
+      const v = t.kind === 'cost' ? c.cost : t.kind === 'distance_to_point' ? haversineKm(t.point, c.point!) : Number(c.attributes[t.attribute] ?? 0);
+      add(x(d, ci), t.weight * v);
+    });
+  }
+  const objText = obj.size > 0 ? [...obj].map(([v, w]) => `${w} ${v}`).join(' + ').replace(/\+ -/g, '- ') : `0 ${vars[0]}`;
+  const goal = problem.objective?.goal === 'maximize' ? 'Maximize' : 'Minimize';
+  return [goal, ` obj: ${objText}`, 'Subject To', ...rows.map((r) => ` ${r}`), 'Bounds', ...ys.map((y) => ` 0 <= ${y} <= 1`), 'Binaries', ` ${vars.join(' ')}`, 'End'].join('\n');
+}
+
+test('random cross-check against brute force and HiGHS (300 seeded instances)', async () => {
+  const highs = await loadHighs();
+  let feasible = 0;
+  let greedyWorse = 0;
+  for (let seed = 1; seed <= 300; seed++) {
+    const { problem, limit } = randomProblem(seed);
+    const mine = solve(problem, { limit });
+    const brute = bruteForce(problem, limit);
+    const lp = toLp(problem);
+    const mip = highs.solve(lp, { output_flag: false });
+    const where = `seed ${seed}`;
+    if (brute.length === 0) {
+      assert.equal(mine.status, 'not found', where);
+      assert.equal(mip.Status, 'Infeasible', `${where}: HiGHS ${mip.Status}`);
+      continue;
+    }
+    feasible++;
+    assert.equal(mine.status, 'solved', `${where}: ${JSON.stringify(mine)}`);
+    if (mine.status !== 'solved') continue;
+    assert.equal(mine.proven, true, where);
+    assert.equal(mine.solutions.length, brute.length, where);
+    mine.solutions.forEach((s, i) => {
+      assert.deepEqual(s.assignment, brute[i]!.assignment, `${where} #${i}`);
+      assert.ok(Math.abs(s.objective - brute[i]!.objective) < 1e-6, `${where} #${i}`);
+    });
+    assert.equal(mip.Status, 'Optimal', `${where}: HiGHS ${mip.Status}`);
+    const opt = mip.Status === 'Optimal' ? mip.ObjectiveValue : NaN;
+    assert.ok(Math.abs(mine.solutions[0]!.objective - opt) < 1e-6 * Math.max(1, Math.abs(opt)), `${where}: ${mine.solutions[0]!.objective} vs HiGHS ${opt}`);
+    const g = greedy(problem);
+    if (g.status === 'solved') {
+      const sign = problem.objective?.goal === 'maximize' ? -1 : 1;
+      assert.ok(sign * (g.solutions[0]!.objective - opt) >= -1e-6, `${where}: greedy beats the optimum`);
+      if (sign * (g.solutions[0]!.objective - opt) > 1e-6) greedyWorse++;
+    }
+  }
+  assert.ok(feasible > 150, `only ${feasible} feasible instances`);
+  assert.ok(greedyWorse > 0, 'greedy never worse: the instances are too easy');
+});
