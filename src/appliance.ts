@@ -132,7 +132,7 @@ export async function startAppliance(config: ApplianceConfig, deps: ApplianceDep
     // Boot services first: nothing is powered on before machines can be answered.
     let boot: BootServices | undefined;
     if (config.boot) {
-      boot = await startBootServices(config.boot, { sot, store, lifecycle, clock, log, dataDir: config.dataDir, sotDir: config.sotDir });
+      boot = await startBootServices(config.boot, { sot, store, lifecycle, orchestrator, clock, log, dataDir: config.dataDir, sotDir: config.sotDir });
       closers.push(() => boot!.stop());
     } else {
       log.warn('boot services are off: serve was started without --interface or --address');

@@ -8,6 +8,7 @@ import type { Logger } from '../lib/log.js';
 import type { LiveSot } from '../sot/live.js';
 import type { Store } from '../store/store.js';
 import type { Lifecycle } from '../lifecycle/runner.js';
+import type { Orchestrator } from '../lifecycle/orchestrator.js';
 import { createBootHttp } from '../http/boot-http.js';
 import { createCallbackSecrets, loadCallbackKey } from '../http/callback-secret.js';
 import { createTftpServer, type TftpServer } from '../tftp/server.js';
@@ -52,6 +53,8 @@ export interface BootDeps {
   sot: LiveSot;
   store: Store;
   lifecycle: Lifecycle;
+  /** Decides whether a machine that network-boots starts provisioning (handed to boot HTTP). */
+  orchestrator?: Orchestrator;
   clock: Clock;
   log: Logger;
   /** Data folder: holds callback.key, the key of the boot callback secrets. */

@@ -22,9 +22,10 @@ import type { LiveSot } from '../sot/live.js';
 import type { Store } from '../store/store.js';
 import type { Lifecycle } from '../lifecycle/runner.js';
 import type { CheckpointRefusal } from '../lifecycle/machine.js';
+import { createOrchestrator, type Orchestrator } from '../lifecycle/orchestrator.js';
 import { renderExitScript, renderIpxe, renderServedUnattended, runningWorkflow } from '../render/render.js';
 import { safePath, sendText, serveFile, type ServeResult } from './static-file.js';
-import { decideScript } from './policy.js';
+import { decideScript, renderWaitScript, scriptText, waitRound } from './policy.js';
 import { discoveryTarget } from './discovery.js';
 import type { CallbackSecrets } from './callback-secret.js';
 import {
@@ -59,12 +60,20 @@ export interface BootHttpDeps {
   /** Base URL machines (of a site, when known) use for this service: configuration, never the request. */
   baseUrl: (siteId?: string) => string;
   clients: ClientMap;
+  /**
+   * Decides whether a network-booting host starts provisioning (the appliance's one owner of
+   * that decision). Absent (a boot service on its own, as in tests): one is made over the same
+   * SoT, store and lifecycle, with the same rules and no queue of API requests.
+   */
+  orchestrator?: Orchestrator;
 }
 
 export interface BootHttpStats {
   requests: number;
   scripts: number;
   exits: number;
+  /** Wait scripts served to hosts a rollout limit holds (each ask again counts). */
+  waits: number;
   /** Unattended files served (to callers with the current secret). */
   configs: number;
   /** Checkpoints accepted and journalled. */
@@ -94,6 +103,7 @@ export function createBootHttp(deps: BootHttpDeps) {
     requests: 0,
     scripts: 0,
     exits: 0,
+    waits: 0,
     configs: 0,
     checkpoints: 0,
     checkpointRepeats: 0,
@@ -104,6 +114,7 @@ export function createBootHttp(deps: BootHttpDeps) {
     errors: 0,
   };
   const clock = deps.clock ?? systemClock;
+  const orchestrator = deps.orchestrator ?? createOrchestrator({ sot: deps.sot, store: deps.store, lifecycle: deps.lifecycle, clock, log: deps.log });
   const logRefusal = createRefusalLog(deps.log, () => clock.now());
 
   const clientIp = (req: IncomingMessage) => (req.socket.remoteAddress ?? '').replace(/^::ffff:/, '');
@@ -127,26 +138,26 @@ export function createBootHttp(deps: BootHttpDeps) {
     return sendText(res, REFUSAL_STATUS[r.refused], REFUSAL_TEXT[r.refused]);
   };
 
-  async function script(req: IncomingMessage, res: ServerResponse, macText: string | undefined): Promise<ServeResult> {
+  /** `round`: how many times the host already waited for a rollout limit (policy.ts). */
+  async function script(req: IncomingMessage, res: ServerResponse, macText: string | undefined, round: number): Promise<ServeResult> {
     const hit = lookup(macText);
     if (!hit) return unknownScript(req, res, macText);
     const { sot, host, mac } = hit;
-    let rt = deps.store.get('hosts', host.id);
-    const site = sot.sites.find((x) => x.id === host.siteId);
-    const wanted = runningWorkflow(sot, host, rt);
-    const decision = decideScript(host, rt, wanted, site?.mode ?? 'on-demand');
+    // Whether a run starts is the orchestrator's decision, with every rollout rule; this serves its answer.
+    const decision = decideScript(await orchestrator.networkBooted(host.id), round);
     if (decision.kind === 'exit') {
       stats.exits++;
       void deps.lifecycle.note(host.id, 'ipxe.exit', { reason: decision.reason, ip: clientIp(req) });
-      return sendText(res, 200, renderExitScript(`${host.name}: ${decision.reason}`), TEXT);
+      return sendText(res, 200, renderExitScript(`${host.name}: ${scriptText(decision.reason)}`), TEXT);
     }
-    if (decision.startProvisioning && wanted) {
-      await deps.lifecycle
-        .report(host.id, { type: 'provision.requested', workflow: wanted.id, boots: wanted.boots.length, checkpoints: checkpointsOf(sot, wanted.boots), alreadyBooting: true, reason: 'machine network-booted' })
-        .catch(() => undefined);
-      rt = deps.store.get('hosts', host.id);
+    if (decision.kind === 'wait') {
+      stats.waits++;
+      // Journalled at a boot's first ask only: a waiting host asks again every WAIT_SECONDS.
+      if (decision.round === 1) void deps.lifecycle.note(host.id, 'ipxe.wait', { reason: decision.reason, ip: clientIp(req) });
+      return sendText(res, 200, renderWaitScript(host.name, decision, `${deps.baseUrl(host.siteId)}/ipxe/${mac}`), TEXT);
     }
-    // What the host runs now (the run just started, or one started concurrently).
+    // In a run (started now, or already): the script of its current boot.
+    const rt = deps.store.get('hosts', host.id);
     const workflow = runningWorkflow(sot, host, rt);
     const iface = host.interfaces.find((i) => i.mac === mac);
     const bootIndex = rt?.bootIndex ?? 0;
@@ -258,7 +269,7 @@ export function createBootHttp(deps: BootHttpDeps) {
     if (parts[0] === 'checkpoint' && (isGet || req.method === 'POST')) return checkpoint(req, res, parts.slice(1), url.searchParams);
     if (!isGet) return sendText(res, 405, 'read-only service\n');
     if (path === '/boot.ipxe') return sendText(res, 200, `#!ipxe\nchain ${deps.baseUrl()}/ipxe?mac=\${netX/mac}\n`, TEXT);
-    if (parts[0] === 'ipxe' && parts.length <= 2) return script(req, res, parts[1] ?? url.searchParams.get('mac') ?? undefined);
+    if (parts[0] === 'ipxe' && parts.length <= 2) return script(req, res, parts[1] ?? url.searchParams.get('mac') ?? undefined, waitRound(url.searchParams.get('wait')));
     if (parts[0] === 'config') return config(req, res, parts.slice(1), url.searchParams.get('boot'));
     if (parts[0] === 'files' && parts.length > 1) return files(req, res, parts.slice(1).join('/'), folder(deps.assetsDir), 'files');
     if (parts[0] === 'ipxe-bin' && parts.length === 2) return files(req, res, parts[1]!, folder(deps.ipxeDir), 'ipxe-bin');
@@ -275,8 +286,4 @@ export function createBootHttp(deps: BootHttpDeps) {
     });
   };
   return { handler, stats: (): BootHttpStats => ({ ...stats, refused: { ...stats.refused } }) };
-}
-
-function checkpointsOf(sot: Sot, boots: string[]): number[] {
-  return boots.map((b) => sot.boots.find((x) => x.id === b)?.checkpoints ?? 1);
 }

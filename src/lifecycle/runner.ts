@@ -8,6 +8,7 @@ import { discoveredHostId } from '../lib/mac.js';
 import type { Logger } from '../lib/log.js';
 import type { Store } from '../store/store.js';
 import { DEFAULT_POLICY, transition, type Effect, type LifecycleEvent, type LifecyclePolicy } from './machine.js';
+import { isBusy } from './states.js';
 
 /** Carries out the effects that reach outside Corral (BMC power, one-time PXE boot). */
 export interface EffectHandler {
@@ -119,7 +120,7 @@ export function createLifecycle(deps: LifecycleDeps): Lifecycle {
     resume() {
       const now = deps.clock.now();
       for (const h of deps.store.list('hosts')) {
-        if ((h.state === 'provisioning' || h.state === 'reclaiming') && h.stage) {
+        if (isBusy(h) && h.stage) {
           // A deadline that passed while Corral was down fires at once: nothing waits forever.
           arm(h.id, h.stage, (h.deadline ?? now) - now);
         }
