@@ -4,13 +4,15 @@
 // it was acknowledged as durable. stdout is a pipe, which Node writes synchronously on Linux, so
 // a printed ack reaches the parent even if the kill comes right after.
 //
-// Usage: node --import tsx test/store/kill-child.ts <dir> [hosts] [workers] [maxMs]
+// Usage: node --import tsx test/store/kill-child.ts <dir> [hosts] [workers] [maxMs] [compact]
+// With "compact", journal segments are tiny and retention keeps only a few of them, so rotation,
+// sidecar writes and segment drops run all the time and the kills land in them too.
 
 import { openStore } from '../../src/store/lowdb-store.js';
 import type { LifecycleState, Mac } from '../../src/model/index.js';
 import { host } from './helpers.js';
 
-const [dir, hostsArg = '1000', workersArg = '32', maxMsArg = '20000'] = process.argv.slice(2);
+const [dir, hostsArg = '1000', workersArg = '32', maxMsArg = '20000', mode] = process.argv.slice(2);
 if (!dir) throw new Error('usage: kill-child.ts <dir> [hosts] [workers] [maxMs]');
 const hosts = Number(hostsArg);
 const workers = Number(workersArg);
@@ -18,7 +20,8 @@ const deadline = Date.now() + Number(maxMsArg);
 const cycle: LifecycleState[] = ['inactive', 'provisioning', 'active', 'reclaiming'];
 
 // Snapshot very often, so kills also land in the middle of snapshot writes.
-const store = await openStore({ dir, snapshotEvery: 3, snapshotIntervalMs: 20 });
+const compact = mode === 'compact' ? { segmentBytes: 4096, compactIntervalMs: 2, retention: { maxAgeMs: 0, maxBytes: 40_000 } } : {};
+const store = await openStore({ dir, snapshotEvery: 3, snapshotIntervalMs: 20, ...compact });
 if (store.count('hosts') < hosts) {
   await store.transact((tx) => {
     for (let i = 0; i < hosts; i++) if (!tx.get('hosts', `h${i}`)) tx.put('hosts', `h${i}`, host(`h${i}`));
