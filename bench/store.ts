@@ -3,7 +3,10 @@
 // (rewrite the whole document durably on every mutation).
 //
 //   node --import tsx bench/store.ts [--seconds 10] [--naive-seconds 3] [--workers 64] [--hosts 10000]
-//                                    [--snapshot-every 1000]
+//                                    [--snapshot-every 1000] [--reopen 10000,100000,1000000 | 0]
+//
+// --reopen: reopen time at those history lengths, segmented journal beside the pre-rotation
+// single journal (bench/store-reopen.ts); 0 skips it.
 
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -13,6 +16,7 @@ import { Low } from 'lowdb';
 import type { HostEvent, HostRuntime, LifecycleState } from '../src/model/index.js';
 import { DurableFile } from '../src/store/durable-file.js';
 import { openStore, type CorralStore } from '../src/store/lowdb-store.js';
+import { benchReopen } from './store-reopen.js';
 
 const TARGET_PER_S = 2000;
 const LOOP_SAMPLE_MS = 1;
@@ -30,6 +34,8 @@ const naiveSeconds = arg('naive-seconds', Math.min(3, seconds));
 const workers = arg('workers', 64);
 const hosts = arg('hosts', 10_000);
 const snapshotEvery = arg('snapshot-every', 1000);
+const reopenArg = process.argv.includes('--reopen') ? process.argv[process.argv.indexOf('--reopen') + 1]! : '10000,100000,1000000';
+const reopenSizes = reopenArg === '0' ? [] : reopenArg.split(',').map(Number);
 
 function newHost(i: number): HostRuntime {
   const now = Date.now();
@@ -219,7 +225,8 @@ async function main(): Promise<void> {
     const naive = await benchNaive(dir);
     const ratio = corral.perS / naive;
     console.log(`ratio corral-store/naive: ${ratio.toFixed(1)}x`);
-    console.log(`SUMMARY store: ${corral.summary}; naive ${naive.toFixed(0)}/s; ${ratio.toFixed(1)}x naive`);
+    const reopen = reopenSizes.length ? await benchReopen(reopenSizes, hosts, dir) : [];
+    console.log(`SUMMARY store: ${corral.summary}; naive ${naive.toFixed(0)}/s; ${ratio.toFixed(1)}x naive${reopen.length ? `; reopen old->segmented ${reopen.join(', ')}` : ''}`);
   } finally {
     await rm(dir, { recursive: true, force: true });
   }

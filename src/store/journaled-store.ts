@@ -14,74 +14,21 @@
 // cause (disk full, I/O error) needs an operator, and a reopen re-checks the files.
 
 import { join } from 'node:path';
-import type { Low } from 'lowdb';
-import { ApplianceError, isApplianceError } from '../model/errors.js';
 import type { HostEvent } from '../model/index.js';
-import type { Logger } from '../lib/log.js';
 import { Aggregator, type Aggregates } from './aggregates.js';
-import { Compactor, type RetentionOptions } from './compactor.js';
+import { Compactor } from './compactor.js';
+import { storeFailed, type CorralStore, type StoreParts, type StoreStats } from './corral-store.js';
 import { GroupCommit } from './group-commit.js';
-import { newActive, type History } from './history.js';
+import { newActive } from './history.js';
 import { Journal, journalHeader } from './journal.js';
 import { CommitListeners } from './listeners.js';
-import type { DirLock } from './lock.js';
 import { copyMaps, type StateImage } from './schema.js';
 import { segmentFile } from './segments.js';
-import { rejected, type AppliedTx, type StoreState } from './state.js';
+import { rejected, type AppliedTx } from './state.js';
 import { SCHEMA_VERSION, type CollectionName, type Collections, type CommitListener, type EventQuery, type Store, type Tx } from './store.js';
 
-/** Counters for tests, the benchmark and /metrics. */
-export interface StoreStats {
-  /** Journal appends (one write + fdatasync each): the disk commits. */
-  commits: number;
-  /** Transactions acknowledged. */
-  transactions: number;
-  /** Most transactions acknowledged by one commit. */
-  largestBatch: number;
-  /** Bytes of all retained journal segments. */
-  journalBytes: number;
-  /** Retained journal segments (the active one included). */
-  segments: number;
-  rotations: number;
-  /** Segments dropped by retention since open. */
-  droppedSegments: number;
-  snapshots: number;
-  lastSeq: number;
-  /** Retained events. */
-  events: number;
-  failed: boolean;
-}
-
-/** The Store plus what only the lowdb implementation has. */
-export interface CorralStore extends Store {
-  readonly dir: string;
-  stats(): StoreStats;
-  /** Per-day history aggregates (aggregates.ts): all events ever, dropped ones included. */
-  aggregates(): Aggregates;
-}
-
-export interface StoreParts {
-  dir: string;
-  low: Low<StateImage>;
-  state: StoreState;
-  history: History;
-  aggregator: Aggregator;
-  segmentBytes: number;
-  retention: Required<RetentionOptions>;
-  compactIntervalMs: number;
-  lock: DirLock;
-  clock: { now(): number };
-  log: Logger;
-  snapshotEvery: number;
-  snapshotIntervalMs: number;
-  beforeAppend: (() => void | Promise<void>) | undefined;
-}
-
-export function storeFailed(message: string, cause?: unknown): ApplianceError {
-  if (isApplianceError(cause) && cause.code === 'STORE_FAILED') return cause;
-  const why = cause instanceof Error ? `: ${cause.message}` : '';
-  return new ApplianceError('STORE_FAILED', message + why);
-}
+export type { CorralStore, StoreParts, StoreStats } from './corral-store.js';
+export { storeFailed } from './corral-store.js';
 
 export class JournaledStore implements CorralStore {
   readonly dir: string;

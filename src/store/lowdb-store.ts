@@ -34,6 +34,8 @@ export type { Aggregates, DayAggregate, DurationStats } from './aggregates.js';
 
 export const STATE_FILE = 'state.json';
 export const LOCK_FILE = 'store.lock';
+/** Rotation size: open scans at most about this much journal (plus the snapshot). */
+export const DEFAULT_SEGMENT_BYTES = 8 << 20;
 
 export interface OpenStoreOptions {
   dir: string;
@@ -42,7 +44,7 @@ export interface OpenStoreOptions {
   snapshotEvery?: number;
   /** ...or at the first commit this long after the previous snapshot (default 60 s). */
   snapshotIntervalMs?: number;
-  /** Start a new journal segment once the active one is this large (default 16 MiB). */
+  /** Start a new journal segment once the active one is this large (default 8 MiB). */
   segmentBytes?: number;
   /** What history to keep (default: 180 days and 2 GiB of journal; 0 turns a bound off). */
   retention?: RetentionOptions;
@@ -78,7 +80,7 @@ export async function openStore(opts: OpenStoreOptions): Promise<CorralStore> {
       state,
       history,
       aggregator,
-      segmentBytes: Math.max(4096, opts.segmentBytes ?? 16 << 20),
+      segmentBytes: Math.max(4096, opts.segmentBytes ?? DEFAULT_SEGMENT_BYTES),
       retention: { ...DEFAULT_RETENTION, ...opts.retention },
       compactIntervalMs: Math.max(1, opts.compactIntervalMs ?? 60_000),
       lock,
