@@ -71,7 +71,8 @@ export function createPoolManager(deps: { sot: LiveSot; store: Store; orchestrat
       }
     }
     await forgetOld(ondemand, now);
-    schedule(now);
+    // The clock moved while the actions awaited: time the next look from now, not the pass's start.
+    schedule(clock.now());
   }
 
   async function act(a: Action, now: number): Promise<void> {
