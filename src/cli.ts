@@ -8,11 +8,10 @@ import { checkRenders } from './sot/templates.js';
 import { bootPosition, renderIpxe, renderUnattended, workflowOf } from './render/render.js';
 import { siteBaseUrl } from './render/context.js';
 import { corralVersion, startAppliance } from './appliance.js';
-import { createLogger, type LogLevel } from './lib/log.js';
+import { createLogger } from './lib/log.js';
 import { parseMac } from './lib/mac.js';
-import { parseIpv4 } from './lib/ip.js';
 import { defaultTftpRoot } from './boot/ipxe-files.js';
-import type { BootConfig } from './boot/services.js';
+import { isConfigError, serveConfigFromArgs } from './config/index.js';
 import { ClientUsageError, cmdHosts, cmdPower, cmdProvision } from './cli-client.js';
 import { cmdUser } from './cli-user.js';
 import { cmdSot } from './cli-sot.js';
@@ -134,60 +133,15 @@ async function cmdRender(args: string[], io: Out): Promise<number> {
   }
 }
 
-export function parseListen(s: string): { host: string; port: number } {
-  const m = /^(?:\[([^\]]+)\]|([^:]*)):(\d{1,5})$/.exec(s) ?? /^()()(\d{1,5})$/.exec(s);
-  const port = m ? Number(m[3]) : NaN;
-  if (!m || port > 65535) throw new UsageError(`--listen "${s}" is not host:port (e.g. 127.0.0.1:8080)`);
-  return { host: m[1] || m[2] || '127.0.0.1', port };
-}
+export { parseListen, bootConfig } from './config/index.js';
 
 async function cmdServe(args: string[], io: Out): Promise<number> {
-  const { values, positionals } = parse(args, {
-    sot: { type: 'string' },
-    data: { type: 'string' },
-    listen: { type: 'string', default: '127.0.0.1:8080' },
-    'log-level': { type: 'string', default: 'info' },
-    'log-format': { type: 'string' },
-    'no-watch': { type: 'boolean' },
-    'storm-limit': { type: 'string' },
-    'bmc-concurrency': { type: 'string' },
-    'max-attempts': { type: 'string' },
-    'stage-timeout': { type: 'string', multiple: true },
-    'api-name': { type: 'string', multiple: true },
-    'token-ttl': { type: 'string' },
-    'console-dir': { type: 'string' },
-    ...BOOT_OPTIONS,
-  });
-  if (positionals.length) throw new UsageError(`unexpected argument "${positionals[0]}"`);
-  if (!values.sot || !values.data) throw new UsageError('serve needs --sot <dir> and --data <dir>');
-  const level = values['log-level'] as LogLevel;
-  if (!['debug', 'info', 'warn', 'error'].includes(level)) throw new UsageError('--log-level must be debug, info, warn or error');
-  const format = values['log-format'] ?? (process.stderr.isTTY ? 'pretty' : 'json');
-  if (format !== 'json' && format !== 'pretty') throw new UsageError('--log-format must be json or pretty');
-  const { host, port } = parseListen(values.listen!);
-  const log = createLogger({ level, pretty: format === 'pretty' });
-  const boot = bootConfig(values);
-  const app = await startAppliance(
-    {
-      sotDir: values.sot,
-      dataDir: values.data,
-      apiHost: host,
-      apiPort: port,
-      apiNames: values['api-name'] ?? [],
-      ...(values['console-dir'] && { consoleDir: values['console-dir'] }),
-      ...(values['token-ttl'] !== undefined && { tokenTtlMs: tokenTtl(values['token-ttl']) }),
-      watch: !values['no-watch'],
-      ...(boot && { boot }),
-      ...(values['storm-limit'] && { stormLimit: positiveInt('storm-limit', values['storm-limit']) }),
-      ...(values['bmc-concurrency'] && { bmcConcurrency: positiveInt('bmc-concurrency', values['bmc-concurrency']) }),
-      policy: {
-        ...(values['max-attempts'] && { maxAttempts: positiveInt('max-attempts', values['max-attempts']) }),
-        stageTimeoutMs: stageTimeouts(values['stage-timeout'] ?? []),
-      },
-    },
-    { log },
-  );
-  io.err(`corral ${corralVersion()} serving ${values.sot} on http://${app.apiAddress.host}:${app.apiAddress.port}/v1\n`);
+  // Flags -> configuration lives in src/config (shared with the desktop app); a bad value is a
+  // ConfigError, reported below as a usage error.
+  const { appliance: config, log: logSettings } = serveConfigFromArgs(args, { terminal: process.stderr.isTTY });
+  const log = createLogger({ level: logSettings.level, pretty: logSettings.format === 'pretty' });
+  const app = await startAppliance(config, { log });
+  io.err(`corral ${corralVersion()} serving ${config.sotDir} on http://${app.apiAddress.host}:${app.apiAddress.port}/v1\n`);
   await new Promise<void>((resolve) => {
     const onSignal = (sig: string) => {
       log.info('stopping', { signal: sig });
@@ -198,78 +152,6 @@ async function cmdServe(args: string[], io: Out): Promise<number> {
   });
   await app.stop();
   return 0;
-}
-
-const BOOT_OPTIONS = {
-  interface: { type: 'string' },
-  address: { type: 'string' },
-  'http-port': { type: 'string', default: '8080' },
-  'boot-url': { type: 'string' },
-  assets: { type: 'string' },
-  'tftp-root': { type: 'string' },
-  'dhcp-mode': { type: 'string' },
-  'dhcp-port': { type: 'string', default: '67' },
-  'dhcp-client-port': { type: 'string', default: '68' },
-  'proxy-port': { type: 'string', default: '4011' },
-  'tftp-port': { type: 'string', default: '69' },
-  'no-dhcp': { type: 'boolean' },
-  'no-tftp': { type: 'boolean' },
-  'no-boot-http': { type: 'boolean' },
-} as const;
-
-function portOf(name: string, v: string | undefined): number {
-  const n = Number(v);
-  if (!/^\d{1,5}$/.test(v ?? '') || n < 1 || n > 65535) throw new UsageError(`--${name} must be a port number (1-65535), not "${v}"`);
-  return n;
-}
-
-/** --token-ttl in days; 0 = tokens never expire. */
-function tokenTtl(v: string): number | null {
-  if (!/^\d{1,5}$/.test(v)) throw new UsageError(`--token-ttl takes whole days (0 = never expire), not "${v}"`);
-  return Number(v) === 0 ? null : Number(v) * 24 * 3600_000;
-}
-
-function positiveInt(name: string, v: string): number {
-  if (!/^\d{1,9}$/.test(v) || Number(v) < 1) throw new UsageError(`--${name} must be a positive integer, not "${v}"`);
-  return Number(v);
-}
-
-const STAGES = ['power', 'dhcp', 'firmware', 'ipxe', 'kernel', 'installing', 'checkpoint'];
-
-function stageTimeouts(list: string[]): Record<string, number> {
-  const out: Record<string, number> = {};
-  for (const item of list) {
-    const m = /^([a-z]+)=(\d{1,7})$/.exec(item);
-    if (!m || !STAGES.includes(m[1]!)) throw new UsageError(`--stage-timeout takes <stage>=<seconds> with stage one of ${STAGES.join(', ')}, not "${item}"`);
-    out[m[1]!] = Number(m[2]) * 1000;
-  }
-  return out;
-}
-
-type BootValues = { [K in keyof typeof BOOT_OPTIONS]?: (typeof BOOT_OPTIONS)[K]['type'] extends 'boolean' ? boolean : string };
-
-/** Boot services run only when told where: --interface or --address. */
-export function bootConfig(v: BootValues): BootConfig | undefined {
-  if (!v.interface && !v.address) return undefined;
-  if (v.address && parseIpv4(v.address) === undefined) throw new UsageError(`--address "${v.address}" is not an IPv4 address`);
-  if (v['dhcp-mode'] !== undefined && v['dhcp-mode'] !== 'server' && v['dhcp-mode'] !== 'proxy') throw new UsageError('--dhcp-mode must be server or proxy');
-  if (v['boot-url'] !== undefined && !/^https?:\/\/[^/]+/.test(v['boot-url'])) throw new UsageError(`--boot-url "${v['boot-url']}" is not an http(s) URL`);
-  return {
-    ...(v.interface && { interface: v.interface }),
-    ...(v.address && { address: v.address }),
-    httpPort: portOf('http-port', v['http-port']),
-    ...(v['boot-url'] && { bootUrl: v['boot-url'] }),
-    tftpPort: portOf('tftp-port', v['tftp-port']),
-    dhcpPort: portOf('dhcp-port', v['dhcp-port']),
-    dhcpClientPort: portOf('dhcp-client-port', v['dhcp-client-port']),
-    proxyPort: portOf('proxy-port', v['proxy-port']),
-    ...(v['tftp-root'] && { tftpRoot: v['tftp-root'] }),
-    ...(v.assets && { assetsDir: v.assets }),
-    ...(v['dhcp-mode'] && { dhcpMode: v['dhcp-mode'] as 'server' | 'proxy' }),
-    dhcp: !v['no-dhcp'],
-    tftp: !v['no-tftp'],
-    http: !v['no-boot-http'],
-  };
 }
 
 export async function main(argv: string[], io: Out = stdio): Promise<number> {
@@ -307,7 +189,7 @@ export async function main(argv: string[], io: Out = stdio): Promise<number> {
         throw new UsageError(cmd ? `unknown command "${cmd}"` : 'no command given');
     }
   } catch (e) {
-    if (e instanceof UsageError || e instanceof ClientUsageError || (e as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
+    if (e instanceof UsageError || e instanceof ClientUsageError || isConfigError(e) || (e as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
       io.err(`corral: ${(e as Error).message}\n${USAGE}\n`);
       return 2;
     }
