@@ -9,6 +9,7 @@ import { packageRoot } from '../lib/package-root.js';
 import { TemplateError, TemplateSet } from './template/index.js';
 import { IGNITION_CONTENT_TYPE, serveIgnition } from './ignition-serve.js';
 import { buildHostContext, checkpointUrl, type BootUrls, type HostContext, type RenderTarget } from './context.js';
+import { isBusy } from '../lifecycle/states.js';
 
 /** Functions Vaquero templates may call; bodies are bound per render (see funcsFor). */
 export const TEMPLATE_FUNCS: Record<string, (...args: unknown[]) => unknown> = {
@@ -84,7 +85,7 @@ export function workflowOf(sot: Sot, host: Host): Workflow | undefined {
 
 /** The workflow a host is running (a reclaim runs the wipe workflow), else the SoT's. */
 export function runningWorkflow(sot: Sot, host: Host, rt: HostRuntime | undefined): Workflow | undefined {
-  if ((rt?.state === 'provisioning' || rt?.state === 'reclaiming') && rt.workflow) {
+  if (isBusy(rt) && rt?.workflow) {
     const wf = sot.workflows.find((w) => w.id === rt.workflow);
     if (wf) return wf;
   }

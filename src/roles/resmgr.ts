@@ -4,6 +4,7 @@
 // per (host object, record), as api/views.ts does.
 import type { Host, HostRuntime, LifecycleState, Os, Sot } from '../model/index.js';
 import { roleRunPending } from './assignment.js';
+import { isBusy } from '../lifecycle/states.js';
 
 /** The 2014 resmgr host state, served as `state` (seed 001); Corral's own is `lifecycle_state`. */
 export type ResmgrState = 'inactive' | 'activating' | 'active';
@@ -12,7 +13,7 @@ export type RoleStatus = 'ok' | 'converging' | 'retrying' | 'failed';
 
 /** activating = a run (install or wipe) in flight; active = installed; anything else inactive. */
 export function resmgrState(state: LifecycleState | undefined): ResmgrState {
-  if (state === 'provisioning' || state === 'reclaiming') return 'activating';
+  if (isBusy(state)) return 'activating';
   return state === 'active' ? 'active' : 'inactive';
 }
 
@@ -64,7 +65,7 @@ export function roleStatus(rt: HostRuntime | undefined): RoleStatus {
 export function responding(rt: HostRuntime | undefined): boolean {
   if (!rt) return true;
   if (rt.state === 'failed') return false;
-  return !((rt.state === 'provisioning' || rt.state === 'reclaiming') && rt.attempts > 0 && rt.stage === 'power');
+  return !(isBusy(rt) && rt.attempts > 0 && rt.stage === 'power');
 }
 
 /**

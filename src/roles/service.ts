@@ -21,6 +21,7 @@ import { canonicalJson, roleApplied, roleNamed, roleWorkflow, type RoleAssignmen
 import { activeVersionFn, effectiveActiveVersion, readOverrides, ROLE_VERSIONS_KEY, withOverride, type EffectiveVersion } from './versions.js';
 import { mergeSettings } from './settings.js';
 import { describeHold, holdsByHost } from '../plans/holds.js';
+import { isBusy } from '../lifecycle/states.js';
 
 export interface RoleServiceDeps {
   sot: LiveSot;
@@ -51,7 +52,6 @@ export interface RoleService {
 /** The wipe workflow a removed role's host boots (orchestrator.requestReclaim's default). */
 const WIPE = 'wipe';
 
-const busy = (rt: HostRuntime) => rt.state === 'provisioning' || rt.state === 'reclaiming';
 
 /** resmgr's 409 wording (research/seed-apis.md §3.1), then why, in Corral's words. */
 function conflict(verb: 'add' | 'remove', role: string | undefined, hostId: string, reason: string, why: string, rt?: HostRuntime): ApplianceError {
@@ -61,7 +61,7 @@ function conflict(verb: 'add' | 'remove', role: string | undefined, hostId: stri
 
 /** Why a host in a run or in maintenance cannot change roles now, or undefined. */
 function stateConflict(verb: 'add' | 'remove', role: string | undefined, hostId: string, rt: HostRuntime): ApplianceError | undefined {
-  if (busy(rt)) return conflict(verb, role, hostId, 'busy', `It is ${rt.state}; try again when it is done.`, rt);
+  if (isBusy(rt)) return conflict(verb, role, hostId, 'busy', `It is ${rt.state}; try again when it is done.`, rt);
   if (rt.state === 'maintenance') return conflict(verb, role, hostId, 'maintenance', 'It is in maintenance.', rt);
   return undefined;
 }
