@@ -28,6 +28,7 @@ import { createEventStream, hostSiteFrom, type EventStream } from './events/stre
 import { planRoutes } from './has/plans.js';
 import { versionsRoutes } from './has/versions.js';
 import { clusterRoutes } from './operator/cluster.js';
+import { vnextRoutes } from './vnext/index.js';
 import { createPlanService, type PlanService } from '../plans/service.js';
 import { inlineSolver } from '../plans/run-solver.js';
 
@@ -63,6 +64,7 @@ export function apiRoutes(deps: ApiDeps, auth: AuthServices, events: EventStream
     ...versionsRoutes(),
     ...planRoutes(plans),
     ...clusterRoutes(deps),
+    ...vnextRoutes(deps),
   );
   return routes;
 }

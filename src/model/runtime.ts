@@ -96,6 +96,29 @@ export interface Task {
   createdBy?: string;
   endedAt?: number;
   message?: string;
+  /** vNext server tasks (seed 002, src/servers): the host acted on and who may see the task. */
+  hostId?: string;
+  owner?: string;
+  project?: string;
+  /** Progress items (vNext server_task_items), in order. */
+  items?: TaskItem[];
+  /** Epoch ms after which a RUNNING task is TIMED_OUT. */
+  deadline?: number;
+  /** The host was seen in the task's run (provisioning / reclaiming): reaching the goal state now counts. */
+  runSeen?: boolean;
+  /** MOVE: the host the server leaves. */
+  fromHostId?: string;
+  /** CREATE / REBUILD / MOVE: the workflow the host is provisioned with. */
+  workflow?: string;
+}
+
+export type TaskItemState = TaskState | 'WAITING';
+
+export interface TaskItem {
+  action: string;
+  state: TaskItemState;
+  startedAt?: number;
+  endedAt?: number;
 }
 
 export type UserRole = 'admin' | 'user';
@@ -141,6 +164,17 @@ export interface Allocation {
   createdAt: number;
   /** Seconds since createdAt after which the host is reclaimed; 0 = never. */
   lifetime: number;
+  /** kind 'server' (vNext, seed 002, src/servers): the server the host carries, its project namespace and name. */
+  serverId?: string;
+  project?: string;
+  name?: string;
+  /** The server type (src/servers/server-types.ts) it was placed by, and the workflow ("image") it runs. */
+  serverTypeId?: string;
+  workflow?: string;
+  /** vNext free-form key/values (tags are kept in `tags`). */
+  properties?: Record<string, string>;
+  /** A MOVE's target host: held for the server, not yet the server's until the move completes. */
+  pending?: 'move';
 }
 
 /** HAS's plan status machine (seed 004): template -> translated -> solving -> solved -> reserving -> done, or not found / error. */
