@@ -153,7 +153,7 @@ export function createServerService(deps: ServerDeps) {
       return deps.store
         .list('allocations')
         .filter((a) => a.kind === 'server' && a.pending === undefined && a.project === project && canSee(a, c))
-        .sort((x, y) => x.createdAt - y.createdAt || x.serverId!.localeCompare(y.serverId!));
+        .sort((x, y) => x.createdAt - y.createdAt); // stable: same-ms launches keep store order
     },
 
     get: (id: string, c: Caller) => visibleServer(deps.store, id, c),
@@ -178,7 +178,7 @@ export function createServerService(deps: ServerDeps) {
       return deps.store
         .list('tasks')
         .filter((t) => t.subject === id && t.items !== undefined)
-        .sort((x, y) => x.createdAt - y.createdAt || x.id.localeCompare(y.id));
+        .sort((x, y) => x.createdAt - y.createdAt);
     },
 
     /** One task; kept after its server is terminated, visible to whoever launched it and admins. */

@@ -139,7 +139,7 @@ export function serverRoutes(deps: ApiDeps, servers: ServerService): AnyRoute[] 
         const all = deps.store
           .list('allocations')
           .filter((a) => a.kind === 'server' && a.pending === undefined && (query.project === undefined || a.project === query.project) && (c.admin || a.owner === c.user))
-          .sort((x, y) => x.createdAt - y.createdAt || x.serverId!.localeCompare(y.serverId!));
+          .sort((x, y) => x.createdAt - y.createdAt);
         return vnextPage('servers', '/v1/servers', query, all, (a) => a.serverId!, (a) => view(a, c));
       },
     }),
