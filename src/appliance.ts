@@ -23,6 +23,7 @@ import { syncHostRecords } from './lifecycle/sync.js';
 import { createLifecycle, type Lifecycle } from './lifecycle/runner.js';
 import { startBootServices, type BootConfig, type BootServices } from './boot/services.js';
 import { createOrchestrator, type Orchestrator } from './lifecycle/orchestrator.js';
+import { createPoolManager } from './pools/manager.js';
 import { createPowerEffects } from './lifecycle/power-effects.js';
 import { journalApplianceEvents } from './lifecycle/appliance-events.js';
 import { createBmcPower } from './lifecycle/bmc-power.js';
@@ -141,6 +142,10 @@ export async function startAppliance(config: ApplianceConfig, deps: ApplianceDep
     lifecycle.resume();
     const startedAt = clock.now();
     orchestrator.start();
+    // Pools (vmpooler, seed 003) keep their ready hosts through the orchestrator, so they start after it and stop before it.
+    const pools = createPoolManager({ sot, store, orchestrator, clock, log: log.child({ component: 'pools' }) });
+    pools.start();
+    closers.push(() => pools.stop());
     const auth = createAuthServices(store, clock, { ...(config.tokenTtlMs !== undefined && { tokenTtlMs: config.tokenTtlMs }) });
     closers.push(() => auth.tokens.stop());
     // The local CLI and the desktop app act as admin through this 0600 file, not by address.

@@ -21,6 +21,7 @@ import { rolesRoutes } from './operator/roles.js';
 import { usersRoutes } from './operator/users.js';
 import { metaRoutes } from './operator/meta.js';
 import { tokenRoutes } from './vmpooler/tokens.js';
+import { vmpoolerRoutes } from './vmpooler/index.js';
 import { eventsRoutes } from './operator/events.js';
 import { consoleRoutes } from './operator/console.js';
 import { bootRoutes } from './operator/boot.js';
@@ -60,6 +61,7 @@ export function apiRoutes(deps: ApiDeps, auth: AuthServices, events: EventStream
     ...rolesRoutes(deps),
     ...usersRoutes(auth),
     ...tokenRoutes(deps, auth),
+    ...vmpoolerRoutes(deps, auth),
     ...eventsRoutes(events),
     ...versionsRoutes(),
     ...planRoutes(plans),

@@ -1,0 +1,274 @@
+// vmpooler's VM operations (seed 003 "VM operations", "Adding additional disk(s)", "VM
+// snapshots") over pools of bare-metal hosts: list pools, check out (all or none), query,
+// modify (lifetime, tags), return. A check-out is a hold (src/pools/checkout.ts); the pool
+// manager wipes and re-installs what comes back.
+import { z } from 'zod';
+import { ApplianceError } from '../../model/index.js';
+import { route, type AnyRoute } from '../http/route.js';
+import { servedSot, type ApiDeps } from '../deps.js';
+import type { AuthServices } from '../auth/services.js';
+import { checkOut, currentPools, poolHoldOf, checkoutOf, returnInTx } from '../../pools/checkout.js';
+import { phaseOf, readSettings, vmState } from '../../pools/model.js';
+import { OkBody, answer, countOf, domainOf, hostnameField, hours, optionalCaller } from './common.js';
+
+const HostParam = z.strictObject({ hostname: z.string().min(1).max(253).describe('the host name (as check-out answered it)') });
+const TAG_KEY = /^[A-Za-z0-9_.-]{1,50}$/;
+const TAG_VALUE = /^[\w\s\-.@:/]{0,255}$/;
+
+export function vmRoutes(deps: ApiDeps, auth: AuthServices): AnyRoute[] {
+  /** Check out `wants`, answering as vmpooler: keyed by the requested names, plus `domain`. */
+  const checkoutAnswer = async (wants: { name: string; count: number }[], owner: string | undefined, res: Parameters<typeof answer>[0]) => {
+    const sot = servedSot(deps);
+    try {
+      const got = await checkOut(deps.store, sot, { wants, owner, now: deps.clock.now() });
+      const out: Record<string, unknown> = { ok: true };
+      for (const [name, hosts] of Object.entries(got)) out[name] = { hostname: hostnameField(hosts) };
+      const first = Object.values(got)[0]?.[0];
+      const domain = domainOf(sot, first ? deps.sot.index().hostsById.get(first) : undefined, deps.store);
+      if (domain) out.domain = domain;
+      return out;
+    } catch (e) {
+      // All or none (seed: "Returns either all requested VMs or no VMs"): the transaction applied nothing.
+      if (e instanceof ApplianceError && e.code === 'UNAVAILABLE') return answer(res, 503, { ok: false });
+      throw e;
+    }
+  };
+
+  return [
+    route({
+      method: 'get',
+      path: '/api/v1/vm',
+      family: 'vmpooler',
+      access: 'public',
+      tags: ['vmpooler'],
+      summary: 'The pools, by name (SoT order)',
+      responses: { 200: { description: '["pool", ...]', schema: z.array(z.string()) } },
+      handler: () => servedSot(deps).pools.map((p) => p.name),
+    }),
+    route({
+      method: 'post',
+      path: '/api/v1/vm',
+      family: 'vmpooler',
+      access: 'public',
+      tags: ['vmpooler'],
+      summary: 'Check out hosts of several pools at once: all of them or none',
+      description: 'Body: {"<pool or alias>": count} (counts may be strings). With X-AUTH-TOKEN the hosts are checked out to that token\'s user (GET /api/v1/token/{token} lists them).',
+      body: z.record(z.string(), z.unknown()),
+      bodyOptional: true,
+      responses: {
+        200: { description: '{"ok": true, "<name>": {"hostname": "h" | ["h", ...]}, "domain": "..."}', schema: OkBody },
+        400: { description: 'a count that is not 1..100' },
+        401: { description: 'X-AUTH-TOKEN given but not valid' },
+        404: { description: 'empty body, or a name that is no pool or alias' },
+        503: { description: '{"ok": false}: some pool cannot fill its part; nothing was checked out' },
+      },
+      handler: async ({ body, req, res }) => {
+        const who = optionalCaller(auth, req);
+        const wants = Object.entries(body).map(([name, v]) => ({ name, count: countOf(v) }));
+        if (wants.length === 0) throw new ApplianceError('NOT_FOUND', 'no pools requested');
+        const bad = wants.filter((w) => w.count === undefined).map((w) => w.name);
+        if (bad.length) return answer(res, 400, { ok: false, message: `invalid count for ${bad.join(', ')}: a whole number 1..100` });
+        return checkoutAnswer(wants as { name: string; count: number }[], who?.user, res);
+      },
+    }),
+    route({
+      method: 'post',
+      path: '/api/v1/vm/{pools}',
+      family: 'vmpooler',
+      access: 'public',
+      tags: ['vmpooler'],
+      params: z.strictObject({ pools: z.string().min(1).max(2000).describe('pool or alias names joined by "+", one per host') }),
+      summary: 'Check out hosts: one per name in the path (a+a+b), all of them or none',
+      responses: {
+        200: { description: '{"ok": true, "<name>": {"hostname": ...}, "domain": "..."}', schema: OkBody },
+        401: { description: 'X-AUTH-TOKEN given but not valid' },
+        404: { description: 'a name that is no pool or alias' },
+        503: { description: '{"ok": false}: not enough ready hosts; nothing was checked out' },
+      },
+      handler: async ({ params, req, res }) => {
+        const who = optionalCaller(auth, req);
+        const wants: { name: string; count: number }[] = [];
+        // express decodes "+" in a path as itself; a client may also send it as a space.
+        for (const name of params.pools.split(/[+ ]/).filter(Boolean)) {
+          const w = wants.find((x) => x.name === name);
+          if (w) w.count++;
+          else wants.push({ name, count: 1 });
+        }
+        if (wants.length === 0) throw new ApplianceError('NOT_FOUND', 'no pools requested');
+        return checkoutAnswer(wants, who?.user, res);
+      },
+    }),
+    route({
+      method: 'get',
+      path: '/api/v1/vm/{hostname}',
+      family: 'vmpooler',
+      access: 'public',
+      tags: ['vmpooler'],
+      params: HostParam,
+      summary: "A pool host: its pool (template), lifetime, hours running and left, state, tags, address",
+      responses: { 200: { description: '{"ok": true, "<hostname>": {template, lifetime, running, remaining, state, tags, ip, domain, host, disk, snapshots}}', schema: OkBody }, 404: { description: 'not a host of a pool' } },
+      handler: ({ params }) => {
+        const sot = servedSot(deps);
+        const a = poolHoldOf(deps.store, params.hostname);
+        const host = deps.sot.index().hostsById.get(params.hostname);
+        const p = a && currentPools(sot, deps.store).find((x) => x.pool.name === a.pool);
+        if (!a || !host || !p) throw new ApplianceError('NOT_FOUND', 'not a pool host');
+        const rt = deps.store.get('hosts', host.id);
+        const out = phaseOf(a) === 'checkout';
+        const lifetime = out ? a.lifetime : p.pool.defaultLifetime;
+        const running = out ? Math.max(0, (deps.clock.now() - a.createdAt) / 1000) : 0;
+        const domain = domainOf(sot, host, deps.store);
+        const ip = host.interfaces.find((i) => i.type === 'physical' && i.ipv4)?.ipv4 ?? rt?.lastIp;
+        return {
+          ok: true,
+          [host.id]: {
+            template: p.pool.name,
+            lifetime: hours(lifetime),
+            running: hours(running),
+            remaining: lifetime > 0 ? hours(Math.max(0, lifetime - running)) : null,
+            ...(out && { start_time: new Date(a.createdAt).toISOString(), ...(lifetime > 0 && { end_time: new Date(a.createdAt + lifetime * 1000).toISOString() }) }),
+            state: vmState(a, rt, p),
+            tags: a.tags,
+            ...(ip && { ip }),
+            ...(domain && { domain, fqdn: `${host.id}.${domain}` }),
+            // vmpooler's "host" is the hypervisor; a bare-metal host runs on itself, in its site and cluster.
+            host: `${host.siteId}/${host.clusterId}`,
+            disk: [],
+            snapshots: [],
+          },
+        };
+      },
+    }),
+    route({
+      method: 'put',
+      path: '/api/v1/vm/{hostname}',
+      family: 'vmpooler',
+      access: 'user',
+      tags: ['vmpooler'],
+      params: HostParam,
+      body: z.record(z.string(), z.unknown()),
+      bodyOptional: true,
+      summary: 'Change a checked-out host: lifetime (whole hours from check-out, up to the pool\'s max) and tags',
+      responses: {
+        200: { description: '{"ok": true}', schema: OkBody },
+        400: { description: '{"ok": false, "failure": [...]}: a lifetime that is not a whole number of hours in 1..max, a tag not allowed, an unknown parameter' },
+        401: { description: 'no or bad X-AUTH-TOKEN' },
+        404: { description: 'not a checked-out host (or not yours)' },
+      },
+      handler: async ({ params, body, auth: who, res }) => {
+        const a = checkoutOf(deps.store, params.hostname);
+        if (!a || (a.owner && who && a.owner !== who.user && who.role !== 'admin')) throw new ApplianceError('NOT_FOUND', 'not checked out');
+        const pool = servedSot(deps).pools.find((p) => p.name === a.pool);
+        const failure: string[] = [];
+        let lifetime: number | undefined;
+        let tags: Record<string, string> | undefined;
+        for (const [k, v] of Object.entries(body)) {
+          if (k === 'lifetime') {
+            const n = typeof v === 'number' ? v : typeof v === 'string' && /^\d+$/.test(v) ? Number(v) : NaN;
+            const max = Math.floor((pool?.maxLifetime ?? 0) / 3600);
+            if (!Number.isInteger(n) || n <= 0) failure.push(`lifetime must be a whole number of hours above 0, got ${JSON.stringify(v)}`);
+            else if (n > max) failure.push(`lifetime of ${n} hours exceeds the pool's maximum of ${max} hours`);
+            else lifetime = n * 3600;
+          } else if (k === 'tags') {
+            if (typeof v !== 'object' || v === null || Array.isArray(v)) failure.push('tags must be an object of strings');
+            else {
+              const allowed = readSettings(deps.store).allowedTags;
+              tags = {};
+              for (const [tk, tv] of Object.entries(v)) {
+                if (!TAG_KEY.test(tk) || typeof tv !== 'string' || !TAG_VALUE.test(tv)) failure.push(`invalid tag ${JSON.stringify(tk)}`);
+                else if (allowed && !allowed.includes(tk)) failure.push(`You provided unsupported tags (${tk})`);
+                else tags[tk] = tv;
+              }
+            }
+          } else failure.push(`unknown parameter ${JSON.stringify(k)}`);
+        }
+        if (failure.length) return answer(res, 400, { ok: false, failure });
+        await deps.store.transact((tx) => {
+          const cur = tx.get('allocations', a.id);
+          if (!cur) throw new ApplianceError('NOT_FOUND', 'not checked out');
+          tx.put('allocations', a.id, { ...cur, ...(lifetime !== undefined && { lifetime }), ...(tags && { tags: { ...cur.tags, ...tags } }) });
+          // Tag counts per pool and day feed GET /summary (src/store/aggregates.ts).
+          if (tags && Object.keys(tags).length) tx.event({ subject: a.hostId, type: 'pool.tagged', data: { pool: a.pool, tags } });
+          if (lifetime !== undefined) tx.event({ subject: a.hostId, type: 'pool.lifetime', data: { pool: a.pool, lifetime } });
+        });
+        return { ok: true };
+      },
+    }),
+    route({
+      method: 'delete',
+      path: '/api/v1/vm/{hostname}',
+      family: 'vmpooler',
+      access: 'public',
+      tags: ['vmpooler'],
+      params: HostParam,
+      summary: 'Return a checked-out host: it is wiped, installed again and made ready',
+      responses: {
+        200: { description: '{"ok": true}', schema: OkBody },
+        401: { description: 'checked out with a token: that user\'s (or an admin\'s) X-AUTH-TOKEN is needed' },
+        404: { description: 'not a checked-out host' },
+      },
+      handler: async ({ params, req }) => {
+        const a = checkoutOf(deps.store, params.hostname);
+        if (!a) throw new ApplianceError('NOT_FOUND', 'not checked out');
+        if (a.owner) {
+          const who = optionalCaller(auth, req);
+          if (!who || (who.user !== a.owner && who.role !== 'admin')) throw new ApplianceError('UNAUTHORIZED', 'checked out by another user', { challenge: 'Basic realm="Authentication required"' });
+        }
+        await deps.store.transact((tx) => {
+          const cur = tx.get('allocations', a.id);
+          if (!cur) throw new ApplianceError('NOT_FOUND', 'not checked out');
+          returnInTx(tx, cur, deps.clock.now(), 'returned');
+        });
+        return { ok: true };
+      },
+    }),
+    ...notOnBareMetal(deps),
+  ];
+}
+
+/**
+ * Disks and snapshots are hypervisor features: a bare-metal host has neither. The routes exist
+ * (vmfloaty calls them) and answer 400 with why, after the checks vmpooler makes first.
+ */
+function notOnBareMetal(deps: ApiDeps): AnyRoute[] {
+  const refuse = (what: string) => (hostname: string) => {
+    if (!checkoutOf(deps.store, hostname)) throw new ApplianceError('NOT_FOUND', 'not checked out');
+    throw new ApplianceError('BAD_REQUEST', `${what} are not available: ${hostname} is a bare-metal host, not a VM`);
+  };
+  const responses = (what: string) => ({ 400: { description: `{"ok": false, "message": "..."}: ${what} are not available on bare-metal hosts` }, 401: { description: 'no or bad X-AUTH-TOKEN' }, 404: { description: 'not a checked-out host' } });
+  return [
+    route({
+      method: 'post',
+      path: '/api/v1/vm/{hostname}/disk/{size}',
+      family: 'vmpooler',
+      access: 'user',
+      tags: ['vmpooler'],
+      params: z.strictObject({ hostname: z.string().min(1).max(253), size: z.string().max(16) }),
+      summary: 'Add a disk: refused, bare-metal hosts have the disks they have',
+      responses: responses('added disks'),
+      handler: ({ params }) => refuse('added disks')(params.hostname),
+    }),
+    route({
+      method: 'post',
+      path: '/api/v1/vm/{hostname}/snapshot',
+      family: 'vmpooler',
+      access: 'user',
+      tags: ['vmpooler'],
+      params: HostParam,
+      summary: 'Snapshot: refused, bare-metal hosts have no snapshots',
+      responses: responses('snapshots'),
+      handler: ({ params }) => refuse('snapshots')(params.hostname),
+    }),
+    route({
+      method: 'post',
+      path: '/api/v1/vm/{hostname}/snapshot/{snapshot}',
+      family: 'vmpooler',
+      access: 'user',
+      tags: ['vmpooler'],
+      params: z.strictObject({ hostname: z.string().min(1).max(253), snapshot: z.string().max(64) }),
+      summary: 'Revert to a snapshot: refused, bare-metal hosts have no snapshots',
+      responses: responses('snapshots'),
+      handler: ({ params }) => refuse('snapshots')(params.hostname),
+    }),
+  ];
+}
