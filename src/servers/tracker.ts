@@ -122,6 +122,6 @@ export function createTaskTracker(deps: TrackerDeps): TaskTracker {
     },
   };
   // After a restart: RUNNING tasks are watched again; a deadline that passed fires at once.
-  for (const t of deps.store.list('tasks')) if (t.state === 'RUNNING' && t.hostId) tracker.watch(t);
+  for (const t of deps.store.list('tasks')) if (t.state === 'RUNNING' && t.hostId && t.items) tracker.watch(t);
   return tracker;
 }
