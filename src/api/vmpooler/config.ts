@@ -19,7 +19,7 @@ export function configRoutes(deps: ApiDeps): AnyRoute[] {
   const save = (o: PoolOverrides, what: string, data: Record<string, unknown>) =>
     deps.store.transact((tx) => {
       tx.put('meta', OVERRIDES_KEY, o);
-      tx.event({ subject: 'appliance', type: `pool.${what}`, data });
+      tx.event({ subject: 'appliance', type: `pool.${what}`, at: deps.clock.now(), data });
     });
   const known = (name: string) => servedSot(deps).pools.some((p) => p.name === name);
 
@@ -156,7 +156,7 @@ export function configRoutes(deps: ApiDeps): AnyRoute[] {
       summary: 'Restart the pool manager (it forgets what it asked for and looks at every pool again); the appliance keeps running',
       responses: { 200: { description: '{"ok": true, "message": "Restarting ..."}', schema: OkBody }, 401: { description: 'no or bad token' }, 403: { description: 'not an admin' } },
       handler: async () => {
-        await deps.store.transact((tx) => tx.event({ subject: 'appliance', type: 'pool.restart', data: {} }));
+        await deps.store.transact((tx) => tx.event({ subject: 'appliance', type: 'pool.restart', at: deps.clock.now(), data: {} }));
         return { ok: true, message: 'Restarting ...' };
       },
     }),

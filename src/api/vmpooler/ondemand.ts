@@ -33,7 +33,7 @@ export function ondemandRoutes(deps: ApiDeps): AnyRoute[] {
     const dup = await deps.store.transact((tx) => {
       if (readOndemand(tx, id)) return true;
       tx.put('meta', ondemandKey(id), storedRequest(r));
-      tx.event({ subject: 'appliance', type: 'pool.ondemand.requested', data: { request: id, entries: r.entries } });
+      tx.event({ subject: 'appliance', type: 'pool.ondemand.requested', at: now, data: { request: id, entries: r.entries } });
       return false;
     });
     if (dup) return answer(res, 409, { ok: false, request_id: id, message: `request_id '${id}' has already been created` });
@@ -124,7 +124,7 @@ export function ondemandRoutes(deps: ApiDeps): AnyRoute[] {
             if (c) returnInTx(tx, c, now, 'on-demand request deleted');
           }
           tx.put('meta', ondemandKey(r.id), storedRequest({ ...r, status: 'deleted', endedAt: now }));
-          tx.event({ subject: 'appliance', type: 'pool.ondemand.deleted', data: { request: r.id } });
+          tx.event({ subject: 'appliance', type: 'pool.ondemand.deleted', at: now, data: { request: r.id } });
         });
         return { ok: true };
       },

@@ -183,13 +183,14 @@ export function vmRoutes(deps: ApiDeps, auth: AuthServices): AnyRoute[] {
           } else failure.push(`unknown parameter ${JSON.stringify(k)}`);
         }
         if (failure.length) return answer(res, 400, { ok: false, failure });
+        const at = deps.clock.now();
         await deps.store.transact((tx) => {
           const cur = tx.get('allocations', a.id);
           if (!cur) throw new ApplianceError('NOT_FOUND', 'not checked out');
           tx.put('allocations', a.id, { ...cur, ...(lifetime !== undefined && { lifetime }), ...(tags && { tags: { ...cur.tags, ...tags } }) });
           // Tag counts per pool and day feed GET /summary (src/store/aggregates.ts).
-          if (tags && Object.keys(tags).length) tx.event({ subject: a.hostId, type: 'pool.tagged', data: { pool: a.pool, tags } });
-          if (lifetime !== undefined) tx.event({ subject: a.hostId, type: 'pool.lifetime', data: { pool: a.pool, lifetime } });
+          if (tags && Object.keys(tags).length) tx.event({ subject: a.hostId, type: 'pool.tagged', at, data: { pool: a.pool, tags } });
+          if (lifetime !== undefined) tx.event({ subject: a.hostId, type: 'pool.lifetime', at, data: { pool: a.pool, lifetime } });
         });
         return { ok: true };
       },
