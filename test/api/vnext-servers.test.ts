@@ -173,7 +173,7 @@ test('console_log: the machine\'s journal since the launch when no console is ca
   await w.move(host, 'provisioning', 'dhcp');
   const r = await request(w.app).get(`/v1/servers/${id}/console_log?lines=1`).set(bearer(w.user)).expect(200);
   assert.equal(r.headers['x-console-source'], 'journal');
-  assert.match(r.headers['content-type'], /text\/plain/);
+  assert.match(r.headers['content-type'] ?? '', /text\/plain/);
   assert.match(r.text, /test\.moved new_state=provisioning new_stage=dhcp\n$/);
   await request(w.app).get(`/v1/servers/${id}/console_log`).set(bearer(w.eve)).expect(404);
   const dir = mkdtempSync(join(tmpdir(), 'corral-console-'));
