@@ -61,12 +61,14 @@ test('GET /status and /poolstat and /totalrunning count ready hosts', async () =
 });
 
 test('POST /vm: unknown pool 404, bad count 400, bad token 401, too many 503 with nothing held', async () => {
-  await request(t.app).post('/api/v1/vm').send({ nope: '1' }).expect(404, { ok: false });
-  await request(t.app).post('/api/v1/vm').send({}).expect(404);
-  await request(t.app).post('/api/v1/vm').send({ centos: 'x' }).expect(400);
+  const u = X(t.user);
+  await request(t.app).post('/api/v1/vm').set(u).send({ nope: '1' }).expect(404, { ok: false });
+  await request(t.app).post('/api/v1/vm').set(u).send({}).expect(404);
+  await request(t.app).post('/api/v1/vm').set(u).send({ centos: 'x' }).expect(400);
   await request(t.app).post('/api/v1/vm').set(X('not-a-token')).send({ centos: '1' }).expect(401);
-  await request(t.app).post('/api/v1/vm').send({ centos: '1', el7: '2' }).expect(503, { ok: false });
-  await request(t.app).post('/api/v1/vm/centos+centos+centos').expect(503, { ok: false });
+  await request(t.app).post('/api/v1/vm').send({ centos: '1' }).expect(401);
+  await request(t.app).post('/api/v1/vm').set(u).send({ centos: '1', el7: '2' }).expect(503, { ok: false });
+  await request(t.app).post('/api/v1/vm/centos+centos+centos').set(u).expect(503, { ok: false });
   assert.equal((await request(t.app).get('/api/v1/totalrunning')).body.running, 0, 'all or none: nothing checked out');
 });
 
@@ -111,7 +113,7 @@ test('check-out by path with a token: keyed by the alias asked, hostname a strin
 
   await request(t.app).delete(`/api/v1/vm/${h}`).expect(401);
   await request(t.app).delete(`/api/v1/vm/${h}`).set(X(t.admin)).expect(200, { ok: true });
-  await request(t.app).delete(`/api/v1/vm/${h}`).expect(404);
+  await request(t.app).delete(`/api/v1/vm/${h}`).set(X(t.user)).expect(404);
   await m.settle();
   assert.deepEqual(orch.calls.find((c) => c.op === 'reclaim' && c.host === h), { op: 'reclaim', host: h, workflow: 'wipe' });
   assert.equal((await request(t.app).get(`/api/v1/vm/${h}`)).body[h].state, 'completed');
@@ -121,11 +123,10 @@ test('check-out by path with a token: keyed by the alias asked, hostname a strin
 
 test('POST /vm with a JSON body: string counts, hostname an array for several', async () => {
   await installAll();
-  const r = await request(t.app).post('/api/v1/vm').send({ 'centos-7-x86_64': '2' }).expect(200);
+  const r = await request(t.app).post('/api/v1/vm').set(X(t.user)).send({ 'centos-7-x86_64': '2' }).expect(200);
   assert.ok(Array.isArray(r.body['centos-7-x86_64'].hostname));
   assert.equal(r.body['centos-7-x86_64'].hostname.length, 2);
-  // Anonymous check-outs are returned without a token.
-  for (const h of r.body['centos-7-x86_64'].hostname) await request(t.app).delete(`/api/v1/vm/${h}`).expect(200);
+  for (const h of r.body['centos-7-x86_64'].hostname) await request(t.app).delete(`/api/v1/vm/${h}`).set(X(t.user)).expect(200);
 });
 
 test('GET /summary validates dates as vmpooler words it', async () => {

@@ -1,26 +1,12 @@
-// What the vmpooler routes share: the optional X-AUTH-TOKEN caller, counts as vmpooler takes
+// What the vmpooler routes share: counts as vmpooler takes
 // them (numbers or numeric strings), host names with their domain, and vmpooler's bare bodies.
-import type { Request, Response } from 'express';
+import type { Response } from 'express';
 import { z } from 'zod';
-import { ApplianceError, type Host, type Sot } from '../../model/index.js';
-import type { AuthServices } from '../auth/services.js';
-import { tokenFrom } from '../http/authenticate.js';
+import type { Host, Sot } from '../../model/index.js';
 import type { Store } from '../../store/store.js';
 import { readSettings } from '../../pools/model.js';
 
 export const OkBody = z.object({ ok: z.boolean() }).passthrough();
-
-/**
- * The caller of a route a token is optional on (POST /vm): undefined without a token, 401 with
- * a bad one (vmpooler refuses a token it does not know rather than ignore it).
- */
-export function optionalCaller(auth: AuthServices, req: Request): { user: string; role: 'admin' | 'user' } | undefined {
-  const token = tokenFrom(req);
-  if (token === undefined) return undefined;
-  const who = auth.tokens.verify(token);
-  if ('error' in who) throw new ApplianceError('UNAUTHORIZED', 'the token is not valid', { challenge: 'Basic realm="Authentication required"' });
-  return who;
-}
 
 /** "2", 2 -> 2; anything else (0, -1, "x", 2.5, over 100) -> undefined. vmpooler's validator takes 1..100. */
 export function countOf(v: unknown): number | undefined {

@@ -9,13 +9,13 @@ import { servedSot, type ApiDeps } from '../deps.js';
 import type { AuthServices } from '../auth/services.js';
 import { checkOut, currentPools, poolHoldOf, checkoutOf, returnInTx } from '../../pools/checkout.js';
 import { phaseOf, readSettings, vmState } from '../../pools/model.js';
-import { OkBody, answer, countOf, domainOf, hostnameField, hours, optionalCaller } from './common.js';
+import { OkBody, answer, countOf, domainOf, hostnameField, hours } from './common.js';
 
 const HostParam = z.strictObject({ hostname: z.string().min(1).max(253).describe('the host name (as check-out answered it)') });
 const TAG_KEY = /^[A-Za-z0-9_.-]{1,50}$/;
 const TAG_VALUE = /^[\w\s\-.@:/]{0,255}$/;
 
-export function vmRoutes(deps: ApiDeps, auth: AuthServices): AnyRoute[] {
+export function vmRoutes(deps: ApiDeps, _auth: AuthServices): AnyRoute[] {
   /** Check out `wants`, answering as vmpooler: keyed by the requested names, plus `domain`. */
   const checkoutAnswer = async (wants: { name: string; count: number }[], owner: string | undefined, res: Parameters<typeof answer>[0]) => {
     const sot = servedSot(deps);
@@ -49,21 +49,22 @@ export function vmRoutes(deps: ApiDeps, auth: AuthServices): AnyRoute[] {
       method: 'post',
       path: '/api/v1/vm',
       family: 'vmpooler',
-      access: 'public',
+      // vmpooler takes check-outs without a token unless auth is configured; Corral always has
+      // auth and serves no unauthenticated mutation, so an X-AUTH-TOKEN is needed (vmfloaty sends one).
+      access: 'user',
       tags: ['vmpooler'],
       summary: 'Check out hosts of several pools at once: all of them or none',
-      description: 'Body: {"<pool or alias>": count} (counts may be strings). With X-AUTH-TOKEN the hosts are checked out to that token\'s user (GET /api/v1/token/{token} lists them).',
+      description: 'Body: {"<pool or alias>": count} (counts may be strings). The hosts are checked out to the X-AUTH-TOKEN\'s user (GET /api/v1/token/{token} lists them).',
       body: z.record(z.string(), z.unknown()),
       bodyOptional: true,
       responses: {
         200: { description: '{"ok": true, "<name>": {"hostname": "h" | ["h", ...]}, "domain": "..."}', schema: OkBody },
         400: { description: 'a count that is not 1..100' },
-        401: { description: 'X-AUTH-TOKEN given but not valid' },
+        401: { description: 'no or bad X-AUTH-TOKEN' },
         404: { description: 'empty body, or a name that is no pool or alias' },
         503: { description: '{"ok": false}: some pool cannot fill its part; nothing was checked out' },
       },
-      handler: async ({ body, req, res }) => {
-        const who = optionalCaller(auth, req);
+      handler: async ({ body, auth: who, res }) => {
         const wants = Object.entries(body).map(([name, v]) => ({ name, count: countOf(v) }));
         if (wants.length === 0) throw new ApplianceError('NOT_FOUND', 'no pools requested');
         const bad = wants.filter((w) => w.count === undefined).map((w) => w.name);
@@ -75,18 +76,17 @@ export function vmRoutes(deps: ApiDeps, auth: AuthServices): AnyRoute[] {
       method: 'post',
       path: '/api/v1/vm/{pools}',
       family: 'vmpooler',
-      access: 'public',
+      access: 'user',
       tags: ['vmpooler'],
       params: z.strictObject({ pools: z.string().min(1).max(2000).describe('pool or alias names joined by "+", one per host') }),
       summary: 'Check out hosts: one per name in the path (a+a+b), all of them or none',
       responses: {
         200: { description: '{"ok": true, "<name>": {"hostname": ...}, "domain": "..."}', schema: OkBody },
-        401: { description: 'X-AUTH-TOKEN given but not valid' },
+        401: { description: 'no or bad X-AUTH-TOKEN' },
         404: { description: 'a name that is no pool or alias' },
         503: { description: '{"ok": false}: not enough ready hosts; nothing was checked out' },
       },
-      handler: async ({ params, req, res }) => {
-        const who = optionalCaller(auth, req);
+      handler: async ({ params, auth: who, res }) => {
         const wants: { name: string; count: number }[] = [];
         // express decodes "+" in a path as itself; a client may also send it as a space.
         for (const name of params.pools.split(/[+ ]/).filter(Boolean)) {
@@ -199,7 +199,7 @@ export function vmRoutes(deps: ApiDeps, auth: AuthServices): AnyRoute[] {
       method: 'delete',
       path: '/api/v1/vm/{hostname}',
       family: 'vmpooler',
-      access: 'public',
+      access: 'user',
       tags: ['vmpooler'],
       params: HostParam,
       summary: 'Return a checked-out host: it is wiped, installed again and made ready',
@@ -208,11 +208,10 @@ export function vmRoutes(deps: ApiDeps, auth: AuthServices): AnyRoute[] {
         401: { description: 'checked out with a token: that user\'s (or an admin\'s) X-AUTH-TOKEN is needed' },
         404: { description: 'not a checked-out host' },
       },
-      handler: async ({ params, req }) => {
+      handler: async ({ params, auth: who }) => {
         const a = checkoutOf(deps.store, params.hostname);
         if (!a) throw new ApplianceError('NOT_FOUND', 'not checked out');
         if (a.owner) {
-          const who = optionalCaller(auth, req);
           if (!who || (who.user !== a.owner && who.role !== 'admin')) throw new ApplianceError('UNAUTHORIZED', 'checked out by another user', { challenge: 'Basic realm="Authentication required"' });
         }
         await deps.store.transact((tx) => {
