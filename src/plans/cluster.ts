@@ -13,8 +13,8 @@ import type { Orchestrator } from '../lifecycle/orchestrator.js';
 import { inventoryFrom } from '../planner/inventory.js';
 import type { Constraint, Problem } from '../planner/types.js';
 import type { SolverRunner } from './run-solver.js';
-import { freePredicate, holdHosts, releaseHolds } from './holds.js';
-import { isBusy } from '../lifecycle/states.js';
+import { holdHosts, releaseHolds } from './holds.js';
+import { placeablePredicate } from './placeable.js';
 
 export interface ClusterRequest {
   hosts: number;
@@ -69,19 +69,6 @@ export function clusterProblem(sot: Sot, free: (hostId: string) => boolean, req:
   return { demands, constraints, objective };
 }
 
-/**
- * A cluster takes hosts the API may provision: in an on-demand site (an auto site's hosts run
- * what the SoT says), not mid-install or wipe, not in maintenance, not never_provision.
- */
-function provisionable(sot: Sot): (hostId: string, rt: HostRuntime | undefined) => boolean {
-  const onDemand = new Set(sot.sites.filter((s) => s.mode === 'on-demand').map((s) => s.id));
-  const hosts = new Map(sot.hosts.map((h) => [h.id, h]));
-  return (id, rt) => {
-    const host = hosts.get(id);
-    return !!host && onDemand.has(host.siteId) && !host.neverProvision && rt?.state !== 'maintenance' && !isBusy(rt);
-  };
-}
-
 export function clusterStatus(rts: (HostRuntime | undefined)[]): ClusterStatus {
   if (rts.some((r) => r?.state === 'failed')) return 'failed';
   return rts.every((r) => r?.state === 'active') ? 'active' : 'provisioning';
@@ -109,9 +96,7 @@ export function createClusterService(deps: ClusterDeps) {
       const sot = deps.served();
       if (!sot.workflows.some((w) => w.id === req.workflow)) throw new ApplianceError('BAD_REQUEST', `workflow "${req.workflow}" is not defined in the SoT`);
       if (req.site && !sot.sites.some((s) => s.id === req.site)) throw new ApplianceError('SITE_NOT_FOUND', `site "${req.site}" not found`);
-      const free = freePredicate(deps.store);
-      const ok = provisionable(sot);
-      const problem = clusterProblem(sot, (h) => free(h) && ok(h, deps.store.get('hosts', h)), req);
+      const problem = clusterProblem(sot, placeablePredicate(sot, deps.store), req);
       const result = await deps.solver(problem, { limit: 1, timeoutMs: 10_000 });
       if (result.status === 'not found') throw new ApplianceError('CONFLICT', `cannot place ${req.hosts} host(s): ${fitReason(problem, result.reason.message)}`, { reason: result.reason.message });
       const hosts = problem.demands.map((d) => result.solutions[0]!.assignment[d.name]!);

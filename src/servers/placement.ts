@@ -2,12 +2,11 @@
 // allocated now, as Vaquero's cluster request does (src/plans/cluster.ts clusterProblem: the
 // smallest that fits). A server type narrows the candidates to its hardware class; sizes make
 // threshold constraints.
-import { ApplianceError, type HostRuntime, type Sot } from '../model/index.js';
+import { ApplianceError, type Sot } from '../model/index.js';
 import type { Store } from '../store/store.js';
 import { clusterProblem } from '../plans/cluster.js';
-import { freePredicate } from '../plans/holds.js';
+import { placeablePredicate } from '../plans/placeable.js';
 import type { SolverRunner } from '../plans/run-solver.js';
-import { isBusy } from '../lifecycle/states.js';
 import { serverTypeId } from './server-types.js';
 
 export interface PlaceRequest {
@@ -18,26 +17,6 @@ export interface PlaceRequest {
   workflow: string;
   /** Hosts never to pick (a MOVE's own host). */
   exclude?: readonly string[];
-}
-
-/**
- * May the API hand this host out: in an on-demand site (an auto site's hosts run what its SoT
- * says), not never_provision, not in maintenance, not in a run. Same rule as a cluster request.
- */
-export function allocatable(sot: Sot): (hostId: string, rt: HostRuntime | undefined) => boolean {
-  const onDemand = new Set(sot.sites.filter((s) => s.mode === 'on-demand').map((s) => s.id));
-  const hosts = new Map(sot.hosts.map((h) => [h.id, h]));
-  return (id, rt) => {
-    const h = hosts.get(id);
-    return !!h && onDemand.has(h.siteId) && !h.neverProvision && rt?.state !== 'maintenance' && !isBusy(rt);
-  };
-}
-
-/** Free (no hold, no API role) and allocatable, as one predicate over host ids. */
-export function placeablePredicate(sot: Sot, store: Pick<Store, 'list' | 'get'>): (hostId: string) => boolean {
-  const free = freePredicate(store);
-  const ok = allocatable(sot);
-  return (h) => free(h) && ok(h, store.get('hosts', h));
 }
 
 /** The host the planner picks for one server, or CONFLICT (409) saying why none fits. */

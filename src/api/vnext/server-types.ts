@@ -6,7 +6,7 @@ import { servedSot, type ApiDeps } from '../deps.js';
 import { route, type AnyRoute } from '../http/route.js';
 import { PagingQuery } from '../http/paging.js';
 import { serverTypes } from '../../servers/server-types.js';
-import { placeablePredicate } from '../../servers/placement.js';
+import { placeablePredicate } from '../../plans/placeable.js';
 import { serverTypeView } from '../../servers/views.js';
 import { vnextPage } from './common.js';
 
