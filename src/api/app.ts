@@ -32,6 +32,7 @@ import { clusterRoutes } from './operator/cluster.js';
 import { vnextRoutes } from './vnext/index.js';
 import { createPlanService, type PlanService } from '../plans/service.js';
 import { inlineSolver } from '../plans/run-solver.js';
+import { mountGui } from './gui/serve.js';
 
 /** JSON bodies above this are refused with 413 (vmpooler's own limit is 10 KB; SoT-sized bodies never come here). */
 export const BODY_LIMIT = '256kb';
@@ -85,6 +86,7 @@ export function createApi(deps: ApiDeps): CorralApi {
     sendError(res, 'operator', new ApplianceError(refusal.status === 400 ? 'BAD_REQUEST' : 'FORBIDDEN', refusal.message));
   });
   app.use(express.json({ limit: BODY_LIMIT }));
+  mountGui(app); // the operator GUI's page and assets under /ui (gui/serve.ts); `/` is has/versions.ts
   const events = deps.events ?? createEventStream({ store: deps.store, hostSite: hostSiteFrom(deps), clock: deps.clock, log: deps.log.child({ component: 'events' }) });
   const plans = deps.plans ?? createPlanService({ store: deps.store, clock: deps.clock, log: deps.log.child({ component: 'plans' }), served: () => servedSot(deps), solver: inlineSolver });
   const routes = apiRoutes(deps, auth, events, plans);

@@ -2,6 +2,7 @@
 // asking for HTML is not a HAS client; the operator GUI answers it where it is served.
 import { route, type AnyRoute } from '../http/route.js';
 import { baseOf } from './plans.js';
+import { sendGuiIndex, wantsHtml } from '../gui/serve.js';
 
 export function versionsRoutes(): AnyRoute[] {
   return [
@@ -13,7 +14,8 @@ export function versionsRoutes(): AnyRoute[] {
       tags: ['plans (HAS)'],
       summary: 'Homing API versions (HAS)',
       responses: { 200: { description: '{"versions": [{status, id, updated, media-types, links}]}' } },
-      handler: ({ req }) => ({
+      // Content negotiation: Accept with text/html is a browser, which gets the GUI's page.
+      handler: ({ req, res }) => wantsHtml(req) ? sendGuiIndex(res) : ({
         versions: [
           {
             status: 'EXPERIMENTAL',
