@@ -136,9 +136,17 @@ describe('operator GUI (Chromium)', { skip: chromiumMissing(), timeout: 300_000 
     const off = page.waitForRequest((r) => r.url().endsWith('/power') && r.postData() === '{"action":"off"}', { timeout: T });
     await confirm.getByRole('button', { name: 'Yes, power off' }).click();
     await off;
-    // The power attempt is journalled; the stream brings it to the open timeline.
-    await page.getByTestId('timeline').getByText(/^power\./).first().waitFor({ timeout: T });
     await shot(page, 'host-power');
+    // Provision a pxelab host (it fails at power: no BMC password here): the journalled steps
+    // reach the open timeline through the event stream, without a reload.
+    await page.goto(`${lab.base}/#/hosts/lab-a01`);
+    const items = page.getByTestId('timeline').locator('li');
+    await items.first().waitFor({ timeout: T });
+    const before = await items.count();
+    await page.getByRole('button', { name: 'Provision' }).click();
+    await page.getByRole('button', { name: 'Yes, provision' }).click();
+    await page.waitForFunction((n) => document.querySelectorAll('[data-testid="timeline"] li').length >= n + 2, before, { timeout: T });
+    await page.getByTestId('timeline').getByText('provision.requested').first().waitFor({ timeout: T });
   });
 
   test('a broken SoT edit shows its problem with file and line, live, and the last good SoT keeps serving', async () => {
