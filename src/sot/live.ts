@@ -1,11 +1,15 @@
 // The live SoT: the last good model, the outcome of the last load, and a watcher that reloads
 // on change. A reload with errors keeps the last good SoT serving and reports the problems.
+// Loads run in a worker thread (load-off-thread.ts): this thread also answers DHCP, and a reload
+// of a large SoT must not hold up a reply.
+import type { Worker } from 'node:worker_threads';
 import { watch, type FSWatcher } from 'node:fs';
 import { EventEmitter } from 'node:events';
 import type { Host, Problem, Sot } from '../model/index.js';
 import type { Clock, TimerHandle } from '../lib/clock.js';
 import type { Logger } from '../lib/log.js';
 import { loadSot } from './load.js';
+import { loadSotOffThread, LoadWorkerError, type OffThreadLoad } from './load-off-thread.js';
 import { fingerprint } from './read.js';
 import { coalesce } from '../lib/coalesce.js';
 import { hasLastGood, saveLastGood } from './last-good.js';
@@ -47,6 +51,8 @@ export interface LiveSotOptions {
   pollMs?: number;
   /** Where to keep a copy of the last good SoT (in the data folder); unset = no copy. */
   lastGoodDir?: string;
+  /** Load on this thread, as before the load worker (comparisons, environments without workers). */
+  inThread?: boolean;
 }
 
 export function createLiveSot(opts: LiveSotOptions): LiveSot {
@@ -58,33 +64,55 @@ export function createLiveSot(opts: LiveSotOptions): LiveSot {
   let timer: TimerHandle | undefined;
   let poller: ReturnType<typeof setInterval> | undefined;
 
+  let worker: Worker | undefined;
+  let inThread = opts.inThread ?? false;
+  let stopped = false;
+
+  /** One load, off this thread unless that is impossible; the last-good copy is written by it. */
+  async function load(root: string, skipRevision: string | undefined, save: boolean): Promise<OffThreadLoad> {
+    if (!inThread) {
+      try {
+        return await loadSotOffThread(root, { ...(save && opts.lastGoodDir && { lastGoodDir: opts.lastGoodDir }), ...(skipRevision && { skipRevision }), onWorker: (w) => (worker = w) });
+      } catch (e) {
+        // A worker that cannot start at all (not one that ran out of memory on a huge SoT).
+        if (stopped || !(e instanceof LoadWorkerError) || /OUT_OF_MEMORY/.test(e.message)) throw e;
+        opts.log.warn('SoT load worker unavailable; loading on the main thread', { error: e.message });
+        inThread = true;
+      }
+    }
+    const res = await loadSot(root);
+    const fresh = res.ok && res.sot.revision !== skipRevision;
+    let saveError: string | undefined;
+    if (fresh && save && opts.lastGoodDir) await saveLastGood(opts.lastGoodDir, res.files).catch((e: Error) => (saveError = e.message));
+    return { revision: res.sot.revision, ok: res.ok, problems: res.problems, sot: fresh ? res.sot : undefined, ...(saveError && { saveError }) };
+  }
+
   async function loadOnce(): Promise<boolean> {
-    const res = await loadSot(opts.root);
+    const skip = sot && !status.fromLastGood ? sot.revision : undefined;
+    const res = await load(opts.root, skip, true);
     const at = opts.clock.now();
-    status.lastAttempt = { revision: res.sot.revision, at, ok: res.ok, problems: res.problems };
+    status.lastAttempt = { revision: res.revision, at, ok: res.ok, problems: res.problems };
     if (!res.ok) {
       const errors = res.problems.filter((p) => p.severity === 'error');
       opts.log.error('SoT has problems; still serving the last good revision', {
-        revision: res.sot.revision,
+        revision: res.revision,
         serving: status.revision ?? null,
         errors: errors.length,
         first: errors.slice(0, 5).map((p) => `${p.file}:${p.line}:${p.col}: ${p.message}`),
       });
       emitter.emit('rejected', res.problems);
       if (!sot && opts.lastGoodDir && hasLastGood(opts.lastGoodDir)) {
-        const saved = await loadSot(opts.lastGoodDir);
-        if (saved.ok) {
-          opts.log.warn('serving the last good SoT saved before the restart', { revision: saved.sot.revision });
+        const saved = await load(opts.lastGoodDir, undefined, false);
+        if (saved.ok && saved.sot) {
+          opts.log.warn('serving the last good SoT saved before the restart', { revision: saved.revision });
           adopt(saved.sot, at, saved.problems);
           status.fromLastGood = true;
         }
       }
       return false;
     }
-    if (sot && sot.revision === res.sot.revision && !status.fromLastGood) return true;
-    if (opts.lastGoodDir) {
-      await saveLastGood(opts.lastGoodDir, res.files).catch((e) => opts.log.warn('cannot save the last good SoT', { error: (e as Error).message }));
-    }
+    if (!res.sot) return true; // the revision being served: nothing changed
+    if (res.saveError) opts.log.warn('cannot save the last good SoT', { error: res.saveError });
     status.fromLastGood = false;
     adopt(res.sot, at, res.problems);
     return true;
@@ -137,6 +165,8 @@ export function createLiveSot(opts: LiveSotOptions): LiveSot {
   };
 
   emitter.stop = () => {
+    stopped = true;
+    void worker?.terminate();
     watcher?.close();
     timer?.cancel();
     if (poller) clearInterval(poller);

@@ -1,6 +1,6 @@
 // Parses many YAML files, using a second thread for about half of them when the SoT is large
 // (the target is a 10,000-host SoT validated in under a second; YAML parsing is most of it).
-import { Worker } from 'node:worker_threads';
+import { startWorker } from './start-worker.js';
 import { parseYaml, type ParseOutcome } from './parse-yaml.js';
 
 const PARALLEL_MIN_BYTES = 1 << 20;
@@ -37,9 +37,8 @@ export async function parseFiles(files: { rel: string; text: string }[]): Promis
 }
 
 function inWorker(batch: { rel: string; text: string }[]): Promise<ParseOutcome[]> {
-  const ext = import.meta.url.endsWith('.ts') ? '.ts' : '.js';
   return new Promise((resolve, reject) => {
-    const w = new Worker(new URL(`./parse-worker${ext}`, import.meta.url), { workerData: batch });
+    const w = startWorker(import.meta.url, 'parse-worker', { workerData: batch });
     w.once('message', (m: { json?: string; values?: ParseOutcome[] }) => {
       resolve(m.json !== undefined ? (JSON.parse(m.json) as ParseOutcome[]) : m.values!);
       void w.terminate();
