@@ -112,7 +112,8 @@ export interface Cluster {
   source: SourceRef;
 }
 
-export type BmcType = 'ipmi' | 'redfish' | 'ssh' | 'custom';
+/** `qemu`: a VM Corral runs itself (a pool with provider qemu); never written in YAML, only synthesised. */
+export type BmcType = 'ipmi' | 'redfish' | 'ssh' | 'custom' | 'qemu';
 
 export interface BmcConfig {
   type: BmcType;
@@ -282,7 +283,33 @@ export interface Pool {
   /** Seconds. vmpooler counts whole hours; Corral keeps seconds and shows hours in the vmpooler API. */
   defaultLifetime: number;
   maxLifetime: number;
+  /** Where the pool's hosts come from: SoT machines (baremetal, also when unset) or VMs Corral runs (qemu). */
+  provider?: PoolProvider;
+  /** provider qemu: the VMs to run (src/pools/qemu). */
+  qemu?: QemuPoolSpec;
   source: SourceRef;
+}
+
+export type PoolProvider = 'baremetal' | 'qemu';
+
+/** A qemu pool's VMs: `vms` hosts "<pool>-vm<N>" synthesised into `site`/`cluster` at load. */
+export interface QemuPoolSpec {
+  vms: number;
+  site: string;
+  subnet: string;
+  /** Defaults to the pool's name (a cluster of that id is made when the site has none). */
+  cluster: string;
+  /** VM N gets ipStart + N - 1; unset = the subnet's last `vms` addresses below broadcast. */
+  ipStart?: string;
+  memoryBytes: number;
+  cpus: number;
+  /** Size of each VM's disk (the base image's, when Corral makes it). */
+  diskBytes: number;
+  /** A qcow2 base image to put the VMs' overlays on; unset = a blank one Corral creates. */
+  image?: string;
+  firmware: Firmware;
+  /** The bridge the VMs' taps join: the provisioning network the boot services serve. */
+  bridge: string;
 }
 
 /** The whole loaded SoT, normalised and cross-checked. */

@@ -6,6 +6,7 @@ import { Reporter, sourceOf } from './report.js';
 import { BOOT, OS, POOL, ROLE, WORKFLOW } from './schema.js';
 import { isMapping, parseDuration, parseSize } from './shape.js';
 import { asRaw, mapOf, optInt, optStr, stringMap, strList } from './values.js';
+import { buildPoolProvider } from './build-pool-qemu.js';
 
 /** Default and ceiling of a pool check-out's lifetime when the SoT sets none (vmpooler: 24 h). */
 const DEFAULT_LIFETIME_S = 24 * 3600;
@@ -165,5 +166,6 @@ export function buildPool(doc: ParsedDoc, r: Reporter): Pool | undefined {
   if (role) pool.role = role;
   if (!wf && !role) r.at(doc, [], 'a pool needs a "workflow" or a "role" to provision its hosts with', { at: 'key' });
   if (wf && role) r.at(doc, ['role'], 'a pool takes either "workflow" or "role", not both', { at: 'key' });
+  buildPoolProvider(doc, raw, pool, r);
   return pool;
 }

@@ -4,6 +4,7 @@ import type { Host, Sot } from '../model/index.js';
 import { inCidr, parseCidr, parseIpv4 } from '../lib/ip.js';
 import type { ParsedDoc } from './read.js';
 import type { Reporter } from './report.js';
+import { checkPoolProvider } from './build-pool-qemu.js';
 
 export type DocOf = (o: object) => ParsedDoc;
 
@@ -154,7 +155,9 @@ function checkCatalog(sot: Sot, docOf: DocOf, r: Reporter): void {
     const doc = docOf(p);
     if (p.workflow && !workflows.has(p.workflow)) r.at(doc, ['workflow'], `workflow "${p.workflow}" is not defined in workflows/`);
     if (p.role && !roles.has(p.role)) r.at(doc, ['role'], `role "${p.role}" is not defined in roles/`);
-    for (const [list, set, what] of [[p.selector.sites, siteIds, 'site'], [p.selector.clusters, clusterIds, 'cluster'], [p.selector.hosts, hostIds, 'host']] as const) {
+    checkPoolProvider(sot, p, doc, r);
+    // A qemu pool's selector is its own VMs: a missing site or subnet is reported once, above.
+    if (p.provider !== 'qemu') for (const [list, set, what] of [[p.selector.sites, siteIds, 'site'], [p.selector.clusters, clusterIds, 'cluster'], [p.selector.hosts, hostIds, 'host']] as const) {
       for (const x of list) if (!set.has(x)) r.at(doc, ['selector'], `selector names unknown ${what} "${x}"`);
     }
   }

@@ -10,6 +10,7 @@ import { crossCheck } from './crossref.js';
 import { checkTemplates } from './templates.js';
 import { adoptHosts } from './owner.js';
 import { upgradeDocs } from './upgrade.js';
+import { addPoolVms } from '../pools/qemu/hosts.js';
 
 export interface LoadResult {
   sot: Sot;
@@ -55,6 +56,8 @@ export async function loadSot(root: string): Promise<LoadResult> {
   }
   buildCatalog(docs, sot, r, keep);
   buildSites(docs, read.siteDirs, sot, r, keep);
+  // qemu pools' VMs become hosts before the cross-checks, which then point at the pool's file.
+  for (const added of addPoolVms(sot)) for (const o of [...added.hosts, ...(added.cluster ? [added.cluster] : [])]) docOf.set(o, docOf.get(added.pool)!);
   crossCheck(sot, (o) => docOf.get(o)!, r);
   checkTemplates(sot, (o) => docOf.get(o)!, r);
   adoptHosts(sot);

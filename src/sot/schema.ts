@@ -248,4 +248,17 @@ export const POOL: Record<string, Field> = {
   ),
   lifetime: opt({ t: 'duration' }),
   max_lifetime: opt({ t: 'duration' }),
+  // provider qemu (src/pools/qemu): VMs Corral runs itself; build-catalog checks which apply.
+  provider: opt({ t: 'string', enum: ['baremetal', 'qemu'] }),
+  vms: opt(int(1, 250)),
+  site: opt(id),
+  subnet: opt(id),
+  cluster: opt(id),
+  ip_start: opt(str),
+  memory: opt({ t: 'size' }),
+  cpus: opt(int(1, 64)),
+  disk: opt({ t: 'size' }),
+  image: opt(str),
+  firmware: opt({ t: 'string', enum: ['bios', 'uefi'] }),
+  bridge: opt(str),
 };
