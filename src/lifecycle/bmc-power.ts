@@ -2,11 +2,13 @@
 // Hosts without a BMC Corral can drive (none, ssh, custom) answer 'manual'. A BMC with Vaquero's
 // `soft_reboot` turns a running machine off gently first: an ACPI shutdown request, then a hard
 // off if it is still on after `soft_timeout` seconds (0: never forced; the job then fails after
-// SOFT_NEVER_MS and says so).
+// SOFT_NEVER_MS and says so). A boot's commands run as one job of the BMC registry (job()):
+// queued once, then holding the BMC and one command slot until its last command.
 import { isApplianceError } from '../model/index.js';
 import type { LiveSot } from '../sot/live.js';
-import { bmcTargetFor, type BmcRegistry, type ResolvedBmc } from '../bmc/index.js';
-import type { PowerPort } from './power-effects.js';
+import { bmcTargetFor, type BmcRegistry, type PowerAction, type PowerStatus, type ResolvedBmc } from '../bmc/index.js';
+import type { JobRun } from '../bmc/registry.js';
+import type { JobPort, PowerPort } from './power-effects.js';
 import { systemClock, type Clock } from '../lib/clock.js';
 
 /** soft_timeout when the SoT sets soft_reboot without one. */
@@ -28,18 +30,32 @@ export function createBmcPower(deps: BmcPowerDeps): PowerPort {
   const clock = deps.clock ?? systemClock;
   const pollMs = deps.softPollMs ?? 2000;
   const sleep = (ms: number) => new Promise<void>((r) => clock.setTimeout(r, ms));
+  /** The BMC's commands, each queued on its own or run inside a job. */
+  interface Ops {
+    status(): Promise<PowerStatus>;
+    power(action: PowerAction): Promise<void>;
+  }
+  const alone = (bmc: ResolvedBmc): Ops => ({ status: () => deps.registry.powerStatus(bmc), power: (a) => deps.registry.power(bmc, a) });
+  const inJob = (run: JobRun): Ops => ({ status: () => run({ kind: 'status' }), power: (a) => run({ kind: 'power', action: a }) });
   /** ACPI off, then hard off past the timeout. Resolves once the machine is off. */
-  const softOff = async (bmc: ResolvedBmc): Promise<void> => {
-    if ((await deps.registry.powerStatus(bmc)) === 'off') return;
-    await deps.registry.power(bmc, 'soft');
+  const softOff = async (bmc: ResolvedBmc, ops: Ops): Promise<void> => {
+    if ((await ops.status()) === 'off') return;
+    await ops.power('soft');
     const limitSec = bmc.softTimeoutSec ?? DEFAULT_SOFT_TIMEOUT_SEC;
     const deadline = clock.now() + (limitSec === 0 ? SOFT_NEVER_MS : limitSec * 1000);
     while (clock.now() < deadline) {
       await sleep(pollMs);
-      if ((await deps.registry.powerStatus(bmc)) === 'off') return;
+      if ((await ops.status()) === 'off') return;
     }
     if (limitSec === 0) throw new Error(`still on ${SOFT_NEVER_MS / 60_000} min after an ACPI shutdown request, and soft_timeout 0 never forces it off`);
-    await deps.registry.power(bmc, 'off');
+    await ops.power('off');
+  };
+  /** A power action, with soft_reboot's gentle off first for cycle and reset. */
+  const powerWith = async (bmc: ResolvedBmc, ops: Ops, action: PowerAction): Promise<void> => {
+    if (bmc.softReboot && (action === 'cycle' || action === 'reset')) {
+      await softOff(bmc, ops);
+      await ops.power('on');
+    } else await ops.power(action);
   };
   const resolve = async (hostId: string): Promise<ResolvedBmc | undefined> => {
     const host = deps.sot.index().hostsById.get(hostId);
@@ -64,13 +80,17 @@ export function createBmcPower(deps: BmcPowerDeps): PowerPort {
     async power(hostId, action) {
       const bmc = await resolve(hostId);
       if (!bmc) return 'manual';
-      if (bmc.softReboot && (action === 'cycle' || action === 'reset')) {
-        await softOff(bmc);
-        await deps.registry.power(bmc, 'on');
-        return 'done';
-      }
-      await deps.registry.power(bmc, action);
+      await powerWith(bmc, alone(bmc), action);
       return 'done';
+    },
+    async job(hostId, body) {
+      const bmc = await resolve(hostId);
+      if (!bmc) return 'manual';
+      return deps.registry.job(bmc, 'boot', (run) => {
+        const ops = inJob(run);
+        const port: JobPort = { bootPxeOnce: () => run({ kind: 'bootPxe' }), status: ops.status, power: (a) => powerWith(bmc, ops, a) };
+        return body(port);
+      });
     },
     async status(hostId) {
       const bmc = await resolve(hostId);

@@ -3,6 +3,7 @@
 // none of them writes `state` itself.
 import type { HostRuntime, ProvisionStage } from '../model/index.js';
 import type { Effect, EventOf, Handler, LifecyclePolicy, Step, StepContext } from './machine.js';
+import { isBusy } from './states.js';
 
 type BootStep = 'dhcp.offered' | 'dhcp.acked' | 'tftp.sent' | 'ipxe.served' | 'kernel.fetched' | 'unattended.served';
 
@@ -178,3 +179,29 @@ export const checkpointInRun: Handler<'checkpoint'> = (h, e, c) => {
   return { host, effects: [{ kind: 'clearTimer' }, { kind: 'notify', what: reclaim ? 'reclaimed' : 'active' }], to: reclaim ? 'inactive' : 'active' };
 };
 
+
+// --- The power stage's clock and the host's BMC job (power-effects.ts) ----------------------------
+
+/** A boot start's effects hand the BMC a job (PXE-once and power): the power stage's clock is the job's. */
+export const startsBmcJob = (effects: Effect[]): boolean => effects.some((e) => e.kind === 'power' && e.action !== 'off') && effects.some((e) => e.kind === 'setTimer' && e.stage === 'power');
+
+/**
+ * The host's BMC job is queued: the power stage's clock has not started, so the host has no
+ * deadline and no power timer (a host queued behind a storm's worth of slow BMCs is waiting for
+ * its BMC, not failing to boot). The runner applies this with the boot start, in one write.
+ */
+export function awaitBmcJob(h: HostRuntime, effects: Effect[]): Step {
+  const host: HostRuntime = { ...h };
+  delete host.deadline;
+  return stay(host, effects.filter((e) => !(e.kind === 'setTimer' && e.stage === 'power')));
+}
+
+/**
+ * The BMC job of the host's attempt `attempt` began: the power stage's clock starts now. Undefined
+ * (nothing to write) when the job is not the host's current one or the host has left the power
+ * stage or its clock runs already.
+ */
+export function bmcJobStarted(h: HostRuntime, attempt: string, now: number, p: LifecyclePolicy): Step | undefined {
+  if (!isBusy(h) || h.stage !== 'power' || h.deadline !== undefined || bootAttemptOf(h) !== attempt) return undefined;
+  return stay({ ...h, deadline: now + p.stageTimeoutMs.power, updatedAt: now }, [arm('power', p)]);
+}

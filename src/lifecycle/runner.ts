@@ -1,6 +1,9 @@
 // Applies lifecycle events: runs the pure machine inside one store transaction (state + journal
 // event together), then carries out its effects (timers here; power and PXE through the
 // injected EffectHandler). Protocol code calls report(); nothing else changes a host's state.
+// An effect handler that runs a boot's PXE-once and power as one BMC job (power-effects.ts) owns
+// the power stage's clock: the runner starts it when the handler says the job began
+// (powerStarted), not when the job was queued.
 import type { HostRuntime, Mac } from '../model/index.js';
 import { isApplianceError } from '../model/index.js';
 import type { Clock, TimerHandle } from '../lib/clock.js';
@@ -9,10 +12,21 @@ import type { Logger } from '../lib/log.js';
 import type { Store } from '../store/store.js';
 import { DEFAULT_POLICY, transition, type Effect, type LifecycleEvent, type LifecyclePolicy } from './machine.js';
 import { isBusy } from './states.js';
+import { awaitBmcJob, bmcJobStarted, bootAttemptOf, startsBmcJob } from './machine-steps.js';
 
 /** Carries out the effects that reach outside Corral (BMC power, one-time PXE boot). */
 export interface EffectHandler {
-  run(hostId: string, effect: Extract<Effect, { kind: 'bootPxe' | 'power' | 'notify' }>): void;
+  run(hostId: string, effect: Extract<Effect, { kind: 'bootPxe' | 'power' | 'notify' }>, ctx: EffectContext): void;
+  /**
+   * The handler runs a boot's PXE-once and power as one BMC job and calls
+   * Lifecycle.powerStarted when that job begins: until then the host has no power-stage clock.
+   */
+  readonly clockAtJobStart?: boolean;
+}
+
+export interface EffectContext {
+  /** The host's boot attempt (bootAttemptOf) when the effect was decided. */
+  attempt: string;
 }
 
 export interface Lifecycle {
@@ -20,6 +34,11 @@ export interface Lifecycle {
   report(hostId: string, event: LifecycleEvent, data?: Record<string, unknown>): Promise<HostRuntime | undefined>;
   /** Journals a fact about a host (or "appliance") that does not change its state. */
   note(subject: string, type: string, data?: Record<string, unknown>): Promise<void>;
+  /**
+   * The BMC job of boot attempt `attempt` began: the power stage's clock starts now (journalled
+   * as `power.started`). Nothing happens when the host has moved on (another attempt, a later stage).
+   */
+  powerStarted(hostId: string, attempt: string): Promise<void>;
   /** Records the host's power state (tracked apart from its lifecycle state) with an event. */
   recordPower(hostId: string, power: HostRuntime['power'], data?: Record<string, unknown>): Promise<void>;
   /** Records a machine the SoT does not list, seen on a discovery site, as `discovered`. */
@@ -52,14 +71,14 @@ export function createLifecycle(deps: LifecycleDeps): Lifecycle {
     );
   };
 
-  const runEffects = (hostId: string, effects: Effect[]) => {
+  const runEffects = (hostId: string, effects: Effect[], ctx: EffectContext) => {
     for (const eff of effects) {
       if (eff.kind === 'setTimer') arm(hostId, eff.stage, eff.ms);
       else if (eff.kind === 'clearTimer') {
         timers.get(hostId)?.cancel();
         timers.delete(hostId);
       } else if (deps.effects) {
-        deps.effects.run(hostId, eff);
+        deps.effects.run(hostId, eff, ctx);
       } else {
         deps.log.warn('no effect handler for lifecycle effect', { host: hostId, effect: eff.kind });
       }
@@ -73,19 +92,24 @@ export function createLifecycle(deps: LifecycleDeps): Lifecycle {
       try {
         const host = await deps.store.transact((tx) => {
           const rt = tx.get('hosts', hostId);
-          const eventData = { ...eventFields(event), ...data };
+          const eventData: Record<string, unknown> = { ...eventFields(event), ...data };
           if (!rt) {
             tx.event({ subject: hostId, type: event.type, at: now, data: eventData });
             return undefined;
           }
-          const t = transition(rt, event, now, policy);
+          let t = transition(rt, event, now, policy);
+          if (deps.effects?.clockAtJobStart && startsBmcJob(t.effects)) {
+            // The boot's BMC job is queued: its power stage has no clock until the job starts.
+            t = awaitBmcJob(t.host, t.effects);
+            eventData.bmc_job = 'queued';
+          }
           effects = t.effects;
           tx.put('hosts', hostId, t.host);
           const changed = t.host.state !== rt.state || t.host.stage !== rt.stage;
           tx.event({ subject: hostId, type: event.type, at: now, data: changed ? { ...eventData, new_state: t.host.state, new_stage: t.host.stage ?? null } : eventData });
           return t.host;
         });
-        runEffects(hostId, effects);
+        if (host) runEffects(hostId, effects, { attempt: bootAttemptOf(host) });
         return host;
       } catch (e) {
         if (isApplianceError(e) && e.code === 'ILLEGAL_TRANSITION') throw e;
@@ -95,6 +119,19 @@ export function createLifecycle(deps: LifecycleDeps): Lifecycle {
     },
     async note(subject, type, data) {
       await deps.store.transact((tx) => tx.event({ subject, type, at: deps.clock.now(), ...(data && { data }) }));
+    },
+    async powerStarted(hostId, attempt) {
+      const now = deps.clock.now();
+      let effects: Effect[] = [];
+      await deps.store.transact((tx) => {
+        const rt = tx.get('hosts', hostId);
+        const s = rt && bmcJobStarted(rt, attempt, now, policy);
+        if (!s) return;
+        effects = s.effects;
+        tx.put('hosts', hostId, s.host);
+        tx.event({ subject: hostId, type: 'power.started', at: now, data: { attempt, queued_ms: now - rt.since } });
+      });
+      runEffects(hostId, effects, { attempt });
     },
     async recordPower(hostId, power, data) {
       const now = deps.clock.now();
