@@ -1,6 +1,7 @@
 // Locks down every web contents once: no webviews, no navigation away from the appliance, no
-// new windows except links handed to the system browser.
-import { app, shell } from 'electron';
+// new windows except links handed to the system's default web client, no permissions (camera,
+// notifications...) — the GUI needs none.
+import { app, session, shell } from 'electron';
 import { isExternalOpenable, isInternalUrl } from './trusted-url.js';
 
 export function lockDown(applianceBase: () => string): void {
@@ -16,5 +17,9 @@ export function lockDown(applianceBase: () => string): void {
       if (isExternalOpenable(url) && !isInternalUrl(url, applianceBase())) void shell.openExternal(url);
       return { action: 'deny' };
     });
+  });
+  void app.whenReady().then(() => {
+    session.defaultSession.setPermissionRequestHandler((_wc, _permission, callback) => callback(false));
+    session.defaultSession.setPermissionCheckHandler(() => false);
   });
 }

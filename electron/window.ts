@@ -1,22 +1,34 @@
-// The operator window: the GUI pages the appliance serves, with the renderer sandboxed.
-import { BrowserWindow } from 'electron';
+// The operator window: the GUI the core serves at `/`, with the renderer sandboxed. What the page
+// gets from the app comes through the preload (preload.cts) and IPC, checked by bridge.ts.
+import { BrowserWindow, ipcMain } from 'electron';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { BRIDGE_CHANNEL, bridgeFor, type CorralBridge } from './bridge.js';
 
-export function openWindow(apiBaseUrl: string, version: string): BrowserWindow {
+const here = dirname(fileURLToPath(import.meta.url));
+
+export const SECURE_PREFS = { contextIsolation: true, nodeIntegration: false, sandbox: true, webviewTag: false } as const;
+
+/** Answers the preload's one question; set once, the app has a single core. */
+export function serveBridge(core: () => CorralBridge | undefined): void {
+  ipcMain.on(BRIDGE_CHANNEL, (event) => {
+    event.returnValue = bridgeFor(event.senderFrame?.url ?? '', core());
+  });
+}
+
+export function openWindow(apiBase: string): BrowserWindow {
   const win = new BrowserWindow({
     width: 1280,
     height: 840,
     title: 'Corral',
+    show: false,
     webPreferences: {
-      contextIsolation: true,
-      nodeIntegration: false,
-      sandbox: true,
-      // The preload is CommonJS (.cjs): sandboxed preloads cannot be ES modules.
-      preload: join(dirname(fileURLToPath(import.meta.url)), 'preload.cjs'),
-      additionalArguments: [`--corral-api=${apiBaseUrl}`, `--corral-version=${version}`],
+      ...SECURE_PREFS,
+      // CommonJS (.cjs): sandboxed preloads cannot be ES modules.
+      preload: join(here, 'preload.cjs'),
     },
   });
-  void win.loadURL(`${apiBaseUrl}/`);
+  win.once('ready-to-show', () => win.show());
+  void win.loadURL(`${apiBase}/`);
   return win;
 }
