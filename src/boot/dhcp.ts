@@ -33,7 +33,7 @@ export async function startDhcp(cfg: BootConfig, deps: BootDeps & { clients: Cli
     config: {
       address: deps.address,
       ...(cfg.interface && { interface: cfg.interface }),
-      ports: { server: cfg.dhcpPort, client: cfg.dhcpClientPort, proxy: cfg.proxyPort },
+      ports: { server: cfg.dhcpPort, client: cfg.dhcpClientPort, proxy: cfg.proxyPort, ...(cfg.dhcpRelayPort !== undefined && { relay: cfg.dhcpRelayPort }) },
       ...(cfg.dhcpMode && { mode: cfg.dhcpMode }),
       httpBase: deps.bootUrl,
       // Hyphens, not colons: iPXE percent-encodes ':' in a URL path.
@@ -47,5 +47,6 @@ export async function startDhcp(cfg: BootConfig, deps: BootDeps & { clients: Cli
     },
   });
   await server.start();
-  return { address: `${deps.address}:${cfg.dhcpPort}`, stats: () => server.stats(), stop: () => server.stop() };
+  // The port really bound (0 in the configuration asks for an ephemeral one: tests).
+  return { address: `${deps.address}:${server.ports().server}`, stats: () => server.stats(), stop: () => server.stop() };
 }

@@ -30,6 +30,8 @@ export interface BootConfig {
   dhcpPort: number;
   dhcpClientPort: number;
   proxyPort: number;
+  /** Where replies to a relay (giaddr) go; default 67. Tests on loopback use an ephemeral port. */
+  dhcpRelayPort?: number;
   /** iPXE binaries served over TFTP (and /ipxe-bin/ over HTTP); unset: the SoT agent's tftp_server.base_dir, else the package's. */
   tftpRoot?: string;
   /** Root of /files/ on boot HTTP; unset: the SoT agent's asset_server.base_dir. */

@@ -4,10 +4,14 @@
 // extension"), so the worker first imports tsx's API and loads the .ts module with it.
 import { Worker, type WorkerOptions } from 'node:worker_threads';
 
+// Resolved once, at start-up: under tsx, import.meta.resolve waits synchronously for the loader
+// hooks thread, which must not happen while the services run.
+const TSX_API = import.meta.url.endsWith('.ts') ? import.meta.resolve('tsx/esm/api') : undefined;
+
 export function startWorker(callerUrl: string, name: string, opts: WorkerOptions = {}): Worker {
   if (!callerUrl.endsWith('.ts')) return new Worker(new URL(`./${name}.js`, callerUrl), opts);
   const url = new URL(`./${name}.ts`, callerUrl).href;
-  const api = import.meta.resolve('tsx/esm/api');
+  const api = TSX_API ?? import.meta.resolve('tsx/esm/api');
   const code = `import(${JSON.stringify(api)}).then((t) => t.tsImport(${JSON.stringify(url)}, ${JSON.stringify(url)}))`;
   return new Worker(code, { ...opts, eval: true });
 }
