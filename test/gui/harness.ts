@@ -1,7 +1,7 @@
 // What the GUI tests share: the built bundle (built once if missing), a real `corral serve`
 // child process on a temp copy of a SoT with an admin user, and Debian's Chromium through
 // playwright-core. Every wait is a bounded condition wait.
-import { existsSync, mkdtempSync, cpSync, writeFileSync, rmSync, mkdirSync } from 'node:fs';
+import { existsSync, mkdtempSync, cpSync, writeFileSync, rmSync, mkdirSync, readdirSync, statSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -19,8 +19,13 @@ export function chromiumMissing(): string | undefined {
   return existsSync(CHROMIUM) ? undefined : `Chromium not installed at ${CHROMIUM} (apt-get install -y chromium)`;
 }
 
+/** Builds dist/gui when it is missing or older than a file of src/gui (npm ci builds it too; ~1 s). */
 export async function ensureGuiBuilt(): Promise<void> {
-  if (existsSync(join(ROOT, 'dist/gui/index.html'))) return;
+  const index = join(ROOT, 'dist/gui/index.html');
+  const built = existsSync(index) ? statSync(index).mtimeMs : 0;
+  const src = join(ROOT, 'src/gui');
+  const newer = readdirSync(src, { recursive: true, encoding: 'utf8' }).some((f) => statSync(join(src, f)).mtimeMs > built);
+  if (!newer) return;
   const { buildGui } = await import('../../src/api/gui/build.js');
   await buildGui();
 }

@@ -29,7 +29,7 @@ async function paints(page: Page): Promise<{ fp: number; fcp: number }> {
  * forbids eval, as it should.
  */
 async function whenTrue<A>(page: Page, pred: (arg: A) => number | false, arg: A): Promise<number> {
-  const h = await page.waitForFunction(pred, arg, { timeout: T, polling: 'raf' });
+  const h = await page.waitForFunction(pred as (a: unknown) => number | false, arg as unknown, { timeout: T, polling: 'raf' });
   return (await h.jsonValue()) as number;
 }
 
