@@ -117,6 +117,11 @@ describe('corral .deb', { skip: noDpkg, timeout: 600_000 }, () => {
         const services = (await (await fetch(`${served.base}/v1/services`, { signal: AbortSignal.timeout(10_000) })).json()) as Record<string, { state: string }>;
         assert.equal(services.dhcp?.state, 'off');
         assert.equal(statSync('/var/lib/corral/admin.token').mode & 0o777, 0o600);
+        // The GUI, when the build made one, is found from the installed layout.
+        if (entries.some((e) => e.path === '/usr/lib/corral/dist/gui/index.html')) {
+          const page = await fetch(`${served.base}/ui/`, { headers: { accept: 'text/html' }, signal: AbortSignal.timeout(10_000) });
+          assert.equal(page.status, 200, 'GET /ui/ serves the packaged GUI');
+        }
       } finally {
         await served.stop();
       }
