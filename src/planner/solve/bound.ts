@@ -9,6 +9,7 @@
 // terms between unassigned demands, precomputed over their domains' points.
 import type { Model } from './model.js';
 import type { State } from './state.js';
+import { ZoneMatcher } from './group-match.js';
 
 type GroupKind = 'diff' | 'same' | 'key' | 'single';
 interface Group {
@@ -17,6 +18,10 @@ interface Group {
   /** Per member, the slot of the group's zone in the member's zoneSlots (zone groups). */
   slots: number[];
   zone: number;
+  /** For 'diff' groups: the assignment bound's buffers. */
+  matcher?: ZoneMatcher;
+  /** Symmetry class per member position. */
+  cls: Int32Array;
 }
 
 interface PairLb {
@@ -33,23 +38,30 @@ export class Bounder {
   readonly count: Int32Array;
   readonly min: Float64Array;
   private readonly groups: Group[];
+  private readonly groupOf: Group[];
+  private readonly posOf: Int32Array;
   private readonly pairLbs: PairLb[];
   private readonly valMin: Float64Array;
   private readonly valSum: Float64Array;
   private readonly valCnt: Int32Array;
   private readonly touched: Int32Array;
   private readonly sortBuf: Float64Array;
+  private readonly rows: number[] = [];
+  private cur: ZoneMatcher | undefined;
   /** Which group failed last (for the not-found reason): a zone index, -2 for keys, -1 none. */
   failZone = -1;
   failDemand = -1;
 
-  constructor(private readonly model: Model) {
+  constructor(private readonly model: Model, cls: Int32Array) {
     const n = model.cands.length;
     this.idx = model.cands.map((c) => new Int32Array(c.length));
     this.cost = model.cands.map((c) => new Float64Array(c.length));
     this.count = new Int32Array(n);
     this.min = new Float64Array(n);
-    this.groups = buildGroups(model);
+    this.groups = buildGroups(model, cls);
+    this.groupOf = new Array(n);
+    this.posOf = new Int32Array(n);
+    for (const g of this.groups) g.members.forEach((d, gi) => ((this.groupOf[d] = g), (this.posOf[d] = gi)));
     this.pairLbs = buildPairLbs(model);
     let maxVals = model.nKeys;
     for (const z of model.zones) maxVals = Math.max(maxVals, z.nVals);
@@ -60,8 +72,24 @@ export class Bounder {
     this.sortBuf = new Float64Array(maxVals);
   }
 
-  isSingle(d: number): boolean {
-    return this.groups.some((g) => g.kind === 'single' && g.members[0] === d);
+  /** After `bound`: true when the group's assignment bound places d (or a twin) on this candidate. */
+  onAssignment(d: number, pos: number, cost: number): boolean {
+    const g = this.groupOf[d]!;
+    if (!g.matcher) return false;
+    const gi = this.posOf[d]!;
+    return g.matcher.matched(gi, g.cls, this.model.cands[d]![pos]!.zv[g.slots[gi]!]!, cost);
+  }
+
+  /**
+   * After `bound` at a node where d is unassigned: how much placing d on its candidate at
+   * position `pos` (reduced cost `cost`) adds at least to that bound.
+   */
+  childExtra(d: number, pos: number, cost: number): number {
+    const g = this.groupOf[d]!;
+    if (g.kind === 'single') return cost - this.min[d]!;
+    if (!g.matcher) return 0;
+    const gi = this.posOf[d]!;
+    return g.matcher.extra(gi, this.model.cands[d]![pos]!.zv[g.slots[gi]!]!, cost);
   }
 
   /** Lower bound on any completion of the state's partial assignment; Infinity when none exists. */
@@ -80,6 +108,10 @@ export class Bounder {
   private groupBound(state: State, g: Group): number {
     const asg = state.assigned;
     const cands = this.model.cands;
+    const rows = this.rows;
+    rows.length = 0;
+    this.cur = g.matcher;
+    g.matcher?.invalidate();
     let sumMin = 0;
     let m = 0;
     let nTouched = 0;
@@ -87,6 +119,7 @@ export class Bounder {
       const d = g.members[gi]!;
       if (asg[d]! >= 0) continue;
       m++;
+      rows.push(gi);
       const idx = this.idx[d]!;
       const cost = this.cost[d]!;
       const k = state.scan(d, idx, cost);
@@ -116,7 +149,13 @@ export class Bounder {
             this.valSum[v] = this.valSum[v]! + c - this.valMin[v]!;
             this.valMin[v] = c;
           }
-        } else if (c < this.valMin[v]!) this.valMin[v] = c;
+        } else {
+          if (c < this.valMin[v]!) this.valMin[v] = c;
+          if (g.matcher) {
+            const row = g.matcher.rowVal[gi]!;
+            if (c < row[v]!) row[v] = c;
+          }
+        }
       }
       this.min[d] = best;
       sumMin += best;
@@ -143,6 +182,15 @@ export class Bounder {
       state.rejects[g.kind === 'key' ? state.rejects.length - 1 : g.zone]!++;
       return this.reset(nTouched, Infinity);
     }
+    if (g.matcher) {
+      const exact = g.matcher.bound(rows, this.touched, nTouched);
+      if (exact === Infinity) {
+        this.failZone = g.zone;
+        this.failDemand = -1;
+        state.rejects[g.zone]!++;
+      }
+      return this.reset(nTouched, Math.max(sumMin, exact));
+    }
     const buf = this.sortBuf.subarray(0, nTouched);
     for (let t = 0; t < nTouched; t++) buf[t] = this.valMin[this.touched[t]!]!;
     buf.sort();
@@ -152,6 +200,8 @@ export class Bounder {
   }
 
   private reset(nTouched: number, out: number): number {
+    if (this.cur) this.cur.reset(this.touched, nTouched);
+    this.cur = undefined;
     for (let t = 0; t < nTouched; t++) {
       const v = this.touched[t]!;
       this.valMin[v] = Infinity;
@@ -162,11 +212,11 @@ export class Bounder {
   }
 }
 
-function buildGroups(model: Model): Group[] {
+function buildGroups(model: Model, cls: Int32Array): Group[] {
   const n = model.cands.length;
   const byZone = new Map<number, Group>();
   const groups: Group[] = [];
-  const keyGroup: Group = { kind: 'key', members: [], slots: [], zone: -1 };
+  const keyGroup: Group = { kind: 'key', members: [], slots: [], zone: -1, cls: new Int32Array(0) };
   for (let d = 0; d < n; d++) {
     let bestZ = -1;
     let bestSlot = -1;
@@ -177,7 +227,7 @@ function buildGroups(model: Model): Group[] {
     if (bestZ >= 0) {
       let g = byZone.get(bestZ);
       if (!g) {
-        g = { kind: model.zones[bestZ]!.same ? 'same' : 'diff', members: [], slots: [], zone: bestZ };
+        g = { kind: model.zones[bestZ]!.same ? 'same' : 'diff', members: [], slots: [], zone: bestZ, cls: new Int32Array(0) };
         byZone.set(bestZ, g);
         groups.push(g);
       }
@@ -186,9 +236,13 @@ function buildGroups(model: Model): Group[] {
     } else if (model.cands[d]!.length > 0 && model.cands[d]!.every((c) => c.excl)) {
       keyGroup.members.push(d);
       keyGroup.slots.push(-1);
-    } else groups.push({ kind: 'single', members: [d], slots: [-1], zone: -1 });
+    } else groups.push({ kind: 'single', members: [d], slots: [-1], zone: -1, cls: new Int32Array(0) });
   }
   if (keyGroup.members.length > 0) groups.push(keyGroup);
+  for (const g of groups) {
+    g.cls = Int32Array.from(g.members, (d) => cls[d]!);
+    if (g.kind === 'diff') g.matcher = new ZoneMatcher(g.members.length, model.zones[g.zone]!.nVals);
+  }
   return groups;
 }
 

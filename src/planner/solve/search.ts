@@ -44,7 +44,7 @@ export function before(a: Found, b: Found): boolean {
 export function search(model: Model, cls: Int32Array, opts: SearchOptions): SearchResult {
   const n = model.cands.length;
   const state = new State(model, cls);
-  const bounder = new Bounder(model);
+  const bounder = new Bounder(model, cls);
   const found: Found[] = [];
   const checkMask = (opts.checkEvery ?? 256) - 1;
   const levelBound = new Float64Array(n + 1).fill(Infinity);
@@ -94,24 +94,30 @@ export function search(model: Model, cls: Int32Array, opts: SearchOptions): Sear
     }
     const d = depth;
     const count = bounder.count[d]!;
-    const order = Array.from(bounder.idx[d]!.subarray(0, count).keys());
     const costs = bounder.cost[d]!.slice(0, count);
     const pos = bounder.idx[d]!.slice(0, count);
+    // Each child's own bound, from this node's bound: exact bookkeeping for a demand bounded
+    // alone, LP reduced costs for a member of a rack-different assignment bound.
+    const childLbs = new Float64Array(count);
+    // Dive first along the assignment bound's solution (for interchangeable members, its
+    // candidates in input order, so the rest stay reachable), then by child bound.
+    const guide = new Float64Array(count);
     const list = model.cands[d]!;
-    order.sort((a, b) => costs[a]! - costs[b]! || list[pos[a]!]!.orig - list[pos[b]!]!.orig);
-    // For a demand bounded alone, its part of lb is its cheapest candidate, so lb - ownMin + c
-    // bounds child c; children come cheapest first, so the first child over the k-th ends the loop.
-    const single = singles[d] === 1;
-    const ownMin = bounder.min[d]!;
+    for (let j = 0; j < count; j++) {
+      childLbs[j] = lb + bounder.childExtra(d, pos[j]!, costs[j]!);
+      guide[j] = bounder.onAssignment(d, pos[j]!, costs[j]!) ? list[pos[j]!]!.orig : Infinity;
+    }
+    const order = Array.from({ length: count }, (_, j) => j);
+    order.sort((a, b) => guide[a]! - guide[b]! || childLbs[a]! - childLbs[b]! || costs[a]! - costs[b]! || list[pos[a]!]!.orig - list[pos[b]!]!.orig);
     const cl = cls[d]!;
     const prevLast = cl >= 0 ? state.classLast[cl]! : -1;
     for (let j = 0; j < order.length; j++) {
       const o = order[j]!;
       const c = costs[o]!;
-      const childLb = single ? lb - ownMin + c : lb;
+      const childLb = childLbs[o]!;
       const kk = kth();
-      if (kk && childLb > kk.cost + tieEps(kk.cost)) break;
-      levelBound[depth] = childLb;
+      if (kk && childLb > kk.cost + tieEps(kk.cost)) continue;
+      levelBound[depth] = Math.min(lb, childLb);
       state.assign(d, pos[o]!);
       dfs(depth + 1, fixed + c);
       state.unassign(d, prevLast);
@@ -119,15 +125,8 @@ export function search(model: Model, cls: Int32Array, opts: SearchOptions): Sear
     }
     levelBound[depth] = Infinity;
   };
-  const singles = singleDemands(bounder, n);
   dfs(0, 0);
   let openBound = Infinity;
   if (aborted) for (let i = 0; i <= n; i++) openBound = Math.min(openBound, levelBound[i]!);
   return { found, complete: !aborted, nodes, openBound, rootBound, state, bounder };
-}
-
-function singleDemands(bounder: Bounder, n: number): Uint8Array {
-  const out = new Uint8Array(n);
-  for (let d = 0; d < n; d++) out[d] = bounder.isSingle(d) ? 1 : 0;
-  return out;
 }
