@@ -11,6 +11,13 @@
 //        [--bmc-concurrency 16] [--bmc-ms 30-120] [--firmware-ms 200-1500] [--os-ms 1000-3000]
 //        [--tftp-share 0.1] [--kernel-kib 256] [--initrd-kib 64] [--time-cap-s 600]
 //        [--pxe-expiry-s 60] [--address 127.0.0.1] [--json out.json] [--warmup-hosts 50]
+//        [--slow-bmc]
+//
+// A storm limit of `off` (or 0) runs with no limit. --slow-bmc: BMCs answer each command in
+// 1-2 s, like ipmitool against real BMCs, and the defaults become --storm-limits 50,off and
+// --bmc-concurrency 32 (each host's BMC job is 3 commands, ~4.5 s: at 16 commands at once 1,000
+// hosts need ~280 s of BMC time per run, at 32 half that, which keeps both runs near 5 minutes).
+// Explicit options still win. It asserts nothing: it reports how many hosts failed (should be 0).
 //
 // Needs to bind UDP 127.1.0.1:67 (Corral answers relay agents on port 67, RFC 2131 §4.1, and
 // its boot services take no other relay port): run as root or with CAP_NET_BIND_SERVICE, or
@@ -70,16 +77,21 @@ export interface Options {
   json: string | undefined;
   warmupHosts: number;
   pxeExpiryS: number;
+  slowBmc: boolean;
 }
+
+/** A storm limit as the report names it (Infinity = no limit). */
+export const limitLabel = (n: number): string => (Number.isFinite(n) ? String(n) : 'off');
 
 /** The options above; `extra` = option names a bench built on this one adds (bench/events.ts). */
 export function options(extra: string[] = []): Options {
-  const known = new Set([...extra, 'hosts', 'seed', 'storm-limits', 'bmc-concurrency', 'bmc-ms', 'firmware-ms', 'os-ms', 'tftp-share', 'kernel-kib', 'initrd-kib', 'time-cap-s', 'address', 'json', 'warmup-hosts', 'pxe-expiry-s']);
+  const known = new Set([...extra, 'hosts', 'seed', 'storm-limits', 'bmc-concurrency', 'bmc-ms', 'firmware-ms', 'os-ms', 'tftp-share', 'kernel-kib', 'initrd-kib', 'time-cap-s', 'address', 'json', 'warmup-hosts', 'pxe-expiry-s', 'slow-bmc']);
   for (const a of process.argv.slice(2)) {
     if (a.startsWith('--') && !known.has(a.slice(2))) throw new Error(`unknown option ${a} (see the header of bench/storm.ts)`);
   }
-  const stormLimits = (argText('storm-limits') ?? '50,1000').split(',').map((s) => Number(s.trim()));
-  if (stormLimits.length === 0 || stormLimits.some((n) => !Number.isInteger(n) || n <= 0)) throw new Error('--storm-limits: positive whole numbers, comma-separated');
+  const slowBmc = process.argv.includes('--slow-bmc');
+  const stormLimits = (argText('storm-limits') ?? (slowBmc ? '50,off' : '50,1000')).split(',').map((s) => (s.trim() === 'off' || s.trim() === '0' ? Infinity : Number(s.trim())));
+  if (stormLimits.length === 0 || stormLimits.some((n) => n !== Infinity && (!Number.isInteger(n) || n <= 0))) throw new Error('--storm-limits: positive whole numbers or off, comma-separated');
   const address = argText('address') ?? '127.0.0.1';
   if (!/^127\.\d+\.\d+\.\d+$/.test(address) || address.startsWith('127.1.')) throw new Error('--address must be a loopback address outside 127.1.0.0/16');
   const hosts = argNum('hosts', 1000, (n) => Number.isInteger(n) && n > 0 && n <= 62_500);
@@ -87,8 +99,8 @@ export function options(extra: string[] = []): Options {
     hosts,
     seed: argNum('seed', 1, (n) => Number.isInteger(n) && n >= 0),
     stormLimits,
-    bmcConcurrency: argNum('bmc-concurrency', 16, Number.isInteger),
-    bmcMs: parseRange(argText('bmc-ms') ?? '30-120', '--bmc-ms'),
+    bmcConcurrency: argNum('bmc-concurrency', slowBmc ? 32 : 16, Number.isInteger),
+    bmcMs: parseRange(argText('bmc-ms') ?? (slowBmc ? '1000-2000' : '30-120'), '--bmc-ms'),
     firmwareMs: parseRange(argText('firmware-ms') ?? '200-1500', '--firmware-ms'),
     osMs: parseRange(argText('os-ms') ?? '1000-3000', '--os-ms'),
     tftpShare: argNum('tftp-share', 0.1, (n) => n >= 0 && n <= 1),
@@ -99,6 +111,7 @@ export function options(extra: string[] = []): Options {
     json: argText('json'),
     pxeExpiryS: argNum('pxe-expiry-s', 60, (n) => n >= 0),
     warmupHosts: argNum('warmup-hosts', Math.min(50, hosts), (n) => Number.isInteger(n) && n >= 0 && n <= 62_500),
+    slowBmc,
   };
 }
 
@@ -195,6 +208,10 @@ export interface RunResult {
   loopDelay: { p99: number; max: number };
   logs: [string, number, LogFields | undefined][];
   notActive: { id: string; state: string; stage?: string; lastError?: string; client?: string }[];
+  /** Per BMC job: provision (or retry) -> the job began (power.started's queued_ms). */
+  bmcQueued: Samples;
+  /** Stage timeouts journalled, by stage. */
+  timeouts: Record<string, number>;
   timeline: { t: number; active: number; early: number; provisioning: number }[];
 }
 
@@ -287,7 +304,7 @@ export async function runOnce(o: Options, stormLimit: number, capMs: number, hoo
         const t = (now - (first ?? app.startedAt)) / 1000;
         if (first) timeline.push({ t, active, early, provisioning });
         process.stderr.write(
-          `  [limit ${stormLimit}] +${t.toFixed(0).padStart(3)} s${first ? '' : ' (no power-on yet)'}  active ${active}/${o.hosts}  provisioning ${provisioning} (early stages ${early})  failed ${failed}\n`,
+          `  [limit ${limitLabel(stormLimit)}] +${t.toFixed(0).padStart(3)} s${first ? '' : ' (no power-on yet)'}  active ${active}/${o.hosts}  provisioning ${provisioning} (early stages ${early})  failed ${failed}\n`,
         );
       }
       if (active === o.hosts || active + failed === o.hosts || now >= endBy || stopRequested) break;
@@ -310,6 +327,12 @@ export async function runOnce(o: Options, stormLimit: number, capMs: number, hoo
     const udp: Record<string, number> = {};
     for (const k of ['InDatagrams', 'RcvbufErrors', 'InErrors', 'SndbufErrors']) udp[k] = (udp1[k] ?? 0) - (udp0[k] ?? 0);
     const lastPower = Math.max(...ipmi.stats.powerOnAt.values());
+    const bmcQueued = new Samples();
+    const timeouts: Record<string, number> = {};
+    for (const e of await app.store.events({ types: ['power.started', 'timeout'] })) {
+      if (e.type === 'power.started') bmcQueued.add(Number(e.data?.queued_ms));
+      else timeouts[String(e.data?.stage)] = (timeouts[String(e.data?.stage)] ?? 0) + 1;
+    }
     const result: RunResult = {
       stormLimit,
       hosts: o.hosts,
@@ -343,6 +366,8 @@ export async function runOnce(o: Options, stormLimit: number, capMs: number, hoo
           return { id: h.id, state: h.state, ...(h.stage && { stage: h.stage }), ...(h.lastError && { lastError: h.lastError }), ...(f && { client: `${f.step}: ${f.reason}` }) };
         }),
       timeline,
+      bmcQueued,
+      timeouts,
     };
     await hooks.finished?.(app);
     return result;
@@ -378,11 +403,12 @@ export function table(rows: [string, ...string[]][], header: string[]): string {
 
 function report(o: Options, runs: RunResult[]): string {
   const out: string[] = [];
-  const header = ['', ...runs.map((r) => `storm limit ${r.stormLimit}`)];
+  const header = ['', ...runs.map((r) => `storm limit ${limitLabel(r.stormLimit)}`)];
   const row = (label: string, f: (r: RunResult) => string): [string, ...string[]] => [label, ...runs.map(f)];
   const steps = ['dhcp', 'dhcp (PXE ROM)', 'tftp', 'script', 'kernel', 'initrd', 'checkpoint'];
   const rows: [string, ...string[]][] = [
     row('hosts active / total', (r) => `${r.active} / ${r.hosts}${r.failed ? ` (${r.failed} failed)` : ''}`),
+    row('hosts failed', (r) => String(r.failed)),
     row('first power-on -> all active', (r) =>
       !Number.isNaN(r.totalMs) ? fmtMs(r.totalMs) : Number.isNaN(r.elapsedMs) ? 'no host was powered on' : `not reached (run ended after ${fmtMs(r.elapsedMs)})`,
     ),
@@ -418,6 +444,8 @@ function report(o: Options, runs: RunResult[]): string {
     row('  bootdev pxe -> power-up p50 / p99 / max', (r) => pctMax(r.bmc.pxeToPower)),
     row('  network boots / disk boots (PXE expired)', (r) => `${r.bmc.pxeBoots} / ${r.bmc.diskBoots} (${r.bmc.expiredPxe})`),
     row('  boots superseded by a retry', (r) => String(r.machine.superseded)),
+    row('  BMC job queued -> started p50 / p99 / max', (r) => pctMax(r.bmcQueued)),
+    row('stage timeouts (by stage)', (r) => (Object.keys(r.timeouts).length ? Object.entries(r.timeouts).map(([k, n]) => `${k} ${n}`).join(', ') : '0')),
     row('event loop delay p99 / max', (r) => `${fmtMs(r.loopDelay.p99)} / ${fmtMs(r.loopDelay.max)}`),
     row('warnings/errors logged', (r) => String(r.logs.reduce((a, [, n]) => a + n, 0))),
   ];
@@ -426,7 +454,7 @@ function report(o: Options, runs: RunResult[]): string {
     const [a, b] = runs as [RunResult, RunResult, ...RunResult[]];
     const ratio = (x: number, y: number) => (Number.isFinite(x) && Number.isFinite(y) && y > 0 ? `${(x / y).toFixed(2)}x` : '-');
     out.push('');
-    out.push(`ratios, storm limit ${a.stormLimit} / storm limit ${b.stormLimit}:`);
+    out.push(`ratios, storm limit ${limitLabel(a.stormLimit)} / storm limit ${limitLabel(b.stormLimit)}:`);
     out.push(`  time first power-on -> all active   ${ratio(a.totalMs, b.totalMs)}`);
     out.push(`  p99 DHCP DORA (iPXE)                ${ratio(a.steps.get('dhcp').p(0.99), b.steps.get('dhcp').p(0.99))}`);
     out.push(`  p99 lifecycle.report                ${ratio(reports(a.timings).p(0.99), reports(b.timings).p(0.99))}`);
@@ -454,7 +482,12 @@ function report(o: Options, runs: RunResult[]): string {
       notes.push('  appliance warnings/errors:');
       for (const [k, n, f] of r.logs.slice(0, 10)) notes.push(`    ${n} x ${k}${f ? ` ${JSON.stringify(f).slice(0, 160)}` : ''}`);
     }
-    if (notes.length > 0) out.push('', `storm limit ${r.stormLimit}:`, ...notes);
+    if (notes.length > 0) out.push('', `storm limit ${limitLabel(r.stormLimit)}:`, ...notes);
+  }
+  out.push('', `summary${o.slowBmc ? ' (slow BMCs)' : ''}, BMC ${o.bmcMs.join('-')} ms per command x ${o.bmcConcurrency} at once:`);
+  for (const r of runs) {
+    const time = !Number.isNaN(r.totalMs) ? fmtMs(r.totalMs) : `not all active (${r.active} of ${r.hosts} after ${fmtMs(r.elapsedMs)})`;
+    out.push(`  storm limit ${limitLabel(r.stormLimit).padEnd(5)} first power-on -> all ${r.hosts} active: ${time}; failed hosts: ${r.failed}`);
   }
   return out.join('\n');
 }
@@ -473,7 +506,7 @@ async function main(): Promise<void> {
   const started = Date.now();
   const deadline = started + o.timeCapS * 1000;
   process.stderr.write(
-    `boot storm: ${o.hosts} hosts, storm limits ${o.stormLimits.join(', ')}, seed ${o.seed}, ${Math.round(o.tftpShare * 100)}% via PXE ROM + TFTP, ` +
+    `boot storm${o.slowBmc ? ' (slow BMCs)' : ''}: ${o.hosts} hosts, storm limits ${o.stormLimits.map(limitLabel).join(', ')}, seed ${o.seed}, ${Math.round(o.tftpShare * 100)}% via PXE ROM + TFTP, ` +
       `BMC ${o.bmcMs.join('-')} ms x ${o.bmcConcurrency} at once (PXE-once expires after ${o.pxeExpiryS || 'never'} s), firmware ${o.firmwareMs.join('-')} ms, OS ${o.osMs.join('-')} ms, ` +
       `kernel ${o.kernelKiB} KiB + initrd ${o.initrdKiB} KiB; ${cpus().length} CPUs, Node ${process.version}\n`,
   );
@@ -487,10 +520,10 @@ async function main(): Promise<void> {
     const left = deadline - Date.now();
     const capMs = Math.floor(left / (o.stormLimits.length - i)) - 10_000; // room for set-up and clean-up
     if (capMs < 10_000) {
-      process.stderr.write(`time cap reached: storm limit ${o.stormLimits[i]} not run\n`);
+      process.stderr.write(`time cap reached: storm limit ${limitLabel(o.stormLimits[i]!)} not run\n`);
       break;
     }
-    process.stderr.write(`run ${i + 1}/${o.stormLimits.length}: storm limit ${o.stormLimits[i]} (cap ${Math.round(capMs / 1000)} s)\n`);
+    process.stderr.write(`run ${i + 1}/${o.stormLimits.length}: storm limit ${limitLabel(o.stormLimits[i]!)} (cap ${Math.round(capMs / 1000)} s)\n`);
     runs.push(await runOnce(o, o.stormLimits[i]!, capMs));
     if (i + 1 < o.stormLimits.length) await new Promise((r) => setTimeout(r, 2000)); // let the disk and sockets settle
   }
@@ -501,6 +534,7 @@ async function main(): Promise<void> {
       ...r,
       perHost: { p50: r.perHost.p(0.5), p99: r.perHost.p(0.99), n: r.perHost.count },
       sinceStorm: { p50: r.sinceStorm.p(0.5), p99: r.sinceStorm.p(0.99), n: r.sinceStorm.count },
+      bmcQueued: { p50: r.bmcQueued.p(0.5), p99: r.bmcQueued.p(0.99), max: r.bmcQueued.max(), n: r.bmcQueued.count },
       steps: Object.fromEntries([...r.steps.by].map(([k, s]) => [k, { p50: s.p(0.5), p99: s.p(0.99), max: s.max(), n: s.count }])),
       timings: Object.fromEntries([...r.timings.by].map(([k, s]) => [k, { p50: s.p(0.5), p99: s.p(0.99), max: s.max(), n: s.count }])),
       machine: { ...r.machine, failures: Object.fromEntries(r.machine.failures) },
