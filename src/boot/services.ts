@@ -16,6 +16,9 @@ import { createClientMap } from './client-map.js';
 import { createTftpResolver } from './tftp-files.js';
 import { startDhcp } from './dhcp.js';
 import { startRaSender } from './ipv6-ra.js';
+import { createRaControl, type StartRa } from './ra-control.js';
+import { restartNeeded, startOnlySettings } from './restart-fields.js';
+import type { Sot } from '../model/index.js';
 import { servedFolders, type ServedFolder } from './served-folders.js';
 import { defaultTftpRoot } from './ipxe-files.js';
 
@@ -44,8 +47,11 @@ export interface BootConfig {
 
 export type ServiceState = { state: 'running'; address: string } | { state: 'off' | 'failed'; reason: string };
 
+export type BootService = 'dhcp' | 'tftp' | 'http' | 'ipv6_ra';
+
 export interface BootServices {
-  status(): Record<'dhcp' | 'tftp' | 'http', ServiceState & { stats?: unknown }>;
+  /** Each service's state; ipv6_ra follows the SoT on every load. */
+  status(): Record<BootService, ServiceState & { stats?: unknown }>;
   /** The base URL machines fetch scripts and files from (undefined when the services are off). */
   bootUrl: string | undefined;
   stop(): Promise<void>;
@@ -65,6 +71,8 @@ export interface BootDeps {
   callbackKey?: Buffer;
   /** The SoT folder: a relative base_dir is relative to it. */
   sotDir?: string;
+  /** Starts the IPv6 RA sender (tests replace it: the real one needs CAP_NET_RAW). */
+  startRa?: StartRa;
 }
 
 export function interfaceAddress(name: string): string | undefined {
@@ -82,16 +90,17 @@ function bindHint(e: unknown, what: string): string {
 export async function startBootServices(cfg: BootConfig, deps: BootDeps): Promise<BootServices> {
   const log = deps.log.child({ component: 'boot' });
   const off = (reason: string): ServiceState => ({ state: 'off', reason });
-  const st: Record<'dhcp' | 'tftp' | 'http', Live> = {
+  const st: Record<BootService, Live> = {
     dhcp: off('disabled'),
     tftp: off('disabled'),
     http: off('disabled'),
+    ipv6_ra: off('no site sets ipv6_ra'),
   };
   const closers: (() => Promise<void>)[] = [];
   const address = cfg.address ?? (cfg.interface ? interfaceAddress(cfg.interface) : undefined);
   if (!address) {
     const reason = cfg.interface ? `interface ${cfg.interface} has no IPv4 address (or does not exist)` : 'no --interface or --address given';
-    for (const k of ['dhcp', 'tftp', 'http'] as const) st[k] = off(reason);
+    for (const k of ['dhcp', 'tftp', 'http', 'ipv6_ra'] as const) st[k] = off(reason);
     log.warn('boot services are off: the operator API still runs', { reason });
     return { status: () => snapshot(st), bootUrl: undefined, stop: async () => {} };
   }
@@ -146,11 +155,20 @@ export async function startBootServices(cfg: BootConfig, deps: BootDeps): Promis
       closers.push(res.stop);
     }
   }
-  await startRa(cfg, deps, address, log, closers);
   for (const [name, s] of Object.entries(st)) {
+    if (name === 'ipv6_ra') continue;
     if (s.state === 'running') log.info(`${name} service running`, { address: s.address });
     else log.warn(`${name} service ${s.state}`, { reason: s.reason });
   }
+  // Per load: the RA sender follows ipv6_ra; start-only settings that changed are listed.
+  const ra = createRaControl(cfg.interface ?? interfaceOf(address), deps.startRa ?? startRaSender, log);
+  Object.defineProperty(st, 'ipv6_ra', { get: () => ra.state(), enumerable: true });
+  await ra.apply(deps.sot.current());
+  const onLoaded = followLoads(cfg, deps, log, (sot) => void ra.apply(sot));
+  closers.push(async () => {
+    deps.sot.off('loaded', onLoaded);
+    await ra.stop();
+  });
   return {
     status: () => snapshot(st),
     bootUrl,
@@ -166,21 +184,29 @@ function callbackKey(deps: BootDeps): Promise<Buffer> {
   return loadCallbackKey(deps.dataDir);
 }
 
-/** Sends zero-lifetime IPv6 RAs when a site asks for it (`ipv6_ra: true` on its agent). */
-async function startRa(cfg: BootConfig, deps: BootDeps, address: string, log: Logger, closers: (() => Promise<void>)[]): Promise<void> {
-  const wanted = deps.sot.current()?.sites.some((s) => s.agents[0]?.ipv6Ra) ?? false;
-  if (!wanted) return;
-  const iface = cfg.interface ?? interfaceOf(address);
-  if (!iface) {
-    log.warn('ipv6_ra is set but the interface of the boot address is unknown: no router advertisements', { address });
-    return;
+/**
+ * From now on, on each load: apply what can change (`apply`) and list what cannot (the bound
+ * interface) in the SoT status, with a warning logged once per change.
+ */
+function followLoads(cfg: BootConfig, deps: BootDeps, log: Logger, apply: (sot: Sot) => void): (sot: Sot) => void {
+  const started = startOnlySettings(deps.sot.current());
+  for (const [field, s] of started) {
+    if (cfg.interface && s.value && s.value !== cfg.interface) log.warn('the SoT names another interface than the one the boot services use (--interface wins)', { field, sot: s.value, serving: cfg.interface, file: s.file });
   }
-  try {
-    const ra = await startRaSender(iface, log);
-    closers.push(async () => ra.stop());
-  } catch (e) {
-    log.warn('ipv6_ra is set but router advertisements cannot be sent (needs python3 and CAP_NET_RAW)', { error: (e as Error).message });
-  }
+  const warned = new Set<string>();
+  const onLoaded = (sot: Sot) => {
+    apply(sot);
+    const list = restartNeeded(started, startOnlySettings(sot));
+    for (const r of list) {
+      const key = `${r.field}=${r.to}`;
+      if (warned.has(key)) continue;
+      warned.add(key);
+      log.warn('SoT setting changed that takes effect only after a restart of corral serve', { ...r });
+    }
+    deps.sot.setRestartNeeded(list);
+  };
+  deps.sot.on('loaded', onLoaded);
+  return onLoaded;
 }
 
 function interfaceOf(address: string): string | undefined {
@@ -191,9 +217,9 @@ function interfaceOf(address: string): string | undefined {
 type Live = ServiceState & { stats?: () => unknown; folder?: () => ServedFolder };
 
 /** What GET /v1/services shows: state, address, statistics and (HTTP, TFTP) the folder served and where that choice came from. */
-function snapshot(st: Record<'dhcp' | 'tftp' | 'http', Live>) {
-  const out = {} as Record<'dhcp' | 'tftp' | 'http', ServiceState & { stats?: unknown; folder?: ServedFolder }>;
-  for (const k of ['dhcp', 'tftp', 'http'] as const) {
+function snapshot(st: Record<BootService, Live>) {
+  const out = {} as Record<BootService, ServiceState & { stats?: unknown; folder?: ServedFolder }>;
+  for (const k of ['dhcp', 'tftp', 'http', 'ipv6_ra'] as const) {
     const { stats, folder, ...rest } = st[k];
     out[k] = { ...rest, ...(folder && { folder: folder() }), ...(stats && { stats: stats() }) };
   }

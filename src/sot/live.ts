@@ -24,6 +24,8 @@ export interface SotStatus {
   problems: Problem[];
   /** True when serving the saved last-good copy because the SoT folder had errors at start. */
   fromLastGood?: boolean;
+  /** Settings of the served SoT that the running boot services cannot follow until a restart. */
+  restartNeeded: { field: string; from: string | null; to: string | null; file: string; line: number }[];
 }
 
 export interface SotIndex {
@@ -37,6 +39,8 @@ export interface LiveSot extends EventEmitter {
   status(): SotStatus;
   /** Loads the folder now; resolves with whether the new SoT is being served. */
   reload(): Promise<boolean>;
+  /** Set by the boot services on each load: what of the SoT needs a restart to take effect. */
+  setRestartNeeded(list: SotStatus['restartNeeded']): void;
   startWatching(): void;
   stop(): void;
 }
@@ -59,7 +63,7 @@ export function createLiveSot(opts: LiveSotOptions): LiveSot {
   const emitter = new EventEmitter() as LiveSot;
   let sot: Sot | undefined;
   let idx: SotIndex = { hostsById: new Map(), hostsByMac: new Map() };
-  const status: SotStatus = { problems: [] };
+  const status: SotStatus = { problems: [], restartNeeded: [] };
   let watcher: FSWatcher | undefined;
   let timer: TimerHandle | undefined;
   let poller: ReturnType<typeof setInterval> | undefined;
@@ -171,6 +175,7 @@ export function createLiveSot(opts: LiveSotOptions): LiveSot {
     timer?.cancel();
     if (poller) clearInterval(poller);
   };
+  emitter.setRestartNeeded = (list) => void (status.restartNeeded = list);
   emitter.current = () => sot;
   emitter.index = () => idx;
   emitter.status = () => status;

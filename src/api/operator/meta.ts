@@ -20,9 +20,13 @@ export function metaRoutes(deps: ApiDeps, doc: () => Record<string, unknown>, do
       family: 'operator',
       access: 'read',
       tags: ['appliance'],
-      summary: 'Boot services (DHCP, TFTP, boot HTTP): running or off and why, with counters',
-      responses: { 200: { description: 'services' } },
-      handler: () => deps.services?.() ?? { dhcp: { state: 'off', reason: 'boot services not started' }, tftp: { state: 'off', reason: 'boot services not started' }, http: { state: 'off', reason: 'boot services not started' } },
+      summary: 'Boot services (DHCP, TFTP, boot HTTP, IPv6 RA): running or off and why, with counters; SoT settings that need a restart',
+      responses: { 200: { description: 'services, and restart_needed: [{field, from, to, file, line}]' } },
+      handler: () => {
+        const notStarted = { state: 'off', reason: 'boot services not started' };
+        const services = (deps.services?.() as Record<string, unknown> | null | undefined) ?? { dhcp: notStarted, tftp: notStarted, http: notStarted, ipv6_ra: notStarted };
+        return { ...services, restart_needed: deps.sot.status().restartNeeded ?? [] };
+      },
     }),
     route({ method: 'get', path: '/openapi.json', family: 'operator', access: 'public', tags: ['appliance'], summary: 'This API as an OpenAPI 3.1 document', responses: { 200: { description: 'the document' } }, handler: doc }),
     route({

@@ -18,6 +18,8 @@ export function sotRoutes(deps: ApiDeps): AnyRoute[] {
         : null,
       // Problems of the last load attempt: errors there mean the served revision is older.
       problems: st.lastAttempt?.problems ?? [],
+      // SoT settings the running boot services follow only after a restart (src/boot/restart-fields.ts).
+      restart_needed: st.restartNeeded ?? [],
       last_attempt: st.lastAttempt ? { revision: st.lastAttempt.revision, at: new Date(st.lastAttempt.at).toISOString(), ok: st.lastAttempt.ok } : null,
     };
   };
