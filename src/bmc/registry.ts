@@ -16,6 +16,7 @@ import { ApplianceError, isApplianceError, type BmcType } from '../model/index.j
 import { createIpmiDriver, IPMI_DEFAULT_PORT } from './ipmi.js';
 import { KeyedSerializer, Semaphore } from './limits.js';
 import { createRedfishDriver } from './redfish.js';
+import { createQemuDriver } from './qemu.js';
 import { REDFISH_DEFAULT_PORT } from './redfish-client.js';
 import { scrub, type BmcOp, type BmcOpResult, type BmcTarget, type PowerAction, type PowerController, type PowerStatus } from './types.js';
 
@@ -63,7 +64,7 @@ export interface BmcRegistry {
 const DEFAULT_PORTS: Partial<Record<BmcType, number>> = { ipmi: IPMI_DEFAULT_PORT, redfish: REDFISH_DEFAULT_PORT };
 
 export function createBmcRegistry(deps: BmcRegistryDeps): BmcRegistry {
-  const drivers: Partial<Record<BmcType, PowerController>> = { ipmi: createIpmiDriver(), redfish: createRedfishDriver(), ...deps.drivers };
+  const drivers: Partial<Record<BmcType, PowerController>> = { ipmi: createIpmiDriver(), redfish: createRedfishDriver(), qemu: createQemuDriver(), ...deps.drivers };
   const global = new Semaphore(deps.maxConcurrent ?? 16);
   const perBmc = new KeyedSerializer();
   const timeoutMs = deps.timeoutMs ?? 60_000;
