@@ -10,6 +10,8 @@ import type { AuthServices } from '../auth/services.js';
 import { checkOut, currentPools, poolHoldOf, checkoutOf, returnInTx } from '../../pools/checkout.js';
 import { phaseOf, readSettings, vmState } from '../../pools/model.js';
 import { OkBody, answer, countOf, domainOf, hostnameField, hours } from './common.js';
+import { activeQemuProvider } from '../../pools/qemu/provider.js';
+import { addDisk, revertSnapshot, takeSnapshot, vmRecordOf } from '../../pools/qemu/ops.js';
 
 const HostParam = z.strictObject({ hostname: z.string().min(1).max(253).describe('the host name (as check-out answered it)') });
 const TAG_KEY = /^[A-Za-z0-9_.-]{1,50}$/;
@@ -133,8 +135,9 @@ export function vmRoutes(deps: ApiDeps, _auth: AuthServices): AnyRoute[] {
             ...(domain && { domain, fqdn: `${host.id}.${domain}` }),
             // vmpooler's "host" is the hypervisor; a bare-metal host runs on itself, in its site and cluster.
             host: `${host.siteId}/${host.clusterId}`,
-            disk: [],
-            snapshots: [],
+            // Only a qemu VM's check-out has any (src/pools/qemu/ops.ts).
+            disk: (out && vmRecordOf(deps.store, a)?.disks.map((d) => `+${d.sizeGb}gb`)) || [],
+            snapshots: (out && vmRecordOf(deps.store, a)?.snapshots.map((x) => x.id)) || [],
           },
         };
       },
@@ -222,20 +225,35 @@ export function vmRoutes(deps: ApiDeps, _auth: AuthServices): AnyRoute[] {
         return { ok: true };
       },
     }),
-    ...notOnBareMetal(deps),
+    ...disksAndSnapshots(deps),
   ];
 }
 
 /**
- * Disks and snapshots are hypervisor features: a bare-metal host has neither. The routes exist
- * (vmfloaty calls them) and answer 400 with why, after the checks vmpooler makes first.
+ * Disks and snapshots (seed 003 "Adding additional disk(s)", "VM snapshots"): real on a qemu
+ * pool's VMs (src/pools/qemu: QMP hot-plug, internal qcow2 snapshots), answered 202 once done
+ * so the next GET /vm/<hostname> shows them. A bare-metal host has the disks it has and no
+ * snapshots: the routes exist (vmfloaty calls them) and answer 400 with why, after the checks
+ * vmpooler makes first.
  */
-function notOnBareMetal(deps: ApiDeps): AnyRoute[] {
-  const refuse = (what: string) => (hostname: string) => {
-    if (!checkoutOf(deps.store, hostname)) throw new ApplianceError('NOT_FOUND', 'not checked out');
-    throw new ApplianceError('BAD_REQUEST', `${what} are not available: ${hostname} is a bare-metal host, not a VM`);
+function disksAndSnapshots(deps: ApiDeps): AnyRoute[] {
+  /** The caller's check-out of a qemu VM and the provider running it; throws the vmpooler answers otherwise. */
+  const target = (hostname: string, who: { user: string; role: string } | undefined, what: string) => {
+    const a = checkoutOf(deps.store, hostname);
+    if (!a || (a.owner && who && a.owner !== who.user && who.role !== 'admin')) throw new ApplianceError('NOT_FOUND', 'not checked out');
+    if (servedSot(deps).pools.find((p) => p.name === a.pool)?.provider !== 'qemu') throw new ApplianceError('BAD_REQUEST', `${what} are not available: ${hostname} is a bare-metal host, not a VM`);
+    const provider = activeQemuProvider();
+    if (!provider) throw new ApplianceError('UNAVAILABLE', 'the qemu provider is not running');
+    return { a, ops: { store: deps.store, now: () => deps.clock.now(), provider } };
   };
-  const responses = (what: string) => ({ 400: { description: `{"ok": false, "message": "..."}: ${what} are not available on bare-metal hosts` }, 401: { description: 'no or bad X-AUTH-TOKEN' }, 404: { description: 'not a checked-out host' } });
+  const responses = (what: string) => ({
+    202: { description: 'done: GET /api/v1/vm/{hostname} shows it', schema: OkBody },
+    400: { description: `{"ok": false, "message": "..."}: ${what} are not available on bare-metal hosts${what === 'added disks' ? ', or a size that is not 1..2048' : ''}` },
+    401: { description: 'no or bad X-AUTH-TOKEN' },
+    404: { description: `not a checked-out host${what === 'snapshots' ? ' (or no such snapshot of it)' : ''}` },
+    409: { description: 'the VM is powered off' },
+    503: { description: 'the qemu provider is not running, or QEMU refused' },
+  });
   return [
     route({
       method: 'post',
@@ -243,10 +261,16 @@ function notOnBareMetal(deps: ApiDeps): AnyRoute[] {
       family: 'vmpooler',
       access: 'user',
       tags: ['vmpooler'],
-      params: z.strictObject({ hostname: z.string().min(1).max(253), size: z.string().max(16) }),
-      summary: 'Add a disk: refused, bare-metal hosts have the disks they have',
+      params: z.strictObject({ hostname: z.string().min(1).max(253), size: z.string().max(16).describe('GB, 1..2048') }),
+      summary: 'Hot-add a disk of {size} GB to a checked-out qemu VM (bare-metal hosts: 400)',
       responses: responses('added disks'),
-      handler: ({ params }) => refuse('added disks')(params.hostname),
+      handler: async ({ params, auth: who, res }) => {
+        const { a, ops } = target(params.hostname, who, 'added disks');
+        const size = /^\d{1,4}$/.test(params.size) ? Number(params.size) : NaN;
+        if (!(size >= 1 && size <= 2048)) return answer(res, 400, { ok: false, message: `size must be a whole number of GB 1..2048, got ${JSON.stringify(params.size)}` });
+        await addDisk(ops, a, size);
+        return answer(res, 202, { ok: true, [a.hostId]: { disk: `+${size}gb` } });
+      },
     }),
     route({
       method: 'post',
@@ -255,9 +279,13 @@ function notOnBareMetal(deps: ApiDeps): AnyRoute[] {
       access: 'user',
       tags: ['vmpooler'],
       params: HostParam,
-      summary: 'Snapshot: refused, bare-metal hosts have no snapshots',
+      summary: 'Snapshot a checked-out qemu VM (disks and memory); answers its id (bare-metal hosts: 400)',
       responses: responses('snapshots'),
-      handler: ({ params }) => refuse('snapshots')(params.hostname),
+      handler: async ({ params, auth: who, res }) => {
+        const { a, ops } = target(params.hostname, who, 'snapshots');
+        const id = await takeSnapshot(ops, a);
+        return answer(res, 202, { ok: true, [a.hostId]: { snapshot: id } });
+      },
     }),
     route({
       method: 'post',
@@ -266,9 +294,13 @@ function notOnBareMetal(deps: ApiDeps): AnyRoute[] {
       access: 'user',
       tags: ['vmpooler'],
       params: z.strictObject({ hostname: z.string().min(1).max(253), snapshot: z.string().max(64) }),
-      summary: 'Revert to a snapshot: refused, bare-metal hosts have no snapshots',
+      summary: 'Revert a checked-out qemu VM to one of its snapshots (bare-metal hosts: 400)',
       responses: responses('snapshots'),
-      handler: ({ params }) => refuse('snapshots')(params.hostname),
+      handler: async ({ params, auth: who, res }) => {
+        const { a, ops } = target(params.hostname, who, 'snapshots');
+        await revertSnapshot(ops, a, params.snapshot);
+        return answer(res, 202, { ok: true });
+      },
     }),
   ];
 }
