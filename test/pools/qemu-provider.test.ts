@@ -83,3 +83,55 @@ test('qemu pool fields are checked with file:line', async () => {
   const clash = await at({ 'pools/ci.yml': `${QEMU_POOL}ip_start: 10.2.0.22\n` });
   assert.ok(clash.some((m) => /^pools\/ci\.yml:\d+: duplicate IP 10\.2\.0\.22 \(also on host "p2"\)$/.test(m)), clash.join('\n'));
 });
+
+test('the QEMU command line: qcow2 overlay, tap on the bridge, boot order, firmware', async () => {
+  const { vmArgs, vmSpecOf, vmUuid } = await import('../../src/pools/qemu/cmdline.js');
+  const sot = await loadFiles({ ...POOL_SOT, 'pools/ci.yml': QEMU_POOL });
+  const pool = sot.pools.find((p) => p.name === 'ci')!;
+  const host = sot.hosts.find((h) => h.id === 'ci-vm1')!;
+  const spec = vmSpecOf(pool, host, { stateDir: '/var/lib/corral/qemu', consoleDir: '/var/log/corral/console' }, 'kvm');
+  assert.equal(spec.dir, '/var/lib/corral/qemu/ci/ci-vm1');
+  assert.equal(spec.base, '/var/lib/corral/qemu/ci/base.qcow2');
+  assert.equal(spec.consoleLog, '/var/log/corral/console/ci-vm1.log', 'where GET /v1/hosts/{id}/console reads');
+  assert.deepEqual(spec.nic, { kind: 'tap', tap: tapName('ci-vm1'), bridge: 'br0' });
+  assert.equal(spec.uuid, vmUuid('ci-vm1'));
+  assert.match(spec.uuid, /^[0-9a-f]{8}-[0-9a-f]{4}-5[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+  const disk = vmArgs(spec, 'disk').join(' ');
+  assert.match(disk, /-m 1024 -smp 1 /);
+  assert.match(disk, new RegExp(`-netdev tap,id=n0,ifname=${tapName('ci-vm1')},script=no,downscript=no -device e1000,netdev=n0,mac=${vmMac('ci', 1)},bootindex=2`));
+  assert.match(disk, /-drive file=\/var\/lib\/corral\/qemu\/ci\/ci-vm1\/disk\.img,format=qcow2,if=none,id=d0 -device virtio-blk-pci,drive=d0,bootindex=1/);
+  assert.match(disk, /-chardev file,id=ser0,path=\/var\/log\/corral\/console\/ci-vm1\.log,append=on/);
+  assert.match(disk, /-machine pc,accel=kvm -fw_cfg name=etc\/sercon-port/);
+  const pxe = vmArgs(spec, 'pxe').join(' ');
+  assert.match(pxe, /bootindex=1 -drive/, 'PXE override: the NIC first');
+  assert.doesNotMatch(vmArgs({ ...spec, nic: { kind: 'none' } }, 'disk').join(' '), /-netdev/);
+  // UEFI: OVMF with a qcow2 variable store (savevm needs every writable drive to be qcow2) and spare ports for hot-plug.
+  const uefi = vmArgs({ ...spec, firmware: 'uefi' }, 'pxe', '/usr/share/OVMF/OVMF_CODE_4M.fd').join(' ');
+  assert.match(uefi, /virtio-net-pci,netdev=n0,mac=[0-9a-f:]+,romfile=,bootindex=1/);
+  assert.match(uefi, /if=pflash,format=qcow2,unit=1,file=\/var\/lib\/corral\/qemu\/ci\/ci-vm1\/vars\.qcow2/);
+  assert.match(uefi, /-device pcie-root-port,id=hp4,chassis=4,slot=4/);
+  assert.throws(() => vmArgs({ ...spec, firmware: 'uefi' }, 'pxe'), /OVMF/);
+});
+
+test('the qemu BMC driver drives the provider\'s VM and says when there is none', async () => {
+  const { createQemuDriver } = await import('../../src/bmc/qemu.js');
+  const calls: string[] = [];
+  const fake = {
+    powerState: () => (calls.includes('on') ? 'On' : 'Off'),
+    powerOn: async () => void calls.push('on'),
+    powerOff: async () => void calls.push('off'),
+    shutdown: async () => void calls.push('soft'),
+    reset: async () => void calls.push('reset'),
+    setBootOverride: (o: unknown) => void calls.push(`boot ${JSON.stringify(o)}`),
+  };
+  const d = createQemuDriver(async (id) => (id === 'ci-vm1' ? (fake as never) : undefined));
+  const t = { hostId: 'ci-vm1', address: 'qemu:ci-vm1', firmware: 'bios' as const };
+  assert.equal(await d.powerStatus(t), 'off');
+  await d.bootPxeOnce(t);
+  await d.power(t, 'on');
+  await d.power(t, 'cycle');
+  await d.power(t, 'soft');
+  await d.power(t, 'off');
+  assert.deepEqual(calls, ['boot {"device":"pxe","once":true}', 'on', 'reset', 'soft', 'off']);
+  await assert.rejects(d.powerStatus({ ...t, hostId: 'other' }), (e: { code?: string; details?: { retryable?: boolean } }) => e.code === 'BMC_UNREACHABLE' && e.details?.retryable === false);
+});
