@@ -4,13 +4,17 @@
 // exact solver (time, objective, proven), the HAS FitFirst greedy baseline (time, objective, %
 // from the optimum) and, on sizes a MIP handles, HiGHS; then a scaling table.
 //   npm run bench:planner
-import loadHighs from 'highs';
+import * as highsModule from 'highs';
 import { prng } from '../test/fakes/prng.js';
 import { solve } from '../src/planner/solve.js';
 import { greedy } from '../src/planner/greedy.js';
 import { filterUnary } from '../src/planner/solve/unary.js';
 import { haversineKm } from '../src/planner/geo.js';
 import type { Candidate, Constraint, GeoPoint, ObjectiveTerm, Problem, SolveResult } from '../src/planner/types.js';
+
+// highs ships CommonJS types with an ESM build: take its default export either way.
+type HighsSolve = { solve: (lp: string, o: object) => { Status: string; ObjectiveValue: number } };
+const loadHighs = ((highsModule as unknown as { default?: unknown }).default ?? highsModule) as () => Promise<HighsSolve>;
 
 const GiB = 2 ** 30;
 const SITES: GeoPoint[] = [

@@ -3,7 +3,7 @@
 // checked too) and by HiGHS as a MIP (an independent exact solver: optimum and feasibility).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import loadHighs from 'highs';
+import * as highsModule from 'highs';
 import { prng } from '../fakes/prng.js';
 import { solve } from '../../src/planner/solve.js';
 import { greedy } from '../../src/planner/greedy.js';
@@ -11,6 +11,10 @@ import { objectiveOf, violated, type Choice } from '../../src/planner/solve/eval
 import { unaryOk } from '../../src/planner/solve/unary.js';
 import { haversineKm } from '../../src/planner/geo.js';
 import type { Candidate, Constraint, ObjectiveTerm, Problem, Solution } from '../../src/planner/types.js';
+
+// highs ships CommonJS types with an ESM build: take its default export either way.
+type HighsSolve = { solve: (lp: string, o: object) => { Status: string; ObjectiveValue: number } };
+const loadHighs = ((highsModule as unknown as { default?: unknown }).default ?? highsModule) as () => Promise<HighsSolve>;
 
 const SITES = [
   { latitude: 48.85, longitude: 2.35 },

@@ -11,6 +11,8 @@ import type { Cand, Model } from './model.js';
 
 export function dominate(model: Model, limit: number): void {
   const n = model.cands.length;
+  // Demands compiled to the same candidate records reduce the same way: do it once.
+  const done = new Map<Cand[], Map<string, Cand[]>>();
   for (let d = 0; d < n; d++) {
     const partners = new Set<number>();
     for (const z of model.zoneSlots[d]!) {
@@ -21,6 +23,13 @@ export function dominate(model: Model, limit: number): void {
     const list = model.cands[d]!;
     if (list.length <= keep) continue;
     const usesPoint = model.demandDists[d]!.length > 0 || model.pairs[d]!.length > 0;
+    let byList = done.get(list);
+    if (!byList) done.set(list, (byList = new Map()));
+    const known = byList.get(`${keep}|${usesPoint}`);
+    if (known) {
+      model.cands[d] = known;
+      continue;
+    }
     const classes = new Map<string, Cand[]>();
     for (const c of list) {
       const sig = `${c.zv.join(',')}|${usesPoint ? c.pt : ''}`;
@@ -35,5 +44,6 @@ export function dominate(model: Model, limit: number): void {
     }
     kept.sort((a, b) => a.orig - b.orig);
     model.cands[d] = kept;
+    byList.set(`${keep}|${usesPoint}`, kept);
   }
 }

@@ -112,6 +112,8 @@ export function compile(problem: Problem, survivors: number[][]): Model {
     }
   }
   const unaryTerms: { w: number; read: (c: Candidate) => number }[][] = Array.from({ length: n }, () => []);
+  const unaryTermSpecs: unknown[][] = Array.from({ length: n }, () => []);
+  const sameList = new Map<Cand[], Candidate[]>();
   const pairW = new Map<number, number>();
   for (const t of problem.objective?.terms ?? []) {
     const w = sign * t.weight;
@@ -123,6 +125,7 @@ export function compile(problem: Problem, survivors: number[][]): Model {
       continue;
     }
     const d = lookup(idx, t.demand, 'objective');
+    unaryTermSpecs[d]!.push({ ...t, demand: undefined });
     if (t.kind === 'distance_to_point') {
       const p = t.point;
       unaryTerms[d]!.push({ w, read: (c) => haversineKm(p, c.point!) });
@@ -144,8 +147,17 @@ export function compile(problem: Problem, survivors: number[][]): Model {
   const pointIds = new Map<string, number>();
   const points: GeoPoint[] = [];
   const valueIds = zones.map(() => new Map<string, number>());
-  const cands: Cand[][] = problem.demands.map((demand, d) =>
-    survivors[d]!.map((orig) => {
+  // Demands with the same survivors (same list object and unary steps), the same unary terms
+  // and the same zone constraints compile to the same candidate records: build them once.
+  const shared = new Map<number[], Map<string, Cand[]>>();
+  const termKey = (d: number) => JSON.stringify(unaryTermSpecs[d]) + '|' + zoneSlots[d]!.join(',');
+  const cands: Cand[][] = problem.demands.map((demand, d) => {
+    let byKey = shared.get(survivors[d]!);
+    if (!byKey) shared.set(survivors[d]!, (byKey = new Map()));
+    const key = `${termKey(d)}|${demand.candidates.length}`;
+    const known = byKey.get(key);
+    if (known && sameList.get(known) === demand.candidates) return known;
+    const built = survivors[d]!.map((orig) => {
       const c = demand.candidates[orig]!;
       const kk = `${c.inventoryType}\u0000${c.id}`;
       let key = keys.get(kk);
@@ -172,8 +184,11 @@ export function compile(problem: Problem, survivors: number[][]): Model {
         zv[s] = v;
       });
       return { orig, key, excl: c.exclusive, pt, unary, zv };
-    }),
-  );
+    });
+    byKey.set(key, built);
+    sameList.set(built, demand.candidates);
+    return built;
+  });
   zones.forEach((z, i) => (z.nVals = valueIds[i]!.size));
   return {
     names: problem.demands.map((d) => d.name),

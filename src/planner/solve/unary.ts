@@ -61,29 +61,52 @@ export function filterUnary(problem: Problem): UnaryResult {
   const pointNeeded = needsPoint(problem);
   const survivors: number[][] = [];
   let empty: NotFoundReason | undefined;
+  // Plans of many demands usually share one candidate list: each constraint is checked once
+  // per (list, constraint), and demands with the same list and steps share the result.
+  const masks = new Map<Candidate[], Map<number, Uint8Array>>();
+  const done = new Map<Candidate[], Map<string, { alive: number[]; empty?: { step: string; removed: number } }>>();
+  const mask = (list: Candidate[], key: number, ok: (c: Candidate) => boolean): Uint8Array => {
+    let byKey = masks.get(list);
+    if (!byKey) masks.set(list, (byKey = new Map()));
+    let m = byKey.get(key);
+    if (!m) byKey.set(key, (m = Uint8Array.from(list, (c) => (ok(c) ? 1 : 0))));
+    return m;
+  };
   for (const demand of problem.demands) {
-    let alive = demand.candidates.map((_, i) => i);
-    if (alive.length === 0 && !empty) {
+    const list = demand.candidates;
+    if (list.length === 0 && !empty) {
       empty = { message: `demand ${demand.name}: no candidates`, demand: demand.name };
     }
-    const steps: { name: string; ok: (c: Candidate) => boolean }[] = [];
-    for (const c of problem.constraints) {
-      if (c.demands.includes(demand.name)) steps.push({ name: c.name, ok: (cand) => unaryOk(c, cand) });
-    }
-    if (pointNeeded.has(demand.name)) steps.push({ name: 'objective (distance)', ok: (cand) => cand.point !== undefined });
-    for (const step of steps) {
-      if (alive.length === 0) break;
-      const kept = alive.filter((i) => step.ok(demand.candidates[i]!));
-      if (kept.length === 0 && !empty) {
-        empty = {
-          message: `demand ${demand.name}: no candidate left after constraint ${step.name} (${alive.length} removed)`,
-          demand: demand.name,
-          constraint: step.name,
-        };
+    const steps: { key: number; name: string; ok: (c: Candidate) => boolean }[] = [];
+    problem.constraints.forEach((c, i) => {
+      if (c.demands.includes(demand.name)) steps.push({ key: i, name: c.name, ok: (cand) => unaryOk(c, cand) });
+    });
+    if (pointNeeded.has(demand.name)) steps.push({ key: -1, name: 'objective (distance)', ok: (cand) => cand.point !== undefined });
+    const stepKey = steps.map((s) => s.key).join(',');
+    let byList = done.get(list);
+    if (!byList) done.set(list, (byList = new Map()));
+    let result = byList.get(stepKey);
+    if (!result) {
+      let alive = list.map((_, i) => i);
+      let dry: { step: string; removed: number } | undefined;
+      for (const step of steps) {
+        if (alive.length === 0) break;
+        const m = mask(list, step.key, step.ok);
+        const kept = alive.filter((i) => m[i] === 1);
+        if (kept.length === 0) dry = { step: step.name, removed: alive.length };
+        alive = kept;
       }
-      alive = kept;
+      result = dry ? { alive, empty: dry } : { alive };
+      byList.set(stepKey, result);
     }
-    survivors.push(alive);
+    if (result.empty && !empty) {
+      empty = {
+        message: `demand ${demand.name}: no candidate left after constraint ${result.empty.step} (${result.empty.removed} removed)`,
+        demand: demand.name,
+        constraint: result.empty.step,
+      };
+    }
+    survivors.push(result.alive);
   }
   return empty ? { survivors, empty } : { survivors };
 }
