@@ -24,6 +24,7 @@ import { createLifecycle, type Lifecycle } from './lifecycle/runner.js';
 import { startBootServices, type BootConfig, type BootServices } from './boot/services.js';
 import { createOrchestrator, type Orchestrator } from './lifecycle/orchestrator.js';
 import { createPoolManager } from './pools/manager.js';
+import { startQemuProvider } from './pools/qemu/provider.js';
 import { createPowerEffects } from './lifecycle/power-effects.js';
 import { journalApplianceEvents } from './lifecycle/appliance-events.js';
 import { createBmcPower } from './lifecycle/bmc-power.js';
@@ -109,6 +110,10 @@ export async function startAppliance(config: ApplianceConfig, deps: ApplianceDep
     closers.push(() => sot.stop());
     const registry = createBmcRegistry({ clock, log: log.child({ component: 'bmc' }), ...(config.bmcConcurrency && { maxConcurrent: config.bmcConcurrency }), ...(deps.bmcDrivers && { drivers: deps.bmcDrivers }) });
     closers.push(() => registry.close());
+    // The qemu pool provider runs the VMs of `provider: qemu` pools; their `qemu` BMC driver powers them through it.
+    const qemuLog = log.child({ component: 'qemu' });
+    const qemu = startQemuProvider(sot, { stateDir: join(config.dataDir, 'qemu'), ...(config.consoleDir && { consoleDir: config.consoleDir }), log: (msg, fields) => qemuLog.info(msg, fields) });
+    closers.push(() => qemu.stop());
     const power = createBmcPower({ sot, registry, sotDir: config.sotDir });
     let orchestrator: Orchestrator | undefined;
     const effects = createPowerEffects({ power, lifecycle: () => lifecycle, log: log.child({ component: 'power' }), onNotify: () => void orchestrator?.reconcile() });
