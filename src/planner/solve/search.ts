@@ -50,6 +50,13 @@ export function search(model: Model, cls: Int32Array, opts: SearchOptions): Sear
   const levelBound = new Float64Array(n + 1).fill(Infinity);
   let nodes = 0;
   let aborted = false;
+  // Probe (limit 1): only nodes whose bound can still reach `target` (the root bound), children
+  // in input order, so the first leaf is the tie-break winner among optimal solutions and is
+  // proven on the spot. When the root bound is not attained the probe gives up after a budget
+  // and the ordinary search runs.
+  let target = Infinity;
+  let probeBudget = Infinity;
+  let probeDone = false;
   let rootBound = Infinity;
 
   const kth = (): Found | undefined => (found.length >= opts.limit ? found[found.length - 1] : undefined);
@@ -80,13 +87,19 @@ export function search(model: Model, cls: Int32Array, opts: SearchOptions): Sear
       aborted = true;
       return;
     }
+    if (nodes > probeBudget) {
+      probeDone = true;
+      return;
+    }
     if (depth === n) {
+      if (fixed > target + tieEps(target)) return;
       record(fixed);
+      if (target !== Infinity) probeDone = true;
       return;
     }
     const lb = bounder.bound(state, fixed);
     if (depth === 0) rootBound = lb;
-    if (lb === Infinity) return;
+    if (lb === Infinity || lb > target + tieEps(target)) return;
     const k = kth();
     if (k) {
       if (lb > k.cost + tieEps(k.cost)) return;
@@ -108,7 +121,8 @@ export function search(model: Model, cls: Int32Array, opts: SearchOptions): Sear
       guide[j] = bounder.onAssignment(d, pos[j]!, costs[j]!) ? list[pos[j]!]!.orig : Infinity;
     }
     const order = Array.from({ length: count }, (_, j) => j);
-    order.sort((a, b) => guide[a]! - guide[b]! || childLbs[a]! - childLbs[b]! || costs[a]! - costs[b]! || list[pos[a]!]!.orig - list[pos[b]!]!.orig);
+    if (target !== Infinity) order.sort((a, b) => list[pos[a]!]!.orig - list[pos[b]!]!.orig);
+    else order.sort((a, b) => guide[a]! - guide[b]! || childLbs[a]! - childLbs[b]! || costs[a]! - costs[b]! || list[pos[a]!]!.orig - list[pos[b]!]!.orig);
     const cl = cls[d]!;
     const prevLast = cl >= 0 ? state.classLast[cl]! : -1;
     for (let j = 0; j < order.length; j++) {
@@ -117,14 +131,30 @@ export function search(model: Model, cls: Int32Array, opts: SearchOptions): Sear
       const childLb = childLbs[o]!;
       const kk = kth();
       if (kk && childLb > kk.cost + tieEps(kk.cost)) continue;
+      if (childLb > target + tieEps(target)) continue;
       levelBound[depth] = Math.min(lb, childLb);
       state.assign(d, pos[o]!);
       dfs(depth + 1, fixed + c);
       state.unassign(d, prevLast);
-      if (aborted) return;
+      if (aborted || probeDone) return;
     }
     levelBound[depth] = Infinity;
   };
+  if (opts.limit === 1 && n > 0) {
+    rootBound = bounder.bound(state, 0);
+    if (rootBound === Infinity) return { found, complete: true, nodes: 1, openBound: Infinity, rootBound, state, bounder };
+    target = rootBound;
+    probeBudget = 64 * n + 1024;
+    dfs(0, 0);
+    if (found.length > 0 || aborted) {
+      const openBound = found.length > 0 ? found[0]!.cost : rootBound;
+      return { found, complete: found.length > 0, nodes, openBound, rootBound, state, bounder };
+    }
+    target = Infinity;
+    probeBudget = Infinity;
+    probeDone = false;
+    levelBound.fill(Infinity);
+  }
   dfs(0, 0);
   let openBound = Infinity;
   if (aborted) for (let i = 0; i <= n; i++) openBound = Math.min(openBound, levelBound[i]!);
