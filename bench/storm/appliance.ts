@@ -68,7 +68,7 @@ function timedLifecycle(lc: Lifecycle, timings: SampleSet): Lifecycle {
   return {
     report: (hostId, event, data) => time(`report:${event.type}`, lc.report(hostId, event, data)),
     note: (subject, type, data) => time(`note:${type}`, lc.note(subject, type, data)),
-    powerStarted: (hostId, attempt) => time('powerStarted', lc.powerStarted(hostId, attempt)),
+    powerStarted: lc.powerStarted.bind(lc),
     recordPower: lc.recordPower.bind(lc),
     discover: lc.discover.bind(lc),
     resume: lc.resume.bind(lc),

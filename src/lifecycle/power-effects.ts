@@ -62,9 +62,9 @@ export function createPowerEffects(deps: { power: PowerPort; lifecycle: () => Li
     const stale = () => gen !== current(hostId);
     const body = async (bmc: JobPort): Promise<JobOutcome> => {
       if (stale()) return 'dropped';
-      // Not awaited: the BMC need not wait for a store write, and a power.acked that lands first
-      // leaves the power stage, after which this start is ignored.
-      if (action !== 'off') void deps.lifecycle().powerStarted(hostId, attempt).catch((e: Error) => deps.log.warn('cannot record the BMC job start', { host: hostId, error: e.message }));
+      // The host may have moved on while the job was queued (its machine booted from an earlier
+      // attempt, it entered maintenance): then the job powers nothing. Else its clock starts now.
+      if (action !== 'off' && !deps.lifecycle().powerStarted(hostId, attempt)) return 'dropped';
       if (pxe) await bmc.bootPxeOnce();
       if (action === 'cycle') {
         // A cycle of a machine that is off is refused by many BMCs: power it on instead.

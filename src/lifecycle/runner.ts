@@ -35,10 +35,12 @@ export interface Lifecycle {
   /** Journals a fact about a host (or "appliance") that does not change its state. */
   note(subject: string, type: string, data?: Record<string, unknown>): Promise<void>;
   /**
-   * The BMC job of boot attempt `attempt` began: the power stage's clock starts now (journalled
-   * as `power.started`). Nothing happens when the host has moved on (another attempt, a later stage).
+   * The BMC job of boot attempt `attempt` is about to run its first command. Answers at once
+   * whether the host still needs it (in a run, at stage power of that attempt, clock not
+   * started); if so the power stage's clock starts now (journalled as `power.started`, written
+   * in the background: the BMC does not wait for the disk). False: the job must run nothing.
    */
-  powerStarted(hostId: string, attempt: string): Promise<void>;
+  powerStarted(hostId: string, attempt: string): boolean;
   /** Records the host's power state (tracked apart from its lifecycle state) with an event. */
   recordPower(hostId: string, power: HostRuntime['power'], data?: Record<string, unknown>): Promise<void>;
   /** Records a machine the SoT does not list, seen on a discovery site, as `discovered`. */
@@ -59,6 +61,8 @@ export interface LifecycleDeps {
 export function createLifecycle(deps: LifecycleDeps): Lifecycle {
   const policy = deps.policy ?? DEFAULT_POLICY;
   const timers = new Map<string, TimerHandle>();
+  /** Hosts whose BMC job this runner queued and that has not started, with its attempt. */
+  const queuedJobs = new Map<string, string>();
 
   const arm = (hostId: string, stage: NonNullable<HostRuntime['stage']>, ms: number) => {
     timers.get(hostId)?.cancel();
@@ -89,6 +93,7 @@ export function createLifecycle(deps: LifecycleDeps): Lifecycle {
     async report(hostId, event, data) {
       const now = deps.clock.now();
       let effects: Effect[] = [];
+      let jobQueued = false;
       try {
         const host = await deps.store.transact((tx) => {
           const rt = tx.get('hosts', hostId);
@@ -102,6 +107,7 @@ export function createLifecycle(deps: LifecycleDeps): Lifecycle {
             // The boot's BMC job is queued: its power stage has no clock until the job starts.
             t = awaitBmcJob(t.host, t.effects);
             eventData.bmc_job = 'queued';
+            jobQueued = true;
           }
           effects = t.effects;
           tx.put('hosts', hostId, t.host);
@@ -109,6 +115,7 @@ export function createLifecycle(deps: LifecycleDeps): Lifecycle {
           tx.event({ subject: hostId, type: event.type, at: now, data: changed ? { ...eventData, new_state: t.host.state, new_stage: t.host.stage ?? null } : eventData });
           return t.host;
         });
+        if (host && jobQueued) queuedJobs.set(hostId, bootAttemptOf(host));
         if (host) runEffects(hostId, effects, { attempt: bootAttemptOf(host) });
         return host;
       } catch (e) {
@@ -120,18 +127,27 @@ export function createLifecycle(deps: LifecycleDeps): Lifecycle {
     async note(subject, type, data) {
       await deps.store.transact((tx) => tx.event({ subject, type, at: deps.clock.now(), ...(data && { data }) }));
     },
-    async powerStarted(hostId, attempt) {
+    powerStarted(hostId, attempt) {
+      if (queuedJobs.get(hostId) === attempt) queuedJobs.delete(hostId);
       const now = deps.clock.now();
+      const rt = deps.store.get('hosts', hostId);
+      if (!rt || !bmcJobStarted(rt, attempt, now, policy)) return false;
       let effects: Effect[] = [];
-      await deps.store.transact((tx) => {
-        const rt = tx.get('hosts', hostId);
-        const s = rt && bmcJobStarted(rt, attempt, now, policy);
-        if (!s) return;
-        effects = s.effects;
-        tx.put('hosts', hostId, s.host);
-        tx.event({ subject: hostId, type: 'power.started', at: now, data: { attempt, queued_ms: now - rt.since } });
-      });
-      runEffects(hostId, effects, { attempt });
+      deps.store
+        .transact((tx) => {
+          // Decided again inside the transaction: an event may have landed since the read above.
+          const cur = tx.get('hosts', hostId);
+          const s = cur && bmcJobStarted(cur, attempt, now, policy);
+          if (!s) return;
+          effects = s.effects;
+          tx.put('hosts', hostId, s.host);
+          tx.event({ subject: hostId, type: 'power.started', at: now, data: { attempt, queued_ms: now - cur.since } });
+        })
+        .then(
+          () => runEffects(hostId, effects, { attempt }),
+          (e: Error) => deps.log.error('cannot record the BMC job start', { host: hostId, error: e.message }),
+        );
+      return true;
     },
     async recordPower(hostId, power, data) {
       const now = deps.clock.now();
@@ -157,6 +173,9 @@ export function createLifecycle(deps: LifecycleDeps): Lifecycle {
     resume() {
       const now = deps.clock.now();
       for (const h of deps.store.list('hosts')) {
+        // A host with a timer of this process, or whose BMC job this process has queued (no clock
+        // until it starts), is not a restart's leftover: resume() may come after runs began.
+        if (timers.has(h.id) || queuedJobs.get(h.id) === bootAttemptOf(h)) continue;
         if (isBusy(h) && h.stage) {
           // A deadline that passed while Corral was down fires at once: nothing waits forever.
           arm(h.id, h.stage, (h.deadline ?? now) - now);

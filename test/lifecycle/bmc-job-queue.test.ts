@@ -70,3 +70,33 @@ test('concurrency bound: never more than maxConcurrent commands in flight, and a
     w.stop();
   }
 });
+
+test('resume() after runs began leaves a queued host alone: no clock until its job starts', async () => {
+  // The appliance calls resume() once its services are up; an early plan may have queued jobs by then.
+  const w = await bmcJobWorld({ hosts: 3, latencyMs: 30_000, maxConcurrent: 1 });
+  try {
+    for (const id of w.ids) await w.lc.report(id, { type: 'provision.requested', workflow: 'wf', boots: 1 });
+    w.lc.resume();
+    await w.advance(1000);
+    for (const id of w.ids) assert.equal((await w.events(id, 'timeout')).length, 0, `${id} not timed out by resume`);
+    assert.equal(w.rt('h3').deadline, undefined);
+  } finally {
+    w.stop();
+  }
+});
+
+test('a queued job whose host moved on (maintenance) powers nothing when its turn comes', async () => {
+  const w = await bmcJobWorld({ hosts: 2, latencyMs: 1000, maxConcurrent: 1 });
+  try {
+    await w.lc.report('h1', { type: 'provision.requested', workflow: 'wf', boots: 1 });
+    await w.lc.report('h2', { type: 'provision.requested', workflow: 'wf', boots: 1 });
+    await w.lc.report('h2', { type: 'maintenance.enter', reason: 'operator' });
+    await w.advance(10_000);
+    assert.deepEqual(w.cmds.map((c) => c.host), ['h1', 'h1', 'h1'], "h2's BMC was never touched");
+    assert.equal(w.rt('h2').state, 'maintenance');
+    assert.equal((await w.events('h2', 'power.started')).length, 0);
+    assert.equal((await w.events('h2', 'power.acked')).length, 0);
+  } finally {
+    w.stop();
+  }
+});
