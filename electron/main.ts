@@ -63,6 +63,8 @@ async function main(): Promise<void> {
 // A core started here (boot services included) keeps serving from the tray with no window
 // open; an attached one runs on its own, so closing the window just quits.
 app.on('window-all-closed', () => {
+  // Before the core is up, the only window was the first-run screen: main() carries on from it.
+  if (!core) return;
   if (!tray || core?.mode !== 'started' || smoke) app.quit();
 });
 app.on('activate', show);
