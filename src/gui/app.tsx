@@ -13,12 +13,16 @@ import { SotPage } from './pages/sot';
 import { RolesPage } from './pages/roles';
 import { PlansPage } from './pages/plans';
 import { UsersPage } from './pages/users';
+import { PoolsPage } from './pages/pools';
+import { ServersPage } from './pages/servers';
 
 const NAV: [string, string][] = [
   ['/', 'Dashboard'],
   ['/hosts', 'Inventory'],
   ['/sot', 'Source of truth'],
   ['/roles', 'Roles'],
+  ['/pools', 'Pools'],
+  ['/servers', 'Servers'],
   ['/plans', 'Plans'],
   ['/users', 'Users'],
 ];
@@ -35,6 +39,10 @@ function page(path: string) {
       return <SotPage />;
     case '/roles':
       return <RolesPage />;
+    case '/pools':
+      return <PoolsPage />;
+    case '/servers':
+      return <ServersPage />;
     case '/plans':
       return <PlansPage />;
     case '/users':

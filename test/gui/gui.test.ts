@@ -172,7 +172,7 @@ describe('operator GUI (Chromium)', { skip: chromiumMissing(), timeout: 300_000 
     await page.goto(`${lab.base}/#/plans`);
     await page.getByLabel('Name').fill('gui-plan');
     await page.getByRole('button', { name: 'Create plan' }).click();
-    await page.getByTestId('plans').getByText('gui-plan').waitFor({ timeout: T });
+    await page.getByTestId('plans').getByText('gui-plan').first().waitFor({ timeout: T });
     await page.getByTestId('plans').locator('.plan', { hasText: 'gui-plan' }).locator('.badge', { hasText: /done|not found|error/ }).waitFor({ timeout: T });
     await shot(page, 'plans');
     await page.goto(`${lab.base}/#/users`);
@@ -185,22 +185,47 @@ describe('operator GUI (Chromium)', { skip: chromiumMissing(), timeout: 300_000 
     await page.emulateMedia({ colorScheme: 'light' });
   });
 
+  test('pools and servers pages', async () => {
+    const status = await apiJson(lab.base, '/api/v1/status');
+    await page.goto(`${lab.base}/#/pools`);
+    const cap = page.getByTestId('pool-capacity');
+    await cap.waitFor({ timeout: T });
+    assert.match((await cap.textContent()) ?? '', new RegExp(`^${status.capacity.current} of ${status.capacity.total}`));
+    for (const name of Object.keys(status.pools)) await page.getByTestId('pools').getByRole('link', { name, exact: true }).waitFor({ timeout: T });
+    await shot(page, 'pools');
+    await page.goto(`${lab.base}/#/servers`);
+    await page.getByRole('heading', { name: /Servers of/ }).waitFor({ timeout: T });
+    await page.getByTestId('servers').or(page.getByText('No servers in this project.')).waitFor({ timeout: T });
+    await shot(page, 'servers');
+  });
+
   test('beyond a token: 401 sends the page to login', async () => {
     const token = await apiToken(lab.base);
     assert.ok(token);
     await page.evaluate(() => sessionStorage.setItem('corral.token', 'x'.repeat(32)));
-    await page.goto(`${lab.base}/#/users`);
-    await page.reload();
+    // A fresh load with a token the appliance does not know: its first request answers 401.
+    await page.goto('about:blank');
+    await page.goto(`${lab.base}/#/hosts`);
     await page.getByRole('button', { name: 'Log in' }).waitFor({ timeout: T });
     await login(page, lab.base);
   });
 
-  test('API down: a banner says so', async () => {
+  test('API down: a banner says so; back up, the stream resumes and live events flow again', async () => {
     await page.goto(`${lab.base}/#/`);
     await page.locator('[data-testid="stream-state"].live').waitFor({ timeout: T });
-    await lab.served.proc.kill('SIGTERM');
+    const resumed = page.waitForRequest((q) => q.url().endsWith('/v1/events') && /^\d+$/.test(q.headers()['last-event-id'] ?? ''), { timeout: 2 * T });
+    const restarted = lab.restart();
     await page.getByTestId('api-down').waitFor({ timeout: T });
     await shot(page, 'api-down');
+    await restarted;
+    await page.getByTestId('api-down').waitFor({ state: 'detached', timeout: T });
+    await page.locator('[data-testid="stream-state"].live').waitFor({ timeout: T });
+    assert.ok(await resumed, 'the stream reconnected with Last-Event-ID');
+    // An event made after the restart reaches the open dashboard through the resumed stream.
+    const token = await apiToken(lab.base);
+    const r = await fetch(`${lab.base}/v1/hosts/lab-a02/provision`, { method: 'POST', headers: { 'X-AUTH-TOKEN': token, 'Content-Type': 'application/json' }, body: '{}' });
+    assert.ok(r.status < 500, `provision answered ${r.status}`);
+    await page.getByTestId('live-events').getByRole('link', { name: 'lab-a02' }).first().waitFor({ timeout: T });
     assert.deepEqual(errors, []);
   });
 });

@@ -36,6 +36,8 @@ export interface Lab {
   sot: string;
   data: string;
   dir: string;
+  /** Stops the server and starts it again on the same address and data (the API down and back). */
+  restart(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -51,17 +53,22 @@ export async function startLab(prepareSot: (dir: string) => void): Promise<Lab> 
   const add = spawnSync(process.execPath, ['--import', 'tsx', 'src/bin.ts', 'user', 'add', USER, '--role', 'admin', '--password-file', pw, '--data', data], { cwd: ROOT, encoding: 'utf8', timeout: 60_000 });
   if (add.status !== 0) throw new Error(`corral user add failed: ${add.stderr}`);
   const served = await startServe(sot, data);
-  return {
+  const lab: Lab = {
     served,
     base: served.base,
     sot,
     data,
     dir,
+    async restart() {
+      await stop(lab.served);
+      lab.served = await startServe(sot, data, ['--listen', new URL(lab.base).host]);
+    },
     async close() {
-      await stop(served);
+      await stop(lab.served);
       rmSync(dir, { recursive: true, force: true });
     },
   };
+  return lab;
 }
 
 export const copyExample = (to: string) => cpSync(join(ROOT, 'examples/lab'), to, { recursive: true });
@@ -84,12 +91,12 @@ export async function login(page: Page, base: string, user = USER, password = PA
   await page.locator('.who', { hasText: user }).waitFor({ timeout: 15_000 });
 }
 
-/** Fails the test on any error the page logs (CSP violations included). */
+/** Errors the page logs (CSP violations included), but not HTTP errors the GUI handles or network errors while the server is stopped. */
 export function collectPageErrors(page: Page): string[] {
   const errors: string[] = [];
   page.on('pageerror', (e) => errors.push(`pageerror: ${e.message}`));
   page.on('console', (m) => {
-    if (m.type() === 'error' && !/Failed to load resource: (the server responded with a status of (401|403|404|422|50\d)|net::ERR_CONNECTION_REFUSED)/.test(m.text())) errors.push(`console: ${m.text()}`);
+    if (m.type() === 'error' && !/Failed to load resource: (the server responded with a status of (401|403|404|422|50\d)|net::ERR_[A-Z_]+)/.test(m.text())) errors.push(`console: ${m.text()}`);
   });
   return errors;
 }

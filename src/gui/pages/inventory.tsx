@@ -70,7 +70,7 @@ function Tree({ all, f, set }: { all: HostRow[]; f: Filters; set: (p: Partial<Fi
 export function Inventory() {
   const route = useRoute();
   const hs = useStore(hostsState);
-  const [f, setF] = useState<Filters>({ q: '', state: route.query.get('state') ?? '', role: '', label: '', pool: '', site: '', cluster: '' });
+  const [f, setF] = useState<Filters>({ q: '', state: route.query.get('state') ?? '', role: '', label: '', pool: route.query.get('pool') ?? '', site: '', cluster: '' });
   const set = (p: Partial<Filters>) => setF((x) => ({ ...x, ...p }));
   const [poolIds, setPoolIds] = useState<Set<string> | undefined>();
   const [poolError, setPoolError] = useState<unknown>();
