@@ -39,17 +39,19 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 async function loop(): Promise<void> {
   for (;;) {
+    let refused = false;
     try {
-      await connectOnce();
+      refused = (await connectOnce()) === 'unauthorized';
     } catch {
       /* network error: reconnect below */
     }
-    conn.set({ stream: 'down', apiDown: true });
+    // A 401 is the login page's business (the appliance did answer); anything else: it is down.
+    conn.set(refused ? { stream: 'down' } : { stream: 'down', apiDown: true });
     await sleep(retryMs);
   }
 }
 
-async function connectOnce(): Promise<void> {
+async function connectOnce(): Promise<'unauthorized' | void> {
   const last = conn.get().lastSeq;
   const ctl = new AbortController();
   const headers: Record<string, string> = { Accept: 'text/event-stream', ...authHeaders() };
@@ -57,7 +59,7 @@ async function connectOnce(): Promise<void> {
   const res = await fetch('/v1/events', { headers, signal: ctl.signal, cache: 'no-store', credentials: 'omit' });
   if (res.status === 401) {
     toLogin();
-    return;
+    return 'unauthorized';
   }
   if (!res.ok || !res.body) return;
   conn.set({ stream: 'live', apiDown: false });

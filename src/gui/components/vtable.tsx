@@ -40,7 +40,7 @@ export function HostTable({ hosts }: { hosts: HostRow[] }) {
         <span role="columnheader">MAC</span>
         <span role="columnheader">Since</span>
       </div>
-      <div class="vbody" ref={box} onScroll={(e) => setTop(e.currentTarget.scrollTop)} data-testid="host-scroll">
+      <div class="vbody" ref={box} tabIndex={0} aria-label="Host rows (scroll with the arrow keys)" onScroll={(e) => setTop(e.currentTarget.scrollTop)} data-testid="host-scroll">
         <div style={{ height: `${hosts.length * ROW_H}px`, position: 'relative' }}>
           {visible.map((h, i) => (
             <div class="vrow" role="row" aria-rowindex={first + i + 2} key={h.id} style={{ transform: `translateY(${(first + i) * ROW_H}px)` }} data-host={h.id}>

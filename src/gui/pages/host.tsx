@@ -82,7 +82,7 @@ export function HostPage({ id }: { id: string }) {
           {d.name} <Badge state={d.lifecycle_state} />
         </h1>
         <p data-testid="host-status">
-          Stage <strong>{d.stage ?? '–'}</strong> · power <strong>{d.power}</strong> · since {time(d.since)} ({elapsed(d.since)}) · attempts {d.attempts}
+          Stage <strong>{d.stage ?? '–'}</strong> · power <strong>{d.power}</strong> · since {time(d.since)} ({elapsed(d.since)}) · boot {(d.boot_index ?? 0) + 1} of workflow <strong>{d.workflow ?? '–'}</strong> · attempts {d.attempts}
         </p>
         {d.last_error ? <p class="msg error">Last error: {d.last_error}</p> : null}
         <Actions id={id} reload={h.reload} />
