@@ -62,12 +62,30 @@ export interface ActionProps {
   describe?: (answer: any) => string;
   disabled?: boolean;
   kind?: 'danger' | 'primary';
+  /** Hand the outcome to the parent (one result line for a group of buttons) instead of showing it here. */
+  onResult?: (r: ActionResult | undefined) => void;
 }
 
-export function ActionButton({ label, confirm, run, describe, disabled, kind }: ActionProps) {
+export interface ActionResult {
+  ok: boolean;
+  text: string;
+}
+
+export function ActionResultLine({ result }: { result: ActionResult | undefined }) {
+  if (!result) return null;
+  return (
+    <p class={`msg ${result.ok ? 'ok' : 'error'}`} role={result.ok ? 'status' : 'alert'} data-testid="action-result">
+      {result.text}
+    </p>
+  );
+}
+
+export function ActionButton({ label, confirm, run, describe, disabled, kind, onResult }: ActionProps) {
   const [asking, setAsking] = useState(false);
   const [busy, setBusy] = useState(false);
-  const [result, setResult] = useState<{ ok: boolean; text: string } | undefined>();
+  const [own, setOwn] = useState<ActionResult | undefined>();
+  const setResult = onResult ?? setOwn;
+  const result = onResult ? undefined : own;
   const go = async () => {
     setAsking(false);
     setBusy(true);

@@ -16,9 +16,18 @@ function Services() {
   useEffect(() => onEvents((evs) => evs.some((e) => e.type.startsWith('service.')) && svc.reload()), []);
   if (svc.error) return <ErrorMsg error={svc.error} />;
   if (!svc.data) return <p class="muted">…</p>;
+  // Services are the entries with a state; `restart_needed` lists SoT changes that only a restart applies.
+  const services = Object.entries(svc.data).filter(([, s]) => s && typeof s === 'object' && 'state' in s);
+  const restart: any[] = Array.isArray(svc.data.restart_needed) ? svc.data.restart_needed : [];
   return (
+    <>
+    {restart.length ? (
+      <p class="msg warn" role="status" data-testid="restart-needed">
+        Restart needed to apply: {restart.map((r) => `${r.field} ${r.from ?? ''} → ${r.to ?? ''}${r.file ? ` (${r.file}:${r.line ?? '?'})` : ''}`).join('; ')}
+      </p>
+    ) : null}
     <ul class="services">
-      {Object.entries(svc.data).map(([name, s]) => (
+      {services.map(([name, s]) => (
         <li class={`svc ${s.state === 'running' || s.state === 'up' ? 'up' : 'down'}`} key={name} data-testid={`svc-${name}`}>
           <strong>{name.toUpperCase()}</strong> <Badge state={s.state} />
           {s.reason ? <div class="small">{s.reason}</div> : null}
@@ -43,6 +52,7 @@ function Services() {
         </li>
       ))}
     </ul>
+    </>
   );
 }
 

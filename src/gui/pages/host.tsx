@@ -6,7 +6,7 @@ import { onEvents, type CorralEvent } from '../events';
 import { bytes, elapsed, eventSummary, time } from '../format';
 import { href } from '../router';
 import { useTick } from '../state';
-import { ActionButton, Badge, ErrorMsg, Loading, Section, useLoad } from '../components/ui';
+import { ActionButton, ActionResultLine, Badge, ErrorMsg, Loading, Section, useLoad, type ActionResult } from '../components/ui';
 import { TextPanel } from '../components/text-panel';
 
 type Ev = Pick<CorralEvent, 'seq' | 'at' | 'type' | 'data'>;
@@ -50,16 +50,20 @@ function Actions({ id, reload }: { id: string; reload: () => void }) {
     reload();
     return r;
   };
+  const [result, setResult] = useState<ActionResult | undefined>();
   const say = (what: string) => (r: any) => `${what}: ${r?.power ? `power is ${r.power}` : r?.state ? `host is ${r.state}` : r?.message ?? 'accepted'}`;
   return (
+    <>
     <div class="actions" role="group" aria-label="Power and lifecycle">
-      <ActionButton label="Power on" run={power('on')} describe={say('Power on')} />
-      <ActionButton label="Power off" confirm={`Cut power to ${id}?`} kind="danger" run={power('off')} describe={say('Power off')} />
-      <ActionButton label="Power cycle" confirm={`Power-cycle ${id}?`} kind="danger" run={power('cycle')} describe={say('Power cycle')} />
-      <ActionButton label="Power status" run={power('status')} describe={say('Power status')} />
-      <ActionButton label="Provision" confirm={`Provision ${id} (re-installs it)?`} kind="primary" run={() => post(`${path}/provision`).finally(reload)} describe={say('Provision')} />
-      <ActionButton label="Reclaim" confirm={`Wipe ${id} and return it to inactive?`} kind="danger" run={() => post(`${path}/reclaim`, { workflow: 'wipe' }).finally(reload)} describe={say('Reclaim')} />
+      <ActionButton label="Power on" onResult={setResult} run={power('on')} describe={say('Power on')} />
+      <ActionButton label="Power off" onResult={setResult} confirm={`Cut power to ${id}?`} kind="danger" run={power('off')} describe={say('Power off')} />
+      <ActionButton label="Power cycle" onResult={setResult} confirm={`Power-cycle ${id}?`} kind="danger" run={power('cycle')} describe={say('Power cycle')} />
+      <ActionButton label="Power status" onResult={setResult} run={power('status')} describe={say('Power status')} />
+      <ActionButton label="Provision" onResult={setResult} confirm={`Provision ${id} (re-installs it)?`} kind="primary" run={() => post(`${path}/provision`).finally(reload)} describe={say('Provision')} />
+      <ActionButton label="Reclaim" onResult={setResult} confirm={`Wipe ${id} and return it to inactive?`} kind="danger" run={() => post(`${path}/reclaim`, { workflow: 'wipe' }).finally(reload)} describe={say('Reclaim')} />
     </div>
+    <ActionResultLine result={result} />
+    </>
   );
 }
 
