@@ -16,9 +16,20 @@ export class ApiError extends Error {
   }
 }
 
-/** sessionStorage by default (gone with the tab); localStorage only with "remember me". Never in a URL. */
+/** What the desktop app's preload hands the page (electron/preload.cts); absent in a browser. */
+interface DesktopBridge {
+  readonly apiBase: string;
+  readonly token: string | null;
+  readonly version: string;
+}
+
+/**
+ * The login's token (sessionStorage by default, gone with the tab; localStorage only with
+ * "remember me"), else the desktop app's admin token (the app is the local operator). Never in a URL.
+ */
 export function getToken(): string | null {
-  return sessionStorage.getItem(KEY) ?? localStorage.getItem(KEY);
+  const desktop = (globalThis as { corral?: DesktopBridge }).corral;
+  return sessionStorage.getItem(KEY) ?? localStorage.getItem(KEY) ?? desktop?.token ?? null;
 }
 
 function setToken(token: string, remember: boolean): void {
