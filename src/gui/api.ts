@@ -131,14 +131,11 @@ export async function whoAmI(): Promise<void> {
   conn.set({ user: me });
 }
 
-/**
- * Revokes the token on the appliance. The route is vmpooler's, which asks HTTP Basic (the
- * owner's password), so the GUI asks for it again; without it the token is only forgotten here.
- */
-export async function logout(user?: string, password?: string): Promise<void> {
-  const t = getToken();
+/** Revokes the login's token on the appliance (a token may give itself up) and forgets it here. */
+export async function logout(): Promise<void> {
+  const t = sessionStorage.getItem(KEY) ?? localStorage.getItem(KEY);
   try {
-    if (t && user && password) await request('DELETE', `/api/v1/token/${encodeURIComponent(t)}`, undefined, { headers: { Authorization: basic(user, password) }, noLoginRedirect: true });
+    if (t) await request('DELETE', `/api/v1/token/${encodeURIComponent(t)}`, undefined, { noLoginRedirect: true });
   } finally {
     clearToken();
   }

@@ -66,6 +66,16 @@ test("another user cannot revoke alice's token; an admin can", async () => {
   await request(t.app).delete(`/api/v1/token/${tok}`).set('Authorization', basic('root2', 'hunter22-long')).expect(200);
 });
 
+test('a token gives itself up without a password (log-out); another token cannot revoke it that way', async () => {
+  const mine = (await request(t.app).post('/api/v1/token').set('Authorization', basic('alice', 'wonderland-42')).expect(200)).body.token;
+  const other = (await request(t.app).post('/api/v1/token').set('Authorization', basic('alice', 'wonderland-42')).expect(200)).body.token;
+  await request(t.app).delete(`/api/v1/token/${mine}`).set('X-AUTH-TOKEN', other).expect(401);
+  await request(t.app).get(`/api/v1/token/${mine}`).expect(200);
+  await request(t.app).delete(`/api/v1/token/${mine}`).set('Authorization', `Bearer ${mine}`).expect(200, { ok: true });
+  await request(t.app).get(`/api/v1/token/${mine}`).expect(404);
+  await request(t.app).delete(`/api/v1/token/${other}`).set('X-AUTH-TOKEN', other).expect(200);
+});
+
 test('access levels: mutations need a token (401), admin routes refuse a user token (403), reads open on loopback', async () => {
   const noTok = await request(t.app).post('/v1/hosts/h1/provision').expect(401);
   assert.equal(noTok.body.code, 'UNAUTHORIZED');

@@ -210,6 +210,19 @@ describe('operator GUI (Chromium)', { skip: chromiumMissing(), timeout: 300_000 
     await login(page, lab.base);
   });
 
+  test('log out revokes the token on the appliance and returns to the login page', async () => {
+    await login(page, lab.base);
+    const tok = await page.evaluate(() => sessionStorage.getItem('corral.token'));
+    assert.ok(tok);
+    assert.equal((await fetch(`${lab.base}/api/v1/token/${tok}`)).status, 200);
+    await page.goto(`${lab.base}/#/logout`);
+    await page.getByRole('button', { name: 'Log out' }).click();
+    await page.getByLabel('Password').waitFor({ timeout: T });
+    assert.equal(await page.evaluate(() => sessionStorage.getItem('corral.token')), null);
+    assert.equal((await fetch(`${lab.base}/api/v1/token/${tok}`)).status, 404, 'revoked, not only forgotten');
+    await login(page, lab.base);
+  });
+
   test('API down: a banner says so; back up, the stream resumes and live events flow again', async () => {
     await page.goto(`${lab.base}/#/`);
     await page.locator('[data-testid="stream-state"].live').waitFor({ timeout: T });

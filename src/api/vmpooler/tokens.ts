@@ -111,9 +111,15 @@ export function tokenRoutes(deps: ApiDeps, auth: AuthServices): AnyRoute[] {
       basicAuth: true,
       tags: ['tokens'],
       params: TokenParam,
-      summary: 'Revoke a token (HTTP Basic: its owner, or an admin)',
+      summary: 'Revoke a token (HTTP Basic: its owner, or an admin; or the token itself as X-AUTH-TOKEN/Bearer)',
       responses: { 200: { description: '{"ok": true}', schema: OkBody }, 401: { description: 'no or wrong credentials, or no such token of yours (as vmpooler answers)' } },
       handler: async ({ req, params }) => {
+        // Whoever holds a token may give it up with it (the GUI's log-out): no password needed.
+        const own = req.get('x-auth-token') ?? /^Bearer\s+(\S+)$/i.exec(req.get('authorization') ?? '')?.[1];
+        if (own !== undefined && own === params.token && auth.tokens.get(own)) {
+          await auth.tokens.revoke(own);
+          return { ok: true };
+        }
         const user = await basicLogin(auth, req, deps.log);
         const t = auth.tokens.get(params.token);
         if (!t || (t.user !== user.name && user.role !== 'admin')) throw new ApplianceError('UNAUTHORIZED', 'no such token of yours', { challenge: CHALLENGE });

@@ -1,8 +1,7 @@
-// Login: user and password -> POST /api/v1/token (HTTP Basic). Logout: forget the token here
-// and, with the password (the token route asks HTTP Basic, as vmpooler's), revoke it.
+// Login: user and password -> POST /api/v1/token (HTTP Basic). Logout: the token revokes itself
+// (DELETE /api/v1/token/{token} with the token as X-AUTH-TOKEN) and is forgotten here.
 import { useState } from 'preact/hooks';
 import { login, logout } from '../api';
-import { conn, useStore } from '../state';
 import { go } from '../router';
 import { ErrorMsg } from '../components/ui';
 
@@ -52,12 +51,10 @@ export function Login({ next }: { next: string }) {
 }
 
 export function Logout() {
-  const c = useStore(conn);
-  const [password, setPassword] = useState('');
   const [error, setError] = useState<unknown>();
-  const done = async (revoke: boolean) => {
+  const done = async () => {
     try {
-      await logout(c.user?.user, revoke ? password : undefined);
+      await logout();
       go('/login');
     } catch (e) {
       setError(e);
@@ -66,28 +63,11 @@ export function Logout() {
   return (
     <section class="card narrow">
       <h1>Log out</h1>
-      <p>
-        Revoking the token on the appliance needs your password again (the token route uses HTTP Basic). Or just forget the token in this browser; it
-        then expires on its own.
-      </p>
-      <form
-        onSubmit={(e) => {
-          e.preventDefault();
-          void done(true);
-        }}
-      >
-        <label>
-          Password of {c.user?.user ?? 'your user'}
-          <input type="password" autoComplete="current-password" value={password} onInput={(e) => setPassword(e.currentTarget.value)} />
-        </label>
-        <ErrorMsg error={error} />
-        <button class="primary" type="submit" disabled={!password}>
-          Revoke and log out
-        </button>{' '}
-        <button type="button" onClick={() => void done(false)}>
-          Just forget it here
-        </button>
-      </form>
+      <p>Logging out revokes this browser's token on the appliance.</p>
+      <ErrorMsg error={error} />
+      <button class="primary" type="button" onClick={() => void done()}>
+        Log out
+      </button>
     </section>
   );
 }
