@@ -93,7 +93,6 @@ export function createLifecycle(deps: LifecycleDeps): Lifecycle {
     async report(hostId, event, data) {
       const now = deps.clock.now();
       let effects: Effect[] = [];
-      let jobQueued = false;
       try {
         const host = await deps.store.transact((tx) => {
           const rt = tx.get('hosts', hostId);
@@ -107,7 +106,8 @@ export function createLifecycle(deps: LifecycleDeps): Lifecycle {
             // The boot's BMC job is queued: its power stage has no clock until the job starts.
             t = awaitBmcJob(t.host, t.effects);
             eventData.bmc_job = 'queued';
-            jobQueued = true;
+            // Known at once, not after the commit: a resume() meanwhile must see the job queued.
+            queuedJobs.set(hostId, bootAttemptOf(t.host));
           }
           effects = t.effects;
           tx.put('hosts', hostId, t.host);
@@ -115,7 +115,6 @@ export function createLifecycle(deps: LifecycleDeps): Lifecycle {
           tx.event({ subject: hostId, type: event.type, at: now, data: changed ? { ...eventData, new_state: t.host.state, new_stage: t.host.stage ?? null } : eventData });
           return t.host;
         });
-        if (host && jobQueued) queuedJobs.set(hostId, bootAttemptOf(host));
         if (host) runEffects(hostId, effects, { attempt: bootAttemptOf(host) });
         return host;
       } catch (e) {

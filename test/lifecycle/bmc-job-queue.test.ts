@@ -75,8 +75,12 @@ test('resume() after runs began leaves a queued host alone: no clock until its j
   // The appliance calls resume() once its services are up; an early plan may have queued jobs by then.
   const w = await bmcJobWorld({ hosts: 3, latencyMs: 30_000, maxConcurrent: 1 });
   try {
-    for (const id of w.ids) await w.lc.report(id, { type: 'provision.requested', workflow: 'wf', boots: 1 });
+    await w.lc.report('h1', { type: 'provision.requested', workflow: 'wf', boots: 1 });
+    await w.lc.report('h2', { type: 'provision.requested', workflow: 'wf', boots: 1 });
+    // h3's boot start is applied but not yet durable when resume() runs.
+    const h3 = w.lc.report('h3', { type: 'provision.requested', workflow: 'wf', boots: 1 });
     w.lc.resume();
+    await h3;
     await w.advance(1000);
     for (const id of w.ids) assert.equal((await w.events(id, 'timeout')).length, 0, `${id} not timed out by resume`);
     assert.equal(w.rt('h3').deadline, undefined);
