@@ -3,6 +3,7 @@
 import type { Cluster, Host, HostRuntime, Interface, Site, Subnet } from '../model/index.js';
 import { resmgrHostFields } from '../roles/resmgr.js';
 import { sotOfHost } from '../sot/owner.js';
+import { isBusy } from '../lifecycle/states.js';
 
 export function interfaceView(i: Interface) {
   return {
@@ -28,7 +29,7 @@ export function interfaceView(i: Interface) {
 }
 
 export function runtimeView(rt: HostRuntime | undefined) {
-  if (!rt) return { lifecycle_state: 'inactive', stage: null, power: 'unknown', last_error: null, since: null, boot_index: 0, attempts: 0 };
+  if (!rt) return { lifecycle_state: 'inactive', stage: null, power: 'unknown', last_error: null, since: null, boot_index: 0, attempts: 0, substate: null };
   return {
     lifecycle_state: rt.state,
     stage: rt.stage ?? null,
@@ -37,6 +38,9 @@ export function runtimeView(rt: HostRuntime | undefined) {
     since: new Date(rt.since).toISOString(),
     boot_index: rt.bootIndex,
     attempts: rt.attempts,
+    // In a run at stage power without a deadline: its BMC job waits in the BMC queue, and the
+    // stage's clock has not started (docs/lifecycle.md, "The BMC job").
+    substate: isBusy(rt) && rt.stage === 'power' && rt.deadline === undefined ? 'bmc_queued' : null,
   };
 }
 
