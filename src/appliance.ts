@@ -10,6 +10,7 @@ import { createLogger, type Logger } from './lib/log.js';
 import { packageRoot } from './lib/package-root.js';
 import { createLiveSot, type LiveSot } from './sot/live.js';
 import { openStore, type CorralStore } from './store/lowdb-store.js';
+import type { RetentionOptions } from './store/compactor.js';
 import type { Store } from './store/store.js';
 import { createApi } from './api/app.js';
 import { servedSot } from './api/deps.js';
@@ -44,6 +45,8 @@ export interface ApplianceConfig {
   consoleDir?: string;
   /** API token lifetime in ms (null: never expire). */
   tokenTtlMs?: number | null;
+  /** How much event history the journal keeps (default 180 days, 2 GiB); aggregates outlive it. */
+  retention?: RetentionOptions;
   /** SoT watcher tuning. */
   watch?: boolean;
   pollMs?: number;
@@ -103,7 +106,7 @@ export async function startAppliance(config: ApplianceConfig, deps: ApplianceDep
     closers.length = 0;
   };
   try {
-    const rawStore = await openStore({ dir: config.dataDir, clock, log });
+    const rawStore = await openStore({ dir: config.dataDir, clock, log, ...(config.retention && { retention: config.retention }) });
     closers.push(() => rawStore.close());
     const store = deps.instrument?.store?.(rawStore) ?? rawStore;
     const sot = createLiveSot({ root: config.sotDir, clock, log: log.child({ component: 'sot' }), lastGoodDir: join(config.dataDir, 'sot-last-good'), ...(config.pollMs !== undefined && { pollMs: config.pollMs }) });

@@ -35,6 +35,8 @@ export const SERVE_OPTIONS = {
   'api-name': { type: 'string', multiple: true },
   'token-ttl': { type: 'string' },
   'console-dir': { type: 'string' },
+  'history-days': { type: 'string' },
+  'history-size': { type: 'string' },
   ...BOOT_OPTIONS,
 } as const satisfies Options;
 

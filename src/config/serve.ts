@@ -5,7 +5,7 @@ import type { ApplianceConfig } from '../appliance.js';
 import type { LogLevel } from '../lib/log.js';
 import { ConfigError, flagLabel, type Label } from './errors.js';
 import { SERVE_DEFAULTS, SERVE_OPTIONS, type ServeValues } from './options.js';
-import { bootConfig, parseListen, positiveInt, stageTimeouts, tokenTtl } from './values.js';
+import { bootConfig, historyDays, historySize, parseListen, positiveInt, stageTimeouts, tokenTtl } from './values.js';
 
 export interface LogSettings {
   level: LogLevel;
@@ -60,6 +60,12 @@ export function resolveServe(v: ServeValues, o: ResolveOptions = {}): ServeConfi
     apiNames: v['api-name'] ?? [],
     ...(v['console-dir'] && { consoleDir: v['console-dir'] }),
     ...(v['token-ttl'] !== undefined && { tokenTtlMs: tokenTtl(v['token-ttl'], label) }),
+    ...((v['history-days'] !== undefined || v['history-size'] !== undefined) && {
+      retention: {
+        ...(v['history-days'] !== undefined && { maxAgeMs: historyDays(v['history-days'], label) }),
+        ...(v['history-size'] !== undefined && { maxBytes: historySize(v['history-size'], label) }),
+      },
+    }),
     watch: !v['no-watch'],
     ...(boot && { boot }),
     ...(stormLimit !== undefined && { stormLimit }),

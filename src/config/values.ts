@@ -27,6 +27,22 @@ export function tokenTtl(v: string, label: Label = flagLabel): number | null {
   return Number(v) === 0 ? null : Number(v) * 24 * 3600_000;
 }
 
+/** Journal retention by age: whole days, 0 = keep regardless of age (docs/store.md). */
+export function historyDays(v: string, label: Label = flagLabel): number {
+  if (!/^\d{1,5}$/.test(v)) throw new ConfigError(`${label('history-days')} takes whole days (0 = no age bound), not "${v}"`, 'history-days');
+  return Number(v) * 24 * 3600_000;
+}
+
+/** Journal retention by size: "512M", "2G", "1T" (binary units), 0 = no size bound. */
+export function historySize(v: string, label: Label = flagLabel): number {
+  const m = /^(\d{1,6})([MGT])?$/i.exec(v);
+  if (!m || (Number(m[1]) > 0 && !m[2])) throw new ConfigError(`${label('history-size')} takes a size like 512M, 2G or 1T (0 = no size bound), not "${v}"`, 'history-size');
+  const unit = { M: 2 ** 20, G: 2 ** 30, T: 2 ** 40 }[(m[2] ?? 'M').toUpperCase() as 'M' | 'G' | 'T'];
+  const bytes = Number(m[1]) * unit;
+  if (bytes > 0 && bytes < 64 * 2 ** 20) throw new ConfigError(`${label('history-size')} below 64M would drop history the day it is written; got "${v}"`, 'history-size');
+  return bytes;
+}
+
 export function positiveInt(key: string, v: string, label: Label = flagLabel): number {
   if (!/^\d{1,9}$/.test(v) || Number(v) < 1) throw new ConfigError(`${label(key)} must be a positive integer, not "${v}"`, key);
   return Number(v);

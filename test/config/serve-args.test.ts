@@ -60,6 +60,17 @@ test('boot services: an interface alone gets the default ports; token-ttl 0 neve
   assert.equal(c.appliance.tokenTtlMs, null);
 });
 
+test('history bounds: days and binary sizes, 0 turns a bound off; too small or unitless refused', () => {
+  const r = (args: string[]) => serveConfigFromArgs([...BASE, ...args]).appliance.retention;
+  assert.equal(r([]), undefined, 'the store keeps its defaults');
+  assert.deepEqual(r(['--history-days', '30', '--history-size', '2G']), { maxAgeMs: 30 * 86_400_000, maxBytes: 2 * 2 ** 30 });
+  assert.deepEqual(r(['--history-days', '0', '--history-size', '0']), { maxAgeMs: 0, maxBytes: 0 });
+  assert.deepEqual(r(['--history-size', '512m']), { maxBytes: 512 * 2 ** 20 });
+  fails([...BASE, '--history-size', '10'], /--history-size takes a size like 512M/);
+  fails([...BASE, '--history-size', '1M'], /below 64M/);
+  fails([...BASE, '--history-days', '2w'], /--history-days takes whole days/);
+});
+
 test('listen forms: host:port, [v6]:port, :port and a bare port', () => {
   const at = (l: string) => {
     const a = serveConfigFromArgs([...BASE, '--listen', l]).appliance;
