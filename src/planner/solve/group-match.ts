@@ -17,6 +17,7 @@ export class ZoneMatcher {
   private readonly colOf: Int32Array;
   private readonly rowOf: Int32Array;
   private readonly giAt: Int32Array;
+  private readonly matchedCost: Float64Array;
   private solvedStamp = -1;
 
   constructor(members: number, nVals: number) {
@@ -26,6 +27,7 @@ export class ZoneMatcher {
     this.colOf = new Int32Array(nVals);
     this.rowOf = new Int32Array(members);
     this.giAt = new Int32Array(members);
+    this.matchedCost = new Float64Array(members);
   }
 
   /**
@@ -68,6 +70,11 @@ export class ZoneMatcher {
       this.rowOf[gi] = r;
       this.giAt[r] = gi;
     });
+    // The matched cell's cost per row: rowVal is cleared when the bound returns.
+    for (let c = 0; c < nCols; c++) {
+      const r = this.hungarian.rowAt(c);
+      if (r >= 0) this.matchedCost[r] = a[r * nCols + c]!;
+    }
     this.solvedStamp = stamp;
     return total;
   }
@@ -93,7 +100,7 @@ export class ZoneMatcher {
     if (r < 0) return false;
     const other = this.giAt[r]!;
     if (other !== gi && (cls[gi]! < 0 || cls[other] !== cls[gi])) return false;
-    return cost <= this.rowVal[other]![value]!;
+    return cost <= this.matchedCost[r]!;
   }
 
   invalidate(): void {

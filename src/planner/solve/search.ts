@@ -21,6 +21,8 @@ export interface SearchOptions {
   now: () => number;
   /** How many nodes between clock reads. */
   checkEvery?: number;
+  /** The limit-1 probe at the root bound (default on; off to measure the plain search). */
+  probe?: boolean;
 }
 
 export interface SearchResult {
@@ -30,6 +32,8 @@ export interface SearchResult {
   /** Proven lower bound over everything not yet explored (Infinity when complete). */
   openBound: number;
   rootBound: number;
+  /** Node count when the first solution was found (diagnostics). */
+  firstAt?: number;
   state: State;
   bounder: Bounder;
 }
@@ -57,6 +61,7 @@ export function search(model: Model, cls: Int32Array, opts: SearchOptions): Sear
   let target = Infinity;
   let probeBudget = Infinity;
   let probeDone = false;
+  let firstAt = -1;
   let rootBound = Infinity;
 
   const kth = (): Found | undefined => (found.length >= opts.limit ? found[found.length - 1] : undefined);
@@ -93,6 +98,7 @@ export function search(model: Model, cls: Int32Array, opts: SearchOptions): Sear
     }
     if (depth === n) {
       if (fixed > target + tieEps(target)) return;
+      if (found.length === 0) firstAt = nodes;
       record(fixed);
       if (target !== Infinity) probeDone = true;
       return;
@@ -140,7 +146,7 @@ export function search(model: Model, cls: Int32Array, opts: SearchOptions): Sear
     }
     levelBound[depth] = Infinity;
   };
-  if (opts.limit === 1 && n > 0) {
+  if (opts.limit === 1 && n > 0 && opts.probe !== false) {
     rootBound = bounder.bound(state, 0);
     if (rootBound === Infinity) return { found, complete: true, nodes: 1, openBound: Infinity, rootBound, state, bounder };
     target = rootBound;
@@ -158,5 +164,5 @@ export function search(model: Model, cls: Int32Array, opts: SearchOptions): Sear
   dfs(0, 0);
   let openBound = Infinity;
   if (aborted) for (let i = 0; i <= n; i++) openBound = Math.min(openBound, levelBound[i]!);
-  return { found, complete: !aborted, nodes, openBound, rootBound, state, bounder };
+  return { found, complete: !aborted, nodes, openBound, rootBound, state, bounder, firstAt };
 }
