@@ -81,6 +81,19 @@ export function classifyClient(req: DhcpPacket): BootClient {
   };
 }
 
+/**
+ * Which boot stage a request comes from, for the journal and counters: iPXE itself, a firmware PXE
+ * client (PXE 2.1, option 60 "PXEClient"), a UEFI HTTP boot client (UEFI 2.5+ §24.7, option 60
+ * "HTTPClient"), or a plain DHCP client (an installer, an OS).
+ */
+export type BootClientKind = 'ipxe' | 'pxe' | 'http' | 'dhcp';
+
+export function bootClientKind(c: BootClient): BootClientKind {
+  if (c.isIpxe) return 'ipxe';
+  if (c.isHttpClient) return 'http';
+  return c.isPxe ? 'pxe' : 'dhcp';
+}
+
 export interface BootFiles {
   /** TFTP file for arch 0 (default undionly.kpxe). */
   bios?: string;

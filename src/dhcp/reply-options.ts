@@ -83,6 +83,8 @@ export interface BootInfo {
   decision: BootDecision;
   /** The client is a BIOS PXE client (arch 0) and not iPXE: wants option 43 in proxy offers. */
   biosPxe: boolean;
+  /** The client is iPXE (user class "iPXE" or option 175): server mode adds ipxeNoProxyWait(). */
+  ipxe: boolean;
 }
 
 /** The `file` header field holds 127 bytes; a longer name (a URL) goes in option 67 only. */
@@ -97,7 +99,8 @@ export function bootInfo(req: DhcpPacket, s: BootSettings): BootInfo {
   const client = classifyClient(req);
   const decision = decideBoot(client, { tftpServer: s.tftpServer, httpBase: s.httpBase, scriptUrl: s.scriptUrl, files: s.files });
   const biosPxe = client.isPxe && !client.isIpxe && client.arch === 0;
-  if (decision.kind === 'none') return { options: [], decision, biosPxe };
+  const ipxe = client.isIpxe;
+  if (decision.kind === 'none') return { options: [], decision, biosPxe, ipxe };
   if (decision.kind === 'tftp') {
     return {
       siaddr: decision.nextServer,
@@ -109,14 +112,34 @@ export function bootInfo(req: DhcpPacket, s: BootSettings): BootInfo {
       ],
       decision,
       biosPxe,
+      ipxe,
     };
   }
   const options: OptionList = [[Opt.bootfileName, text(decision.url)]];
   if (decision.vendorClass) options.unshift([Opt.vendorClass, text(decision.vendorClass)]);
   // siaddr even for a URL: iPXE before 2022 takes a proxyDHCP answer as bootable only with both a
   // next-server and a boot file (dhcp_has_pxeopts), and otherwise ignores it (seen with QEMU's ROM).
-  return { siaddr: s.tftpServer, file: fileField(decision.url), options, decision, biosPxe };
+  return { siaddr: s.tftpServer, file: fileField(decision.url), options, decision, biosPxe, ipxe };
 }
+
+/**
+ * Option 175 (iPXE's encapsulated options) with sub-option 176 (0xb0, DHCP_EB_NO_PXEDHCP) = 1,
+ * for an iPXE client in server mode. iPXE's DHCP discovery (src/net/udp/dhcp.c,
+ * dhcp_discovery_rx) leaves for DHCPREQUEST only once it holds an offer with an address AND
+ * either "no_pxedhcp" is set in that offer, or it holds a ProxyDHCP offer (option 60 "PXEClient"),
+ * or DHCP_DISC_PROXY_TIMEOUT_SEC (2 s, config/dhcp.h) have passed — checked on the next packet or
+ * retransmission timer (1 s, then 2 s), so an offer without either waits ~3 s for ProxyDHCP offers
+ * that never come. In server mode Corral is the only boot server: no_pxedhcp says so (same in
+ * the 2019 ROM QEMU ships and in today's iPXE). Proxy mode needs nothing: Corral's proxy offer
+ * carries "PXEClient" and siaddr + file (dhcp_has_pxeopts), so iPXE leaves as soon as it also holds
+ * the site server's offer, and registers the proxy settings without a ProxyDHCPREQUEST to 4011.
+ */
+export function ipxeNoProxyWait(): [number, Uint8Array] {
+  return [Opt.ipxeEncap, Uint8Array.of(IPXE_NO_PXEDHCP, 1, 1)];
+}
+
+/** iPXE include/ipxe/dhcp.h: DHCP_EB_NO_PXEDHCP = DHCP_ENCAP_OPT ( DHCP_EB_ENCAP, 0xb0 ). */
+export const IPXE_NO_PXEDHCP = 0xb0;
 
 /** PXE option 43 for a BIOS proxy offer: discovery control "use the boot file" (PXE 2.1). */
 export function pxeBypassDiscovery(): [number, Uint8Array] {

@@ -8,8 +8,9 @@ import {
   hostEvent, inRange, leaseFor, leaseSeconds, nak, bootSettings,
   type Answer, type Client, type DhcpEvent, type Outcome, type RespondContext,
 } from './respond-context.js';
-import { bootInfo, hostOptions, leaseOptions, orderOptions, subnetOptions, type OptionList } from './reply-options.js';
+import { bootInfo, hostOptions, ipxeNoProxyWait, leaseOptions, orderOptions, subnetOptions, type OptionList } from './reply-options.js';
 import { buildReply } from './reply.js';
+import { classifyClient } from './pxe.js';
 import { isNetworkOrBroadcast, subnetHas } from './subnets.js';
 
 type Ctx = RespondContext & { site: Site; subnet: Subnet };
@@ -60,6 +61,8 @@ function addressReply(type: 'OFFER' | 'ACK', req: DhcpPacket, ctx: Ctx, c: Clien
   if (c.known) options.push(...hostOptions(c.known.host, c.iface));
   if (ip !== undefined) options.push(...leaseOptions(leaseSeconds(ctx.subnet)));
   if (boot) options.push(...boot.options);
+  // iPXE: do not wait 2-3 s for ProxyDHCP offers (ipxeNoProxyWait); also for a host without boot.
+  if (boot ? boot.ipxe : classifyClient(req).isIpxe) options.push(ipxeNoProxyWait());
   return buildReply(req, {
     type,
     serverId: ctx.server.serverIp,

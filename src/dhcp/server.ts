@@ -12,7 +12,7 @@ import type { Store } from '../store/store.js';
 import { DhcpCodecError, decodeDhcp, encodeDhcp } from './codec.js';
 import { LeaseTable, type LeaseTableOptions } from './leases.js';
 import { getMessageType, type DhcpPacket } from './packet.js';
-import type { BootFiles } from './pxe.js';
+import { bootClientKind, classifyClient, type BootClientKind, type BootFiles } from './pxe.js';
 import { DHCP_CLIENT_PORT, DHCP_SERVER_PORT, PXE_SERVER_PORT, maxReplySize, replyDestination } from './reply.js';
 import { UNKNOWN_MAC, isDrop, respond, type Answer, type DhcpEvent, type RespondContext, type ServerConfig } from './responder.js';
 import { watchRogues } from './rogue.js';
@@ -72,6 +72,12 @@ export interface DhcpStats {
   rogueOffers: number;
   rogueNotesSuppressed: number;
   leases: { bound: number; offered: number; declined: number; stored: number };
+  /**
+   * OFFERs and ACKs sent, by the boot stage of the client (pxe: firmware PXE, http: UEFI HTTP
+   * boot, ipxe, dhcp: installer or OS). Counted in memory; the journal's dhcp.offered/acked events
+   * carry the same `client` field.
+   */
+  byClient: Record<BootClientKind, { offers: number; acks: number }>;
 }
 
 export interface DhcpServer {
@@ -97,6 +103,7 @@ export function createDhcpServer(deps: DhcpServerDeps): DhcpServer {
   const stats: DhcpStats = {
     received: 0, replied: 0, dropped: 0, dropReasons: {}, silent: {}, offers: 0, acks: 0, naks: 0,
     sendErrors: 0, storeErrors: 0, rogueServers: [], rogueOffers: 0, rogueNotesSuppressed: 0, leases: { bound: 0, offered: 0, declined: 0, stored: 0 },
+    byClient: { pxe: { offers: 0, acks: 0 }, http: { offers: 0, acks: 0 }, ipxe: { offers: 0, acks: 0 }, dhcp: { offers: 0, acks: 0 } },
   };
   const server: ServerConfig = {
     serverIp: cfg.address,
@@ -157,10 +164,13 @@ export function createDhcpServer(deps: DhcpServerDeps): DhcpServer {
     if (logLimit.allow(`warn:${what}`)) log.warn(`DHCP ${what}`, { ...fields, error: e instanceof Error ? e.message : String(e) });
   }
 
-  function report(ev: DhcpEvent): void {
+  function report(ev: DhcpEvent, client: BootClientKind, via: Via): void {
     if (ev.kind === 'host') {
       const event = ev.ip !== undefined ? { type: ev.type, ip: ev.ip } : { type: ev.type };
-      deps.lifecycle.report(ev.hostId, event).catch((e: unknown) => warnOnce('lifecycle report failed', e, { host: ev.hostId }));
+      // Which boot stage asked (firmware PXE, UEFI HTTP boot, iPXE, installer): the journal's
+      // boot phases (bench/boot-e2e.ts) are read from it. Part of the event already written.
+      const data: Record<string, unknown> = via === 4011 ? { client, port: 4011 } : { client };
+      deps.lifecycle.report(ev.hostId, event, data).catch((e: unknown) => warnOnce('lifecycle report failed', e, { host: ev.hostId }));
     } else if (ev.kind === 'discovered') {
       try {
         deps.onDiscovered?.(ev.mac, ev.ip, ev.siteId);
@@ -184,6 +194,7 @@ export function createDhcpServer(deps: DhcpServerDeps): DhcpServer {
     if (type === 'OFFER') stats.offers++;
     else if (type === 'ACK') stats.acks++;
     else if (type === 'NAK') stats.naks++;
+    if (type === 'OFFER' || type === 'ACK') stats.byClient[bootClientKind(classifyClient(req))][type === 'OFFER' ? 'offers' : 'acks']++;
     sock.send(bytes, port, dest.address).catch((e: unknown) => {
       stats.sendErrors++;
       warnOnce('send failed', e, { to: `${dest.address}:${port}` });
@@ -193,7 +204,7 @@ export function createDhcpServer(deps: DhcpServerDeps): DhcpServer {
   function finish(req: DhcpPacket, a: Answer, bytes: Uint8Array | undefined, from: UdpFrom, via: Via): void {
     if (a.reply && bytes) send(req, a.reply, bytes, from, via);
     else if (a.silent) bump(stats.silent, a.silent);
-    if (a.event) report(a.event);
+    if (a.event) report(a.event, bootClientKind(classifyClient(req)), via);
   }
 
   function handle(msg: Buffer, from: UdpFrom, via: Via): void {
@@ -300,7 +311,7 @@ export function createDhcpServer(deps: DhcpServerDeps): DhcpServer {
       out = proxySock = undefined;
       await Promise.allSettled([...inflight]);
     },
-    stats: () => ({ ...stats, dropReasons: { ...stats.dropReasons }, silent: { ...stats.silent }, rogueServers: [...stats.rogueServers], leases: leases.counts() }),
+    stats: () => ({ ...stats, dropReasons: { ...stats.dropReasons }, silent: { ...stats.silent }, byClient: structuredClone(stats.byClient), rogueServers: [...stats.rogueServers], leases: leases.counts() }),
     ports: () => ({ ...bound }),
   };
   return api;
