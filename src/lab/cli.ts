@@ -18,7 +18,7 @@ type Out = { out: (s: string) => void; err: (s: string) => void };
 
 export class LabUsageError extends Error {}
 
-export const LAB_USAGE = `  corral lab up [--hosts 3] [--uefi 1] [--bmc ipmi|redfish] [--sot <dir>] [--api 127.0.0.1:8080]
+export const LAB_USAGE = `  corral lab up [--hosts 3] [--uefi 1] [--uefi-http 0] [--bmc ipmi|redfish] [--sot <dir>] [--api 127.0.0.1:8080]
                 [--dhcp-mode server|proxy] [--mode auto|on-demand] [--accel auto|kvm|tcg] [--unlisted N]
                 [--name corral-lab] [--dir <dir>] [--timeout 300] [--watch] [--server corral|standin] [-- <corral serve flags>]
   corral lab status [--name corral-lab] [--dir <dir>]
@@ -93,12 +93,15 @@ function corralCommand(): string[] {
 }
 
 async function up(args: string[], io: Out): Promise<number> {
-  const { values: v, positionals } = parseArgs({ args, options: { ...COMMON, hosts: { type: 'string' }, uefi: { type: 'string' }, bmc: { type: 'string' }, sot: { type: 'string' }, api: { type: 'string', default: '127.0.0.1:8080' },
+  const { values: v, positionals } = parseArgs({ args, options: { ...COMMON, hosts: { type: 'string' }, uefi: { type: 'string' }, 'uefi-http': { type: 'string' }, bmc: { type: 'string' }, sot: { type: 'string' }, api: { type: 'string', default: '127.0.0.1:8080' },
     'dhcp-mode': { type: 'string', default: 'server' }, mode: { type: 'string', default: 'auto' }, accel: { type: 'string', default: 'auto' }, unlisted: { type: 'string' }, timeout: { type: 'string' }, watch: { type: 'boolean' }, 'no-site-dhcp': { type: 'boolean' }, server: { type: 'string', default: 'corral' } }, allowPositionals: true, strict: true });
   const dashDash = args.indexOf('--');
   if (positionals.length && (dashDash < 0 || args.length - dashDash - 1 !== positionals.length)) throw new LabUsageError(`unexpected argument "${positionals[0]}" (corral serve flags go after --)`);
   const hosts = intOpt('hosts', v.hosts, 3, 1, 60);
   const uefi = intOpt('uefi', v.uefi, v.hosts === undefined ? 1 : 0, 0, hosts);
+  // The last --uefi-http of the UEFI machines boot through UEFI HTTP boot (docs/lab.md).
+  const uefiHttp = intOpt('uefi-http', v['uefi-http'], 0, 0, uefi);
+  if (uefiHttp > 0 && v.server === 'standin') throw new LabUsageError('--uefi-http: the stand-in (dnsmasq) lab answers PXE clients only');
   if (v.bmc !== undefined && v.bmc !== 'ipmi' && v.bmc !== 'redfish') throw new LabUsageError('--bmc must be ipmi or redfish');
   if (v['dhcp-mode'] !== 'server' && v['dhcp-mode'] !== 'proxy') throw new LabUsageError('--dhcp-mode must be server or proxy');
   if (v.mode !== 'auto' && v.mode !== 'on-demand') throw new LabUsageError('--mode must be auto or on-demand');
@@ -131,7 +134,7 @@ async function up(args: string[], io: Out): Promise<number> {
     io.err('corral lab: --dhcp-mode proxy starts a site DHCP server in a second namespace, which needs root (or pass --no-site-dhcp)\n');
     return 1;
   }
-  const machines = planMachines({ hosts, uefi, ...(v.bmc && { bmc: v.bmc as 'ipmi' | 'redfish' }), unlisted: intOpt('unlisted', v.unlisted, 0, 0, 10) }, serverIp);
+  const machines = planMachines({ hosts, uefi, uefiHttp, ...(v.bmc && { bmc: v.bmc as 'ipmi' | 'redfish' }), unlisted: intOpt('unlisted', v.unlisted, 0, 0, 10) }, serverIp);
   const spec: LabSpec = {
     name: v.name!, dir, cacheDir: cacheDir(), bridge: 'corral0', serverIp, api: { host: api[1]!, port: Number(api[2]) },
     dhcpMode: v['dhcp-mode'] as 'server' | 'proxy', siteDhcp, mode: v.mode as 'auto' | 'on-demand', accel,
@@ -255,11 +258,11 @@ async function status(args: string[], io: Out): Promise<number> {
   io.out(`lab ${spec.name}: ${s?.phase} (${s?.message}); supervisor pid ${pid}; API http://${spec.api.host}:${spec.api.port}/v1; folder ${dir}\n`);
   const machines = await getUnix(labPaths(dir).control, '/machines').then((r) => JSON.parse(r.body) as { name: string; power: string; firmware: string }[]).catch(() => []);
   const hosts = await labHosts(dir).catch(() => []);
-  io.out(`${'MACHINE'.padEnd(10)} ${'FIRMWARE'.padEnd(8)} ${'BMC'.padEnd(16)} ${'POWER'.padEnd(5)} LIFECYCLE\n`);
+  io.out(`${'MACHINE'.padEnd(10)} ${'FIRMWARE'.padEnd(9)} ${'BMC'.padEnd(16)} ${'POWER'.padEnd(5)} LIFECYCLE\n`);
   for (const m of spec.machines) {
     const power = machines.find((x) => x.name === m.name)?.power ?? '?';
     const h = hosts.find((x) => x.id === m.name);
-    io.out(`${m.name.padEnd(10)} ${m.firmware.padEnd(8)} ${`${m.bmc} :${m.bmcPort}`.padEnd(16)} ${power.padEnd(5)} ${m.listed ? `${h?.lifecycle_state ?? '?'}${h?.stage ? ` (${h.stage})` : ''}` : '(not in the SoT)'}\n`);
+    io.out(`${m.name.padEnd(10)} ${(m.netBoot === 'http' ? 'uefi-http' : m.firmware).padEnd(9)} ${`${m.bmc} :${m.bmcPort}`.padEnd(16)} ${power.padEnd(5)} ${m.listed ? `${h?.lifecycle_state ?? '?'}${h?.stage ? ` (${h.stage})` : ''}` : '(not in the SoT)'}\n`);
   }
   return 0;
 }

@@ -65,7 +65,7 @@ export async function runLabDaemon(dir: string): Promise<void> {
     for (const [i, m] of spec.machines.entries()) {
       const tap = `lab${i + 1}`;
       addTap(tap, spec.bridge);
-      machines.set(m.name, new QemuMachine({ name: m.name, mac: m.mac, uuid: labUuid(spec.name, m.name), firmware: m.firmware, memoryMiB: m.memoryMiB, tap, dir: join(paths.machines, m.name), consoleLog: join(paths.console, `${m.name}.log`), accel: spec.accel, log }));
+      machines.set(m.name, new QemuMachine({ name: m.name, mac: m.mac, uuid: labUuid(spec.name, m.name), firmware: m.firmware, ...(m.netBoot && { netBoot: m.netBoot }), memoryMiB: m.memoryMiB, tap, dir: join(paths.machines, m.name), consoleLog: join(paths.console, `${m.name}.log`), accel: spec.accel, log }));
     }
     servers.push(await startControl(paths.control, { machines, consoleOf: (n) => join(paths.console, `${n}.log`), log }));
 

@@ -13,6 +13,8 @@ export interface QemuMachineSpec {
   mac: string;
   uuid: string;
   firmware: 'bios' | 'uefi';
+  /** UEFI: boot from the network through OVMF's PXE client (default) or its UEFI HTTP boot. */
+  netBoot?: 'pxe' | 'http';
   memoryMiB: number;
   /** The tap device (already on the lab bridge). */
   tap: string;
@@ -129,6 +131,11 @@ export class QemuMachine implements LabMachine {
       a.push('-machine', `q35,accel=${s.accel}`,
         '-drive', `if=pflash,format=raw,unit=0,readonly=on,file=${ovmf.code}`,
         '-drive', `if=pflash,format=raw,unit=1,file=${join(s.dir, 'vars.fd')}`);
+      // UEFI HTTP boot: OVMF makes a boot option per NIC and protocol, PXEv4, PXEv6, HTTPv4, HTTPv6
+      // in that order, all behind the NIC's bootindex; with its PXE support off (OVMF runtime
+      // configuration, OvmfPkg/RUNTIME_CONFIG.md; Debian's 2022.11 build honours it and is built
+      // with HTTP boot) "UEFI HTTPv4" is the first network option, and no TFTP is ever tried.
+      if (s.netBoot === 'http') a.push('-fw_cfg', 'name=opt/org.tianocore/IPv4PXESupport,string=no', '-fw_cfg', 'name=opt/org.tianocore/IPv6PXESupport,string=no');
     } else {
       a.push('-machine', `pc,accel=${s.accel}`, '-fw_cfg', `name=etc/sercon-port,file=${join(s.dir, 'sercon-port.bin')}`);
     }

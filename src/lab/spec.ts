@@ -9,6 +9,12 @@ export interface LabMachineSpec {
   mac: string;
   ip: string;
   firmware: 'bios' | 'uefi';
+  /**
+   * How the firmware boots from the network (UEFI only; absent = pxe): `pxe` is OVMF's PXE client
+   * (DHCP, then snponly.efi over TFTP); `http` is OVMF's UEFI HTTP boot (UEFI 2.5+ §24.7: DHCP
+   * with option 60 "HTTPClient", then the boot URL over HTTP), with its PXE boot options off.
+   */
+  netBoot?: 'pxe' | 'http';
   bmc: LabBmcKind;
   /** UDP (IPMI) or HTTPS (Redfish) port of its BMC on the lab namespace's 127.0.0.1. */
   bmcPort: number;
@@ -64,22 +70,29 @@ export function labUuid(lab: string, machine: string): string {
 export interface MachinePlan {
   hosts: number;
   uefi: number;
+  /** How many of the UEFI machines (the last ones) boot through UEFI HTTP boot instead of PXE. */
+  uefiHttp?: number;
   bmc?: LabBmcKind;
   unlisted?: number;
 }
 
-/** Machines n1..nN: the first `hosts-uefi` BIOS, the rest UEFI; BMCs alternate ipmi/redfish unless one kind is asked. */
+/**
+ * Machines n1..nN: the first `hosts-uefi` BIOS, the rest UEFI, of which the last `uefiHttp` use
+ * UEFI HTTP boot; BMCs alternate ipmi/redfish unless one kind is asked.
+ */
 export function planMachines(p: MachinePlan, serverIp: string): LabMachineSpec[] {
   const prefix = serverIp.split('.').slice(0, 3).join('.');
   const out: LabMachineSpec[] = [];
   const total = p.hosts + (p.unlisted ?? 0);
   for (let i = 1; i <= total; i++) {
     const listed = i <= p.hosts;
+    const uefi = listed && i > p.hosts - p.uefi;
     out.push({
       name: listed ? `lab-n${i}` : `lab-x${i - p.hosts}`,
       mac: labMac(i),
       ip: `${prefix}.${100 + i}`,
-      firmware: listed && i > p.hosts - p.uefi ? 'uefi' : 'bios',
+      firmware: uefi ? 'uefi' : 'bios',
+      ...(uefi && { netBoot: i > p.hosts - (p.uefiHttp ?? 0) ? 'http' as const : 'pxe' as const }),
       bmc: p.bmc ?? (i % 2 === 1 ? 'ipmi' : 'redfish'),
       bmcPort: (p.bmc ?? (i % 2 === 1 ? 'ipmi' : 'redfish')) === 'ipmi' ? 9700 + i : 8700 + i,
       memoryMiB: 256,
