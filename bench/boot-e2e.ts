@@ -16,6 +16,10 @@
 // Reported besides the totals, for the best run of each: console milestones (firmware PXE, TFTP
 // NBP if any, iPXE's DHCP, script, kernel+initrd, installer, marker) for both; Corral's journal
 // (GET /v1/hosts/{id}/events) and the stand-in's HTTP access log as the server-side stages.
+// Then the boot phases side by side (PHASES: firmware DHCP, NBP over TFTP, iPXE's DHCP, script,
+// kernel + initrd, callback), from Corral's journal, whose DHCP events say which boot stage asked,
+// and from the stand-in's HTTP log and console. Corral's lab has a third machine booting through
+// UEFI HTTP boot (`--uefi-http 1`), compared with the stand-in's UEFI PXE boot.
 //
 // Needs root (namespaces, taps, ports 67/69; proxy mode a second namespace), QEMU, OVMF, ipmi_sim,
 // dnsmasq; TCG guests (--accel tcg), so a boot takes tens of seconds on a small machine.
@@ -52,11 +56,16 @@ interface Lab {
   server: Server;
 }
 
-/** Machines of every bench lab (`--hosts 2 --uefi 1`): n1 BIOS behind IPMI, n2 UEFI behind Redfish. */
-const MACHINES = [
-  { name: 'lab-n1', firmware: 'bios' },
-  { name: 'lab-n2', firmware: 'uefi' },
-] as const;
+/**
+ * Machines of the bench labs: n1 BIOS behind IPMI, n2 UEFI (OVMF PXE) behind Redfish; Corral's lab
+ * also has n3, UEFI through UEFI HTTP boot (`--uefi-http 1`), which the stand-in (dnsmasq, PXE
+ * only) cannot serve: its row is compared with the stand-in's UEFI PXE boot, its default.
+ */
+const MACHINES: { name: string; firmware: string; servers: Server[]; baseline?: string }[] = [
+  { name: 'lab-n1', firmware: 'bios', servers: ['standin', 'corral'] },
+  { name: 'lab-n2', firmware: 'uefi', servers: ['standin', 'corral'] },
+  { name: 'lab-n3', firmware: 'uefi-http', servers: ['corral'], baseline: 'uefi' },
+];
 
 const work = mkdtempSync(join(tmpdir(), 'corral-boot-e2e-'));
 const tag = (process.pid % 46656).toString(36);
@@ -145,8 +154,11 @@ for (const sig of ['SIGINT', 'SIGTERM'] as const) {
 /** Console milestones in boot order; each is searched from where the previous one matched. */
 const MILESTONES: { name: string; re: RegExp }[] = [
   { name: 'firmware PXE start', re: /iPXE initialising devices|Open Source Network Boot Firmware|Start PXE over IPv4|>>Start PXE/ },
-  { name: 'firmware DHCP start', re: /Configuring \(net0|Station IP address|Start PXE over IPv4/ },
-  { name: 'NBP via TFTP', re: /undionly\.kpxe|snponly\.efi|Downloading NBP/ },
+  { name: 'firmware DHCP start', re: /Configuring \(net0|Start PXE over IPv4|Start HTTP Boot over IPv4/ },
+  { name: 'firmware has an address', re: /Station IP address is/ },
+  { name: 'NBP named', re: /undionly\.kpxe|snponly\.efi|Downloading NBP/ },
+  { name: 'NBP started', re: /iPXE initialising devices/ },
+  { name: 'iPXE DHCP start', re: /Configuring \(net0/ },
   { name: 'iPXE DHCP done', re: /Configuring \(net0[^)]*\)[.\s]*ok/ },
   { name: 'script loaded', re: /(?:Corral|Stand-in): \S+ boot / },
   { name: 'kernel+initrd fetched', re: /(?:Corral|Stand-in): kernel and initrd fetched/ },
@@ -189,10 +201,12 @@ interface Boot {
   milestones: Map<string, number>;
   /** Server-side stages, ms from power-on (Corral's journal or the stand-in's HTTP log). */
   stages: Map<string, number>;
+  /** Phase boundaries, ms from power-on (PHASES; journal for Corral, HTTP log and console for the stand-in). */
+  marks: Map<string, number>;
 }
 
 async function bootOnce(lab: Lab, machine: string, scenario: string): Promise<Boot> {
-  const boot: Boot = { scenario, server: lab.server, ok: false, milestones: new Map(), stages: new Map() };
+  const boot: Boot = { scenario, server: lab.server, ok: false, milestones: new Map(), stages: new Map(), marks: new Map() };
   if ((await power(lab, machine)) !== 'Off') {
     await control(lab, 'POST', `/machines/${machine}/power`, 'off');
   }
@@ -257,7 +271,10 @@ async function bootOnce(lab: Lab, machine: string, scenario: string): Promise<Bo
   await waitFor(`${machine} off`, async () => ((await power(lab, machine)) === 'Off' ? true : undefined), 60_000).catch(async () => {
     await control(lab, 'POST', `/machines/${machine}/power`, 'off').catch(() => undefined);
   });
-  if (t0 !== undefined) boot.stages = lab.server === 'corral' ? await journalStages(lab, machine, lastSeq, t0, boot.ok) : standinStages(lab, t0);
+  if (t0 !== undefined) {
+    boot.stages = lab.server === 'corral' ? await journalStages(lab, machine, lastSeq, t0, boot.ok, boot.marks) : standinStages(lab, t0, boot.marks);
+    consoleMarks(boot);
+  }
   return boot;
 }
 
@@ -266,7 +283,7 @@ function lastLine(text: string): string {
 }
 
 /** Corral's journal for this boot: the first event of each kind, ms from power-on. */
-async function journalStages(lab: Lab, host: string, afterSeq: number, t0: number, ok: boolean): Promise<Map<string, number>> {
+async function journalStages(lab: Lab, host: string, afterSeq: number, t0: number, ok: boolean, marks: Map<string, number>): Promise<Map<string, number>> {
   type Ev = { seq: number; at: string; type: string; data?: Record<string, unknown> };
   const events = ok
     ? await waitFor(`${host} active in Corral's journal`, async () => {
@@ -282,13 +299,59 @@ async function journalStages(lab: Lab, host: string, afterSeq: number, t0: numbe
     else if (e.type === 'file.fetched') key = `file.fetched ${basename(String(e.data?.path ?? '?'))}`;
     else if (e.type.startsWith('dhcp.') && kernelSeen) key = `${e.type} (installer)`;
     if (e.type === 'kernel.fetched') kernelSeen = true;
-    if (!out.has(key)) out.set(key, Date.parse(e.at) - t0);
+    const at = Date.parse(e.at) - t0;
+    if (!out.has(key)) out.set(key, at);
+    // Phase boundaries: the DHCP events say which boot stage asked (data.client, src/dhcp/pxe.ts).
+    const mark = (name: string) => void (marks.has(name) || marks.set(name, at));
+    const client = e.data?.client;
+    if (e.type === 'dhcp.acked' && (client === 'pxe' || client === 'http')) mark('firmware DHCP done');
+    else if (e.type === 'tftp.sent') mark('NBP loaded');
+    else if (e.type === 'dhcp.offered' && client === 'ipxe') mark('iPXE DHCP start');
+    else if (e.type === 'dhcp.acked' && client === 'ipxe') mark('iPXE DHCP done');
+    else if (e.type === 'ipxe.served') mark('script served');
+    else if (e.type === 'checkpoint') mark('callback');
   }
   return out;
 }
 
+/**
+ * Phase boundaries in boot order, ms after power-on. Each phase runs from the previous boundary
+ * seen to its own; a boundary a boot does not have ("-": BIOS has no firmware PXE, the stand-in no
+ * journal) folds its phase into the next one. Corral: its journal; the stand-in: its HTTP access
+ * log; both: the console for what no server sees (initrd done, firmware DHCP for the stand-in).
+ */
+const PHASES: { mark: string; phase: string }[] = [
+  { mark: 'firmware DHCP done', phase: 'firmware DHCP (PXE/HTTP boot)' },
+  { mark: 'NBP loaded', phase: 'NBP over TFTP' },
+  { mark: 'iPXE DHCP start', phase: 'NBP start, iPXE init' },
+  { mark: 'iPXE DHCP done', phase: "iPXE's DHCP" },
+  { mark: 'script served', phase: 'IPv6 wait, script' },
+  { mark: 'kernel+initrd fetched', phase: 'kernel + initrd' },
+  { mark: 'callback', phase: 'installer to callback' },
+  { mark: 'install OK', phase: 'callback to marker' },
+];
+
+/**
+ * What only the console shows (times of the milestone poll, 50 ms): initrd done and the marker for
+ * both; the firmware's address, the NBP starting and iPXE's DHCP starting for the stand-in.
+ */
+function consoleMarks(b: Boot): void {
+  const m = b.milestones;
+  const set = (mark: string, milestone: string | undefined) => {
+    const v = milestone === undefined ? undefined : m.get(milestone);
+    if (v !== undefined && !b.marks.has(mark)) b.marks.set(mark, v);
+  };
+  set('kernel+initrd fetched', 'kernel+initrd fetched');
+  set('install OK', 'install OK');
+  if (b.server !== 'standin') return;
+  set('firmware DHCP done', 'firmware has an address');
+  set('NBP loaded', 'NBP started');
+  // BIOS: the firmware is iPXE (the NIC's ROM), its first DHCP is iPXE's.
+  set('iPXE DHCP start', m.has('firmware has an address') ? 'iPXE DHCP start' : 'firmware DHCP start');
+}
+
 /** The stand-in's HTTP access log for this boot, ms from power-on. */
-function standinStages(lab: Lab, t0: number): Map<string, number> {
+function standinStages(lab: Lab, t0: number, marks: Map<string, number>): Map<string, number> {
   const out = new Map<string, number>();
   const f = join(lab.dir, 'standin-http.log');
   if (!existsSync(f)) return out;
@@ -298,6 +361,8 @@ function standinStages(lab: Lab, t0: number): Map<string, number> {
     const key = path.startsWith('/ipxe/') ? 'GET iPXE script' : path.startsWith('/install/') ? 'GET install script' : path.startsWith('/checkpoint/') ? `GET checkpoint ${path.split('/').pop()}` : `GET ${basename(path)}`;
     if (!out.has(key)) out.set(key, Date.parse(at) - t0);
   }
+  if (out.has('GET iPXE script')) marks.set('script served', out.get('GET iPXE script')!);
+  if (out.has('GET checkpoint 1')) marks.set('callback', out.get('GET checkpoint 1')!);
   return out;
 }
 
@@ -343,7 +408,11 @@ async function autoMode(): Promise<AutoResult> {
 const fmtMs = (v: number | undefined) => (v === undefined ? '-' : Math.round(v).toLocaleString('en-US'));
 const pad = (s: string, n: number) => s.padStart(n);
 
+/** Scenarios the stand-in cannot boot (UEFI HTTP boot) -> the stand-in scenario they are compared with. */
+const baselines = new Map<string, string>();
+
 function best(boots: Boot[], scenario: string, server: Server): Boot | undefined {
+  if (server === 'standin') scenario = baselines.get(scenario) ?? scenario;
   const ok = boots.filter((b) => b.scenario === scenario && b.server === server && b.ok);
   return ok.sort((a, b) => a.ms! - b.ms!)[0];
 }
@@ -391,6 +460,26 @@ function report(boots: Boot[], scenarios: string[], auto: AutoResult | undefined
   p("# and the stand-in's HTTP access log");
   p(`${'request'.padEnd(30)}${scenarios.map((s) => pad(s, w + 4)).join(' ')}`);
   for (const k of keys('standin')) p(`${k.padEnd(30)}${scenarios.map((s) => pad(fmtMs(best(boots, s, 'standin')?.stages.get(k)), w + 4)).join(' ')}`);
+  p('');
+  p('# boot phases, ms (best run; each from the previous boundary seen; "-": no such boundary, its time is in the next phase)');
+  p('# Corral: its journal (dhcp events carry the boot stage: firmware pxe/http, ipxe); stand-in: HTTP access log and console');
+  if (baselines.size) p(`# ${[...baselines].map(([s, b]) => `${s}: the stand-in column is its ${b} boot (dnsmasq answers PXE only)`).join('; ')}`);
+  head('phase');
+  const phases = (b: Boot | undefined): Map<string, number> => {
+    const out = new Map<string, number>();
+    if (!b) return out;
+    let prev = 0;
+    for (const { mark, phase } of PHASES) {
+      const at = b.marks.get(mark);
+      if (at === undefined || at < prev) continue;
+      out.set(phase, at - prev);
+      prev = at;
+    }
+    return out;
+  };
+  for (const { phase } of PHASES) {
+    p(`${phase.padEnd(26)}${scenarios.map((s) => `${pad(fmtMs(phases(best(boots, s, 'standin')).get(phase)), w)} ${pad(fmtMs(phases(best(boots, s, 'corral')).get(phase)), w)}`).join(' ')}`);
+  }
   const failed = boots.filter((b) => !b.ok);
   if (failed.length) {
     p('');
@@ -418,19 +507,23 @@ async function main(): Promise<number> {
   for (const mode of modes) {
     const m = mode === 'server' ? 's' : 'p';
     const dhcpArgs = mode === 'proxy' ? ['--dhcp-mode', 'proxy'] : [];
-    const common = ['--mode', 'on-demand', '--hosts', '2', '--uefi', '1', ...dhcpArgs];
+    const common = ['--mode', 'on-demand', ...dhcpArgs];
     let labs: Lab[] = [];
     try {
-      labs = await Promise.all([labUp(`be${tag}s${m}`, 'standin', common), labUp(`be${tag}c${m}`, 'corral', common)]);
+      labs = await Promise.all([
+        labUp(`be${tag}s${m}`, 'standin', [...common, '--hosts', '2', '--uefi', '1']),
+        labUp(`be${tag}c${m}`, 'corral', [...common, '--hosts', '3', '--uefi', '2', '--uefi-http', '1']),
+      ]);
       for (let r = 0; r < RUNS; r++) {
         for (const mach of MACHINES) {
           const scenario = `${mach.firmware}-${mode}`;
           if (!scenarios.includes(scenario)) scenarios.push(scenario);
+          if (mach.baseline) baselines.set(scenario, `${mach.baseline}-${mode}`);
           // Alternate who goes first, so neither side always boots after the other's QEMU exit.
-          const order = r % 2 === 0 ? labs : [...labs].reverse();
+          const order = (r % 2 === 0 ? labs : [...labs].reverse()).filter((l) => mach.servers.includes(l.server));
           for (const lab of order) {
             if (stopping) return 130;
-            const b = await bootOnce(lab, mach.name, scenario).catch((e: Error): Boot => ({ scenario, server: lab.server, ok: false, why: e.message, milestones: new Map(), stages: new Map() }));
+            const b = await bootOnce(lab, mach.name, scenario).catch((e: Error): Boot => ({ scenario, server: lab.server, ok: false, why: e.message, milestones: new Map(), stages: new Map(), marks: new Map() }));
             boots.push(b);
             process.stderr.write(`  ${scenario} ${lab.server.padEnd(7)} run ${r + 1}: ${b.ok ? `${fmtMs(b.ms)} ms` : `FAIL: ${b.why}`}\n`);
           }
