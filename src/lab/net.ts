@@ -25,6 +25,10 @@ export function setupBridge(bridge: string, serverIp: string): void {
   // appliance's services and the link-local address exist before the first VM powers on.
   ip('link', 'add', `${bridge}-up`, 'type', 'veth', 'peer', 'name', `${bridge}-upp`);
   ip('link', 'set', `${bridge}-up`, 'master', bridge, 'up');
+  // The bridge floods nothing to it: its peer is up in this namespace too, and every broadcast
+  // the bridge passed it (each DHCPDISCOVER, each DHCPREQUEST) reached Corral's 0.0.0.0:67 socket
+  // a second time through the peer — each answered and journalled twice.
+  ip('link', 'set', 'dev', `${bridge}-up`, 'type', 'bridge_slave', 'flood', 'off', 'mcast_flood', 'off', 'bcast_flood', 'off');
   ip('link', 'set', `${bridge}-upp`, 'up');
   ip('link', 'set', bridge, 'up');
 }
