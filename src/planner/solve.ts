@@ -5,6 +5,7 @@ import type { NotFoundReason, Problem, Solution, SolveOptions, SolveResult } fro
 import { dominate } from './solve/dominance.js';
 import { objectiveOf } from './solve/evaluate.js';
 import { compile } from './solve/model.js';
+import { searchKBest } from './solve/kbest.js';
 import { search, type SearchResult } from './solve/search.js';
 import { symmetryClasses } from './solve/symmetry.js';
 import { filterUnary } from './solve/unary.js';
@@ -20,9 +21,9 @@ export function solve(problem: Problem, opts: SolveOptions = {}): SolveResult {
   if (unary.empty) return { status: 'not found', reason: unary.empty, stats: stats(0) };
   const model = compile(problem, unary.survivors);
   dominate(model, limit);
-  const cls = limit === 1 ? symmetryClasses(model) : new Int32Array(model.cands.length).fill(-1);
+  const cls = symmetryClasses(model);
   const deadline = opts.timeoutMs === undefined ? Infinity : start + opts.timeoutMs;
-  const res = search(model, cls, { limit, deadline, now });
+  const res = limit === 1 ? search(model, cls, { limit, deadline, now }) : searchKBest(model, cls, { limit, deadline, now });
   if (res.found.length === 0) {
     return { status: 'not found', reason: infeasibleReason(problem, res), stats: stats(res.nodes) };
   }

@@ -8,7 +8,10 @@ import { prng } from '../fakes/prng.js';
 import { solve } from '../../src/planner/solve.js';
 import { greedy } from '../../src/planner/greedy.js';
 import { objectiveOf, violated, type Choice } from '../../src/planner/solve/evaluate.js';
-import { unaryOk } from '../../src/planner/solve/unary.js';
+import { filterUnary, unaryOk } from '../../src/planner/solve/unary.js';
+import { compile } from '../../src/planner/solve/model.js';
+import { dominate } from '../../src/planner/solve/dominance.js';
+import { symmetryClasses } from '../../src/planner/solve/symmetry.js';
 import { haversineKm } from '../../src/planner/geo.js';
 import type { Candidate, Constraint, ObjectiveTerm, Problem, Solution } from '../../src/planner/types.js';
 
@@ -22,7 +25,11 @@ const SITES = [
   { latitude: 52.37, longitude: 4.9 },
 ];
 
-export function randomProblem(seed: number): { problem: Problem; limit: number } {
+/**
+ * `mixed`: demands draw their list from two shared lists or their own, objective terms mostly
+ * alike, more recommendations asked: instances mixing interchangeable and distinct demands.
+ */
+export function randomProblem(seed: number, mixed = false): { problem: Problem; limit: number } {
   const r = prng(seed);
   const int = (n: number) => Math.floor(r() * n);
   const nHosts = 3 + int(5);
@@ -38,11 +45,13 @@ export function randomProblem(seed: number): { problem: Problem; limit: number }
       attributes: { rack: `r${int(3)}`, site: `s${site}`, memory: [4, 8, 16][int(3)]! * 2 ** 30, inventory_group: `g${int(2)}`, free_hosts: int(4) },
     };
   });
-  const nDemands = 1 + int(4);
+  const nDemands = mixed ? 2 + int(3) : 1 + int(4);
   const names = Array.from({ length: nDemands }, (_, i) => `d${i}`);
   // A third of the instances give every demand the same list: interchangeable demands.
   const shared = r() < 0.35 ? hosts.filter(() => r() < 0.85) : undefined;
-  const demands = names.map((name) => ({ name, candidates: shared ?? hosts.filter(() => r() < 0.75) }));
+  const lists = mixed ? [hosts.filter(() => r() < 0.85), hosts.filter(() => r() < 0.85)] : [];
+  const own = () => (mixed && r() < 0.7 ? lists[int(2)]! : hosts.filter(() => r() < 0.75));
+  const demands = names.map((name) => ({ name, candidates: shared ?? own() }));
   const some = (min: number) => {
     const picked = names.filter(() => r() < 0.6);
     return picked.length >= min ? picked : names.slice(0, Math.min(min, names.length));
@@ -59,25 +68,62 @@ export function randomProblem(seed: number): { problem: Problem; limit: number }
   const terms: ObjectiveTerm[] = [];
   const costW = 1 + int(3);
   for (const d of names) {
-    if (r() < 0.7 || shared) terms.push({ kind: 'cost', demand: d, weight: shared ? costW : 1 + int(3) });
-    if (r() < 0.5) terms.push({ kind: 'distance_to_point', demand: d, point: SITES[int(3)]!, weight: r() < 0.8 ? 0.01 : -0.01 });
+    if (r() < 0.7 || shared || mixed) terms.push({ kind: 'cost', demand: d, weight: shared || mixed ? costW : 1 + int(3) });
+    if (r() < (mixed ? 0.15 : 0.5)) terms.push({ kind: 'distance_to_point', demand: d, point: SITES[int(3)]!, weight: r() < 0.8 ? 0.01 : -0.01 });
     if (r() < 0.2) terms.push({ kind: 'attribute', demand: d, attribute: 'memory', weight: 2 ** -30 });
   }
   if (nDemands >= 2 && r() < 0.5) terms.push({ kind: 'distance_between', demands: ['d0', names[nDemands - 1]!], weight: r() < 0.7 ? 0.02 : -0.02 });
   const goal = r() < 0.75 ? 'minimize' : 'maximize';
-  return { problem: { demands, constraints, objective: { goal, terms } }, limit: 1 + int(3) };
+  return { problem: { demands, constraints, objective: { goal, terms } }, limit: mixed ? 2 + int(4) : 1 + int(3) };
 }
 
-/** Every feasible assignment ranked by (objective in minimize sign, input order demand by demand). */
-function bruteForce(problem: Problem, limit: number): Solution[] {
+/**
+ * Interchangeable demands, read off the problem itself: the same candidate list, in the same
+ * constraints, with the same objective terms (pairwise weights to every third demand equal).
+ * Class id per demand, -1 for a demand without a twin.
+ */
+export function twins(problem: Problem): number[] {
+  const ds = problem.demands;
+  const terms = problem.objective?.terms ?? [];
+  const own = (name: string) =>
+    terms.flatMap((t) => (t.kind !== 'distance_between' && t.demand === name ? [JSON.stringify({ ...t, demand: '' })] : [])).sort().join('|');
+  const pairW = (name: string, other: string) =>
+    terms.reduce((w, t) => (t.kind === 'distance_between' && t.demands[0] !== t.demands[1] && t.demands.includes(name) && t.demands.includes(other) ? w + t.weight : w), 0);
+  const same = (a: number, b: number): boolean => {
+    const [x, y] = [ds[a]!.name, ds[b]!.name];
+    if (JSON.stringify(ds[a]!.candidates) !== JSON.stringify(ds[b]!.candidates)) return false;
+    if (problem.constraints.some((c) => c.demands.includes(x) !== c.demands.includes(y))) return false;
+    if (own(x) !== own(y)) return false;
+    return ds.every((o, i) => i === a || i === b || pairW(x, o.name) === pairW(y, o.name));
+  };
+  const cls = ds.map(() => -1);
+  let next = 0;
+  for (let a = 0; a < ds.length; a++) {
+    if (cls[a] !== -1) continue;
+    for (let b = a + 1; b < ds.length; b++) {
+      if (cls[b] !== -1 || !same(a, b)) continue;
+      if (cls[a] === -1) cls[a] = next++;
+      cls[b] = cls[a]!;
+    }
+  }
+  return cls;
+}
+
+/**
+ * Every feasible assignment in canonical form (within a class of interchangeable demands, the
+ * chosen candidates' input positions never decrease along the demand order: one member per
+ * permutation orbit), ranked by (objective in minimize sign, input order demand by demand).
+ */
+export function bruteForce(problem: Problem, limit: number, cls = twins(problem)): Solution[] {
   const sign = problem.objective?.goal === 'maximize' ? -1 : 1;
   const all: { choice: number[]; obj: number }[] = [];
   const choice: Choice = problem.demands.map(() => undefined);
+  const canonical = (c: number[]) => c.every((v, i) => cls[i] === -1 || c.every((w, j) => j <= i || cls[j] !== cls[i] || w >= v));
   const walk = (d: number): void => {
     if (violated(problem, choice)) return;
     if (d === problem.demands.length) {
-      all.push({ choice: choice as number[] as number[], obj: objectiveOf(problem, choice) });
-      all[all.length - 1]!.choice = [...(choice as number[])];
+      const c = [...(choice as number[])];
+      if (canonical(c)) all.push({ choice: c, obj: objectiveOf(problem, choice) });
       return;
     }
     for (let i = 0; i < problem.demands[d]!.candidates.length; i++) {
@@ -98,6 +144,52 @@ function bruteForce(problem: Problem, limit: number): Solution[] {
     assignment: Object.fromEntries(problem.demands.map((d, i) => [d.name, d.candidates[c[i]!]!.id])),
     objective: obj,
   }));
+}
+
+/** The solver's own symmetry classes (read after unary filtering and dominance). */
+function solverClasses(problem: Problem, limit: number): number[] | undefined {
+  const unary = filterUnary(problem);
+  if (unary.empty) return undefined;
+  const model = compile(problem, unary.survivors);
+  dominate(model, limit);
+  return Array.from(symmetryClasses(model));
+}
+
+/** Every twin pair of `fine` is in one class of `coarse`. */
+const refines = (fine: number[], coarse: number[]) =>
+  fine.every((x, i) => fine.every((y, j) => x === -1 || x !== y || (coarse[i] !== -1 && coarse[i] === coarse[j])));
+
+/**
+ * The solver may find more twins than `twins` does (a constraint that removes nothing from one
+ * demand's list does not tell it apart): check those are real symmetries, by brute force. Every
+ * feasible assignment, its choices of two class members swapped, stays feasible at the same
+ * objective.
+ */
+function symmetriesHold(problem: Problem, cls: number[]): boolean {
+  const n = problem.demands.length;
+  const choice: Choice = problem.demands.map(() => undefined);
+  let ok = true;
+  const walk = (d: number): void => {
+    if (!ok || violated(problem, choice)) return;
+    if (d === n) {
+      const obj = objectiveOf(problem, choice);
+      for (let a = 0; a < n; a++)
+        for (let b = a + 1; b < n; b++) {
+          if (cls[a] === -1 || cls[a] !== cls[b]) continue;
+          const sw = [...choice];
+          [sw[a], sw[b]] = [choice[b], choice[a]];
+          if (violated(problem, sw) || Math.abs(objectiveOf(problem, sw) - obj) > 1e-9 * Math.max(1, Math.abs(obj))) ok = false;
+        }
+      return;
+    }
+    for (let i = 0; i < problem.demands[d]!.candidates.length; i++) {
+      choice[d] = i;
+      walk(d + 1);
+    }
+    choice[d] = undefined;
+  };
+  walk(0);
+  return ok;
 }
 
 /** The problem as a MIP in CPLEX LP text: x_d_c binary, y_k = x*x' for pairwise terms. */
@@ -173,14 +265,22 @@ export function toLp(problem: Problem): string {
   return [goal, ` obj: ${objText}`, 'Subject To', ...rows.map((r) => ` ${r}`), 'Bounds', ...ys.map((y) => ` 0 <= ${y} <= 1`), 'Binaries', ` ${vars.join(' ')}`, 'End'].join('\n');
 }
 
-test('random cross-check against brute force and HiGHS (300 seeded instances)', async () => {
+async function crossCheck(seeds: number[], mixed: boolean): Promise<{ feasible: number; symmetric: number; greedyWorse: number }> {
   const highs = await loadHighs();
   let feasible = 0;
   let greedyWorse = 0;
-  for (let seed = 1; seed <= 300; seed++) {
-    const { problem, limit } = randomProblem(seed);
+  let symmetric = 0;
+  for (const seed of seeds) {
+    const { problem, limit } = randomProblem(seed, mixed);
     const mine = solve(problem, { limit });
-    const brute = bruteForce(problem, limit);
+    // Recommendations are distinct up to swaps of interchangeable demands: the oracle ranks one
+    // canonical form per orbit of the solver's classes, after checking those classes against the
+    // problem (they contain every syntactic twin pair, and every swap they allow is a symmetry).
+    const twinCls = twins(problem);
+    const cls = solverClasses(problem, limit) ?? twinCls;
+    assert.ok(refines(twinCls, cls), `seed ${seed}: twins ${twinCls} not classes of the solver's ${cls}`);
+    assert.ok(symmetriesHold(problem, cls), `seed ${seed}: the solver's classes ${cls} are not symmetries`);
+    const brute = bruteForce(problem, limit, cls);
     const lp = toLp(problem);
     const mip = highs.solve(lp, { output_flag: false });
     const where = `seed ${seed}`;
@@ -190,6 +290,7 @@ test('random cross-check against brute force and HiGHS (300 seeded instances)', 
       continue;
     }
     feasible++;
+    if (cls.some((c) => c >= 0)) symmetric++;
     assert.equal(mine.status, 'solved', `${where}: ${JSON.stringify(mine)}`);
     if (mine.status !== 'solved') continue;
     assert.equal(mine.proven, true, where);
@@ -208,6 +309,19 @@ test('random cross-check against brute force and HiGHS (300 seeded instances)', 
       if (sign * (g.solutions[0]!.objective - opt) > 1e-6) greedyWorse++;
     }
   }
+  return { feasible, symmetric, greedyWorse };
+}
+
+const range = (from: number, to: number) => Array.from({ length: to - from + 1 }, (_, i) => from + i);
+
+test('random cross-check against brute force and HiGHS (300 seeded instances)', async () => {
+  const { feasible, greedyWorse } = await crossCheck(range(1, 300), false);
   assert.ok(feasible > 150, `only ${feasible} feasible instances`);
   assert.ok(greedyWorse > 0, 'greedy never worse: the instances are too easy');
+});
+
+test('k-best up to swaps of interchangeable demands: 200 mixed instances against brute force', async () => {
+  const { feasible, symmetric } = await crossCheck(range(1001, 1200), true);
+  assert.ok(feasible > 100, `only ${feasible} feasible instances`);
+  assert.ok(symmetric > 40, `only ${symmetric} instances with interchangeable demands`);
 });

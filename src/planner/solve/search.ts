@@ -23,6 +23,8 @@ export interface SearchOptions {
   checkEvery?: number;
   /** The limit-1 probe at the root bound (default on; off to measure the plain search). */
   probe?: boolean;
+  /** Known solutions to start from (the k-best search hands over its own when it falls back). */
+  seed?: Found[];
 }
 
 export interface SearchResult {
@@ -45,11 +47,16 @@ export function before(a: Found, b: Found): boolean {
   return false;
 }
 
+function sameLex(a: Int32Array, b: Int32Array): boolean {
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
 export function search(model: Model, cls: Int32Array, opts: SearchOptions): SearchResult {
   const n = model.cands.length;
   const state = new State(model, cls);
   const bounder = new Bounder(model, cls);
-  const found: Found[] = [];
+  const found: Found[] = [...(opts.seed ?? [])].slice(0, opts.limit);
   const checkMask = (opts.checkEvery ?? 256) - 1;
   const levelBound = new Float64Array(n + 1).fill(Infinity);
   let nodes = 0;
@@ -82,6 +89,7 @@ export function search(model: Model, cls: Int32Array, opts: SearchOptions): Sear
     let pos = found.length;
     while (pos > 0 && before(f, found[pos - 1]!)) pos--;
     if (pos >= opts.limit) return;
+    if (pos > 0 && sameLex(found[pos - 1]!.lex, lex)) return; // a seed found again
     found.splice(pos, 0, f);
     if (found.length > opts.limit) found.pop();
   };
