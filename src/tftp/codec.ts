@@ -218,6 +218,14 @@ export function encodeRequest(
   return fields(op === 'rrq' ? Opcode.RRQ : Opcode.WRQ, [...head, ...latin1(options)]);
 }
 
+/** Writes a DATA header (RFC 1350 §5: opcode 3, block number) at `at`; the payload follows it. */
+export function writeDataHeader(into: Uint8Array, at: number, block: number): void {
+  into[at] = 0;
+  into[at + 1] = Opcode.DATA;
+  into[at + 2] = (block >>> 8) & 0xff;
+  into[at + 3] = block & 0xff;
+}
+
 export function encodeData(block: number, data: Uint8Array): Buffer {
   const out = Buffer.allocUnsafe(4 + data.length);
   out.writeUInt16BE(Opcode.DATA, 0);

@@ -5,6 +5,10 @@
 // packets are dropped and counted, never answered; refusals (not found, access, busy, bad option)
 // are answered from the listening port, so a flood of bad requests costs no sockets (the real
 // clients tested, like firmware, take the first reply from any port).
+// Lock-step cost per block (RFC 1350: one DATA, wait for its ACK) is what PXE ROMs see: an ACK on
+// a connected transfer socket goes straight to the transfer (the kernel already filtered other
+// peers), which answers with a DATA packet laid out in advance; retransmission deadlines are
+// checked by one Ticker for the whole server, not a timer per transfer.
 
 import type { Clock } from '../lib/clock.js';
 import type { Logger } from '../lib/log.js';
@@ -14,6 +18,7 @@ import {
 } from './codec.js';
 import type { TftpClient, TftpResolver } from './files.js';
 import { netasciiSource, type TftpSource } from './source.js';
+import { Ticker } from './ticker.js';
 import { DEFAULT_LIMITS, ReadTransfer, type TransferResult } from './transfer.js';
 import { openTid, udpBind, type BindFn, type UdpPeer, type UdpSocket } from './udp.js';
 
@@ -61,6 +66,7 @@ interface Session {
   request: string; // filename, mode and options: tells a retransmitted RRQ from a new one
   transfer: ReadTransfer | null;
   socket: UdpSocket | null; // the transfer's TID, connected to the client when possible
+  connected: boolean; // socket is connected: it only receives the client's packets
   others: UdpSocket | null; // same port, receives other peers' packets (-> ERROR 5)
   port: number; // of the TID, 0 before it is open
   source: TftpSource | null;
@@ -83,6 +89,12 @@ function withDefaults(o: Partial<TftpServerOptions> = {}): TftpServerOptions {
   };
 }
 
+/**
+ * The Ticker's period: a quarter of the default timeout (retransmissions come 0-25 % late),
+ * at most 100 ms; negotiated timeouts are whole seconds (RFC 2349), so never finer than needed.
+ */
+const tickPeriod = (timeoutMs: number) => clamp(timeoutMs / 4, 1, 100);
+
 const signature = (r: RequestPacket) => JSON.stringify([r.filename, r.mode, r.options]);
 const errText = (err: unknown) => (err instanceof Error ? err.message : String(err));
 
@@ -95,6 +107,7 @@ export function createTftpServer(deps: TftpServerDeps): TftpServer {
   const sessions = new Map<string, Session>();
   const ports = new Map<number, number>(); // TID ports of open transfers -> users
   const pending = new Set<Promise<unknown>>(); // request handling and socket/source closes
+  const ticker = new Ticker(clock, tickPeriod(opt.timeoutMs));
   let main: UdpSocket | null = null;
   let closing = false;
 
@@ -143,7 +156,7 @@ export function createTftpServer(deps: TftpServerDeps): TftpServer {
     if (sessions.size >= opt.maxTransfers) return refuse(from, ErrorCode.NOT_DEFINED, 'server busy');
     const s: Session = {
       key, client: { address: from.address, port: from.port }, filename: req.filename, request: signature(req), transfer: null,
-      socket: null, others: null, port: 0, source: null, cancelled: false, startedAt: clock.now(),
+      socket: null, connected: false, others: null, port: 0, source: null, cancelled: false, startedAt: clock.now(),
     };
     sessions.set(key, s);
     track(serve(s, req).catch((err: unknown) => serveFailed(s, err)));
@@ -161,7 +174,7 @@ export function createTftpServer(deps: TftpServerDeps): TftpServer {
     if (s.cancelled) return end(s);
     const sock = s.socket!;
     s.transfer = new ReadTransfer({
-      clock, source, options: req.options, limits,
+      clock, ticker, source, options: req.options, limits,
       send: (p) => sock.send(p, s.client.port, s.client.address),
       onEnd: (r) => finished(s, r),
     });
@@ -173,6 +186,7 @@ export function createTftpServer(deps: TftpServerDeps): TftpServer {
   async function openSockets(s: Session): Promise<void> {
     const { main, others } = await openTid(bind, opt.host, s.client, (port) => !ports.has(port));
     s.socket = main;
+    s.connected = others !== null; // openTid connects main only when the second socket exists
     s.others = others;
     s.port = main.address().port;
     ports.set(s.port, (ports.get(s.port) ?? 0) + 1);
@@ -183,8 +197,13 @@ export function createTftpServer(deps: TftpServerDeps): TftpServer {
   }
 
   function listen(s: Session, sock: UdpSocket): void {
+    const connected = sock === s.socket && s.connected;
     sock.onMessage((msg, from) => {
       try {
+        // Hot path, once per block in lock-step: an ACK on the connected socket is the client's.
+        if (connected && s.transfer !== null && msg.length >= 4 && msg[0] === 0 && msg[1] === Opcode.ACK) {
+          return s.transfer.onAck((msg[2]! << 8) | msg[3]!);
+        }
         onTransferPacket(s, msg, from, sock);
       } catch (err) {
         handlerFailed('transfer packet', from, err);

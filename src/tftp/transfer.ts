@@ -1,10 +1,16 @@
 // One TFTP read transfer as a state machine: option negotiation (RFC 2347/2348/2349/7440),
 // DATA windows, ACK processing, retransmission with exponential backoff. No sockets: packets go
-// out through `send`, ACK/ERROR packets come in through onAck/onError, time through the Clock.
+// out through `send`, ACK/ERROR packets come in through onAck/onError, time through the Clock
+// and the server's Ticker (one timer for all transfers).
+// Lock-step (RFC 1350, what most PXE ROMs do) is the hot path: one ACK in, one DATA out, per
+// block; the DATA packets are laid out in advance (PacketReader), so an ACK costs a deadline
+// update and one send.
 
-import type { Clock, TimerHandle } from '../lib/clock.js';
-import { encodeData, encodeError, encodeOack, ErrorCode, type RequestOptions } from './codec.js';
-import { ReadAhead, type TftpSource } from './source.js';
+import type { Clock } from '../lib/clock.js';
+import { encodeError, encodeOack, ErrorCode, type RequestOptions } from './codec.js';
+import { PacketReader } from './packets.js';
+import type { TftpSource } from './source.js';
+import type { Ticker } from './ticker.js';
 
 export interface TransferLimits {
   /** RFC 2348 cap; 1468 = 1500-byte Ethernet MTU - 20 (IP) - 8 (UDP) - 4 (TFTP), no fragmentation. */
@@ -26,12 +32,6 @@ export interface TransferLimits {
  * window costs a retransmission of the whole rest of the window.
  */
 export const DEFAULT_LIMITS: TransferLimits = { maxBlksize: 1468, maxWindowsize: 16, timeoutMs: 1000, retries: 5 };
-
-/**
- * Bytes per read from the source (at least one whole window): few reads per file, and at most
- * three chunks (previous, current, prefetched) held per transfer.
- */
-const CHUNK_BYTES = 128 * 1024;
 
 export interface Negotiated {
   blksize: number;
@@ -73,6 +73,8 @@ export interface TransferResult {
 
 export interface ReadTransferDeps {
   clock: Clock;
+  /** Calls onTick periodically while the transfer runs (the server's: one timer for all). */
+  ticker: Ticker;
   send: (packet: Uint8Array) => void;
   source: TftpSource;
   options: RequestOptions;
@@ -83,7 +85,7 @@ export interface ReadTransferDeps {
 export class ReadTransfer {
   readonly negotiated: Negotiated;
   private readonly lastBlock: number;
-  private readonly reader: ReadAhead;
+  private readonly reader: PacketReader;
   /** Absolute number of the last acknowledged block; -1 while the OACK ("block 0") is unacked. */
   private base: number;
   /** Highest absolute block sent. */
@@ -92,18 +94,16 @@ export class ReadTransfer {
   private retries = 0;
   private gen = 0;
   private ended = false;
+  /** When the current OACK/window is retransmitted if nothing new is acknowledged. */
   private deadline = 0;
-  private timer: TimerHandle | null = null;
-  private timerDue = 0;
   private bytesSent = 0;
   private retransmits = 0;
 
   constructor(private readonly deps: ReadTransferDeps) {
     this.negotiated = negotiate(deps.options, deps.source.size, deps.limits);
     const { blksize, windowsize } = this.negotiated;
-    // The last block is shorter than blksize: zero-length when size is a multiple (RFC 1350 §6).
-    this.lastBlock = Math.floor(deps.source.size / blksize) + 1;
-    this.reader = new ReadAhead(deps.source, Math.max(CHUNK_BYTES, blksize * windowsize));
+    this.reader = new PacketReader(deps.source, blksize, windowsize);
+    this.lastBlock = this.reader.lastBlock;
     this.base = this.negotiated.oack ? -1 : 0;
   }
 
@@ -113,6 +113,7 @@ export class ReadTransfer {
   get blocks(): number { return this.lastBlock; }
 
   start(): void {
+    this.deps.ticker.add(this);
     this.transmit();
   }
 
@@ -120,7 +121,7 @@ export class ReadTransfer {
   onAck(wire: number): void {
     if (this.ended) return;
     const inflight = this.sent - this.base;
-    const delta = (((wire - this.base) % 65536) + 65536) % 65536;
+    const delta = (wire - this.base) & 0xffff;
     // delta 0 = a duplicate ACK: ignored, only a timeout retransmits, so duplicates never
     // double the traffic (RFC 1123 §4.2.3.1, Sorcerer's Apprentice). Beyond inflight: stale.
     if (delta === 0 || delta > inflight) return;
@@ -145,36 +146,42 @@ export class ReadTransfer {
     this.finish('aborted', reason);
   }
 
-  private transmit(): void {
-    this.armTimer();
+  /** From the Ticker: retransmit the OACK or window once its deadline has passed. */
+  onTick(now: number): void {
+    if (this.ended || now < this.deadline) return;
+    if (this.retries >= this.deps.limits.retries) return this.finish('failed', 'timeout');
+    this.retries++;
+    this.retransmits++;
+    this.transmit(now); // the OACK again, or the window from the block after the last ACK
+  }
+
+  private transmit(now = this.deps.clock.now()): void {
+    this.deadline = now + this.interval();
     if (this.base < 0) {
       this.deps.send(encodeOack(this.negotiated.oack!));
       return;
     }
-    const { blksize, windowsize } = this.negotiated;
     const from = this.base + 1;
-    const to = Math.min(this.base + windowsize, this.lastBlock);
+    const to = Math.min(this.base + this.negotiated.windowsize, this.lastBlock);
     const gen = ++this.gen;
-    let data: Uint8Array | Promise<Uint8Array>;
+    let wait: Promise<unknown> | null;
     try {
-      data = this.reader.read((from - 1) * blksize, (to - from + 1) * blksize);
+      wait = this.reader.ready(from, to);
     } catch (err) {
       return this.readFailed(err);
     }
-    if (data instanceof Uint8Array) return this.emit(from, to, data);
-    data.then(
-      (d) => gen === this.gen && !this.ended && this.emit(from, to, d),
+    if (wait === null) return this.emit(from, to);
+    wait.then(
+      () => gen === this.gen && !this.ended && this.emit(from, to),
       (err: unknown) => gen === this.gen && this.readFailed(err),
     );
   }
 
-  private emit(from: number, to: number, data: Uint8Array): void {
-    const { blksize } = this.negotiated;
+  private emit(from: number, to: number): void {
     for (let k = from; k <= to; k++) {
-      const at = (k - from) * blksize;
-      const payload = data.subarray(at, Math.min(at + blksize, data.length));
-      this.deps.send(encodeData(k & 0xffff, payload));
-      this.bytesSent += payload.length;
+      const packet = this.reader.packet(k);
+      this.deps.send(packet);
+      this.bytesSent += packet.length - 4;
     }
     this.sent = to;
   }
@@ -188,42 +195,16 @@ export class ReadTransfer {
   /** Current retransmission interval: the timeout doubled per retry, capped. */
   private interval(): number {
     const t = this.negotiated.timeoutMs;
+    if (this.retries === 0) return t;
     const cap = Math.max(t, this.deps.limits.maxBackoffMs ?? 10_000);
     return Math.min(t * 2 ** this.retries, cap);
-  }
-
-  // One lazy timer per transfer: progress only moves the deadline; the timer re-arms itself
-  // when it fires early, so a fast transfer does not create a timer per packet.
-  private armTimer(): void {
-    const now = this.deps.clock.now();
-    this.deadline = now + this.interval();
-    if (this.timer && this.timerDue <= this.deadline) return;
-    this.timer?.cancel();
-    this.schedule(now, this.deadline - now);
-  }
-
-  private schedule(now: number, ms: number): void {
-    this.timerDue = now + ms;
-    this.timer = this.deps.clock.setTimeout(() => this.onTimer(), ms);
-  }
-
-  private onTimer(): void {
-    this.timer = null;
-    if (this.ended) return;
-    const now = this.deps.clock.now();
-    if (now < this.deadline) return this.schedule(now, this.deadline - now);
-    if (this.retries >= this.deps.limits.retries) return this.finish('failed', 'timeout');
-    this.retries++;
-    this.retransmits++;
-    this.transmit(); // the OACK again, or the window from the block after the last ACK
   }
 
   private finish(status: TransferStatus, reason: string): void {
     if (this.ended) return;
     this.ended = true;
     this.gen++;
-    this.timer?.cancel();
-    this.timer = null;
+    this.deps.ticker.delete(this);
     this.deps.onEnd({ status, reason, bytesSent: this.bytesSent, retransmits: this.retransmits });
   }
 }

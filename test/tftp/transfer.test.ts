@@ -3,6 +3,7 @@ import { createHash, randomBytes as cryptoRandom } from 'node:crypto';
 import { describe, it } from 'node:test';
 import { decode, type RequestOptions, type TftpPacket } from '../../src/tftp/codec.js';
 import { bufferSource, type TftpSource } from '../../src/tftp/source.js';
+import { Ticker } from '../../src/tftp/ticker.js';
 import { ReadTransfer, type TransferLimits, type TransferResult } from '../../src/tftp/transfer.js';
 import { FakeClock } from '../fakes/fake-clock.js';
 import { waitFor } from '../fakes/wait.js';
@@ -14,8 +15,9 @@ function setup(source: TftpSource, options: RequestOptions = {}, limits: Partial
   const clock = new FakeClock();
   const out: Array<{ at: number; p: TftpPacket }> = [];
   const ends: TransferResult[] = [];
+  // A 1 ms tick: retransmissions land exactly on their deadlines, the times asserted below.
   const t = new ReadTransfer({
-    clock, source, options, limits: { ...LIMITS, ...limits },
+    clock, ticker: new Ticker(clock, 1), source, options, limits: { ...LIMITS, ...limits },
     send: (buf) => out.push({ at: clock.now(), p: decode(buf) }),
     onEnd: (r) => ends.push(r),
   });
