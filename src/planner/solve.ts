@@ -1,6 +1,8 @@
 // The placement planner's exact solver: unary filtering (with the reason a demand ran dry),
-// dominance reduction, symmetry classes, then branch and bound for the `limit` best distinct
-// assignments under the order (objective, then candidate input order demand by demand).
+// dominance reduction, symmetry classes, then branch and bound for the `limit` best assignments
+// distinct up to swaps of interchangeable demands (canonical forms only), under the order
+// (objective, then candidate input order demand by demand): depth-first with a probe for one,
+// best-first (solve/kbest.ts) for more.
 import type { NotFoundReason, Problem, Solution, SolveOptions, SolveResult } from './types.js';
 import { dominate } from './solve/dominance.js';
 import { objectiveOf } from './solve/evaluate.js';

@@ -93,7 +93,14 @@ export interface Problem {
 }
 
 export interface SolveOptions {
-  /** Distinct recommendations wanted, best first (default 1). */
+  /**
+   * Distinct recommendations wanted, best first (default 1). Distinct up to swaps of
+   * interchangeable demands: demands with the same candidates, constraints and objective terms
+   * (a cluster's identical nodes) are interchangeable, and two placements that differ only by
+   * permuting their choices are one recommendation, returned once in canonical form (within
+   * such a class, candidates in rising input order along the demand order). The k returned are
+   * the k best such classes by objective, ties broken by the canonical forms' input order.
+   */
   limit?: number;
   /** Wall-clock budget in ms; when it runs out the best found so far is returned, not proven. */
   timeoutMs?: number;

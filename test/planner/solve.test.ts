@@ -5,6 +5,11 @@ import assert from 'node:assert/strict';
 import { solve } from '../../src/planner/solve.js';
 import { greedy } from '../../src/planner/greedy.js';
 import { haversineKm } from '../../src/planner/geo.js';
+import { filterUnary } from '../../src/planner/solve/unary.js';
+import { compile } from '../../src/planner/solve/model.js';
+import { dominate } from '../../src/planner/solve/dominance.js';
+import { symmetryClasses } from '../../src/planner/solve/symmetry.js';
+import { searchKBest } from '../../src/planner/solve/kbest.js';
 import type { Candidate, Constraint, Objective, Problem, SolveResult } from '../../src/planner/types.js';
 
 const GiB = 2 ** 30;
@@ -113,23 +118,73 @@ test('inventory_group and distance_between_demands', () => {
   assert.deepEqual(near.solutions[0]!.assignment, { x: 'p1', y: 'p2' });
 });
 
-test('limit returns the k best distinct assignments in score order', () => {
+test('limit returns the k best recommendations in score order, distinct up to swaps of interchangeable demands', () => {
+  // x and y are interchangeable: {x: c, y: b} is {x: b, y: c} again, not a second recommendation.
   const cands = [host('a', {}, { cost: 3 }), host('b', {}, { cost: 1 }), host('c', {}, { cost: 2 })];
   const r = solved(solve(problem(cands, ['x', 'y'], [], costObjective(['x', 'y'])), { limit: 4 }));
   assert.deepEqual(r.solutions.map((s) => [s.assignment['x'], s.assignment['y'], s.objective]), [
-    ['b', 'c', 3], ['c', 'b', 3], ['a', 'b', 4], ['b', 'a', 4],
+    ['b', 'c', 3], ['a', 'b', 4], ['a', 'c', 5],
   ]);
   assert.equal(r.proven, true);
+  // Told apart (here by their own objective weights), the swaps are distinct again.
+  const apart: Objective = { goal: 'minimize', terms: [{ kind: 'cost', demand: 'x', weight: 1 }, { kind: 'cost', demand: 'y', weight: 1.5 }] };
+  const d = solved(solve(problem(cands, ['x', 'y'], [], apart), { limit: 3 }));
+  assert.deepEqual(d.solutions.map((s) => [s.assignment['x'], s.assignment['y'], s.objective]), [
+    ['c', 'b', 3.5], ['b', 'c', 4], ['a', 'b', 4.5],
+  ]);
 });
 
 test('ties are broken by demand order then candidate input order, every run', () => {
   const cands = [host('a', {}, { cost: 1 }), host('b', {}, { cost: 1 }), host('c', {}, { cost: 1 })];
   const p = problem(cands, ['x', 'y'], [], costObjective(['x', 'y']));
   const first = solved(solve(p, { limit: 3 }));
-  assert.deepEqual(first.solutions.map((s) => s.assignment), [{ x: 'a', y: 'b' }, { x: 'a', y: 'c' }, { x: 'b', y: 'a' }]);
+  assert.deepEqual(first.solutions.map((s) => s.assignment), [{ x: 'a', y: 'b' }, { x: 'a', y: 'c' }, { x: 'b', y: 'c' }]);
   for (let i = 0; i < 3; i++) assert.deepEqual(solved(solve(p, { limit: 3 })).solutions, first.solutions);
   // Without an objective: the first feasible assignment in input order.
   assert.deepEqual(solved(solve(problem(cands, ['x', 'y']))).solutions[0]!.assignment, { x: 'a', y: 'b' });
+});
+
+test('3 identical demands over 5 hosts, limit 3: three different host sets in score order', () => {
+  const costs = [5, 1, 4, 2, 3];
+  const cands = costs.map((cost, i) => host(`h${i}`, {}, { cost }));
+  const names = ['node-1', 'node-2', 'node-3'];
+  const r = solved(solve(problem(cands, names, [], costObjective(names)), { limit: 3 }));
+  assert.equal(r.proven, true);
+  // Sets by total cost: {h1,h3,h4}=6, {h1,h2,h3}=7, then {h0,h1,h3} and {h1,h2,h4} tie at 8 and
+  // input order picks the first. Each in canonical form: hosts in input order along the demands.
+  assert.deepEqual(r.solutions.map((s) => [names.map((n) => s.assignment[n]), s.objective]), [
+    [['h1', 'h3', 'h4'], 6], [['h1', 'h2', 'h3'], 7], [['h0', 'h1', 'h3'], 8],
+  ]);
+  const sets = r.solutions.map((s) => [...new Set(Object.values(s.assignment))].sort().join(','));
+  assert.equal(new Set(sets).size, 3);
+  // Limit 1 gives the same first recommendation.
+  assert.deepEqual(solved(solve(problem(cands, names, [], costObjective(names)))).solutions[0], r.solutions[0]);
+});
+
+test('k-best mixing interchangeable and distinct demands', () => {
+  // Two interchangeable workers over racks, a controller with its own list and a distance to a
+  // point (distinct): worker swaps collapse, controller alternatives stay distinct.
+  const rack = (id: string, r: string, cost: number) => host(id, { rack: r }, { cost });
+  const pool = [rack('w1', 'r1', 1), rack('w2', 'r1', 2), rack('w3', 'r2', 1), rack('w4', 'r3', 4)];
+  const ctl = [rack('c1', 'r2', 0), rack('c2', 'r3', 1), rack('w1', 'r1', 0)];
+  const p: Problem = {
+    demands: [{ name: 'ctl', candidates: ctl }, { name: 'wa', candidates: pool }, { name: 'wb', candidates: pool }],
+    constraints: [{ kind: 'zone', name: 'spread', demands: ['ctl', 'wa', 'wb'], qualifier: 'different', attribute: 'rack' }],
+    objective: { goal: 'minimize', terms: [
+      { kind: 'cost', demand: 'ctl', weight: 1 }, { kind: 'cost', demand: 'wa', weight: 1 }, { kind: 'cost', demand: 'wb', weight: 1 },
+    ] },
+  };
+  const r = solved(solve(p, { limit: 4 }));
+  assert.equal(r.proven, true);
+  const rows = r.solutions.map((s) => [s.assignment['ctl'], s.assignment['wa'], s.assignment['wb'], s.objective]);
+  // ctl c1 (r2): workers on r1 and r3 → {w1,w4}=5, {w2,w4}=6; ctl c2 (r3): {w1,w3}=2+1, {w2,w3}=3+1;
+  // ctl w1 (r1): workers on r2 and r3 → {w3,w4}=5.
+  assert.deepEqual(rows, [
+    ['c2', 'w1', 'w3', 3], ['c2', 'w2', 'w3', 4], ['c1', 'w1', 'w4', 5], ['w1', 'w3', 'w4', 5],
+  ]);
+  // No recommendation is a swap of another's workers.
+  const keys = r.solutions.map((s) => `${s.assignment['ctl']}|${[s.assignment['wa'], s.assignment['wb']].sort()}`);
+  assert.equal(new Set(keys).size, keys.length);
 });
 
 test('maximize keeps the template sign', () => {
@@ -196,4 +251,40 @@ test('timeout before anything feasible: not found, timedOut', () => {
   demands.push({ name: 'spare', candidates: [host('s1'), host('s2'), host('s3')] });
   const r = notFound(solve({ demands, constraints: [] }, { timeoutMs: 1, now: steppingClock() }));
   assert.equal(r.reason.timedOut, true);
+});
+
+test('limit > 1 within a budget: best so far, unproven', () => {
+  const pts = Array.from({ length: 12 }, (_, i) => ({ latitude: 40 + i * 0.7, longitude: (i * 37) % 20 }));
+  const cands = pts.map((point, i) => host(`h${i}`, {}, { point, cost: (i * 7) % 5 }));
+  const names = Array.from({ length: 10 }, (_, i) => `d${i}`);
+  const terms: Objective['terms'] = [];
+  for (let i = 0; i < names.length; i++) {
+    terms.push({ kind: 'cost', demand: names[i]!, weight: 10 });
+    for (let j = i + 1; j < names.length; j++) terms.push({ kind: 'distance_between', demands: [names[i]!, names[j]!], weight: 1 });
+  }
+  const r = solve(problem(cands, names, [], { goal: 'minimize', terms }), { limit: 3, timeoutMs: 1, now: steppingClock() });
+  if (r.status === 'solved') {
+    assert.equal(r.proven, false);
+    assert.ok(r.gap !== undefined && r.gap >= 0);
+  } else assert.equal(r.reason.timedOut, true);
+});
+
+test('k-best: past its queue bound the depth-first search takes over with the same answer', () => {
+  const pts = Array.from({ length: 9 }, (_, i) => ({ latitude: 40 + i * 0.7, longitude: (i * 37) % 20 }));
+  const cands = pts.map((point, i) => host(`h${i}`, { rack: `r${i % 4}` }, { point, cost: (i * 7) % 5 }));
+  const names = ['a', 'b', 'c', 'd', 'e'];
+  const terms: Objective['terms'] = names.map((demand) => ({ kind: 'cost' as const, demand, weight: 3 }));
+  terms.push({ kind: 'distance_between', demands: ['a', 'b'], weight: 0.01 });
+  const p = problem(cands, names, [{ kind: 'zone', name: 'z', demands: ['a', 'b', 'c'], qualifier: 'different', attribute: 'rack' }], { goal: 'minimize', terms });
+  const run = (maxQueue?: number) => {
+    const model = compile(p, filterUnary(p).survivors);
+    dominate(model, 4);
+    const res = searchKBest(model, symmetryClasses(model), { limit: 4, deadline: Infinity, now: () => 0, ...(maxQueue ? { maxQueue } : {}) });
+    assert.equal(res.complete, true);
+    return res.found.map((f) => [f.cost, Array.from(f.lex)]);
+  };
+  const best = run();
+  assert.equal(best.length, 4);
+  assert.deepEqual(run(8), best);
+  assert.deepEqual(solved(solve(p, { limit: 4 })).solutions.map((s) => s.objective).length, 4);
 });

@@ -3,8 +3,8 @@
 // other demand. Swapping their choices maps a solution to another of equal objective, so for the
 // single best answer the search only visits the member of each swap orbit whose choices rise in
 // input order along the demand order, which is also the orbit's tie-break winner (its first
-// differing demand gets the earlier candidate). Off when limit > 1: a swap is a distinct
-// assignment and may legitimately be among the k best.
+// differing demand gets the earlier candidate). For every limit: recommendations are distinct up
+// to these swaps (SolveOptions.limit), so the k best are k orbits, each in that canonical form.
 import type { Cand, Model } from './model.js';
 
 function sameCands(a: Cand[], b: Cand[]): boolean {
