@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { api, consoleText, control, corral, labDown, labUp, labWhyNot, machine, sh, token, waitFor, type Lab } from './lab-helpers.js';
 
 const skip = labWhyNot(['redfishtool', 'python3']);
-const LAB: Lab = { name: 'corral-e2e', dir: '/tmp/corral-e2e-lab', api: 'http://127.0.0.1:18092' };
+const LAB: Lab = { name: 'corral-e2e', dir: '/tmp/corral-e2e-lab', api: 'http://127.0.0.1:18192' };
 const LISTED = ['lab-n1', 'lab-n2', 'lab-n3'];
 
 function diskRecord(name: string): string {
@@ -28,8 +28,9 @@ function diskRecord(name: string): string {
 before(() => {
   if (skip) return;
   labDown(LAB);
-  // n1 BIOS/IPMI, n2 BIOS/Redfish, n3 UEFI/IPMI; lab-x1 is a machine the SoT does not list.
-  labUp(LAB, ['--hosts', '3', '--uefi', '1', '--unlisted', '1', '--timeout', '300']);
+  // n1 BIOS/IPMI, n2 BIOS/Redfish, n3 UEFI/IPMI (OVMF PXE), n4 UEFI/Redfish through UEFI HTTP
+  // boot (--uefi-http: the last UEFI machine); lab-x1 is a machine the SoT does not list.
+  labUp(LAB, ['--hosts', '4', '--uefi', '2', '--uefi-http', '1', '--unlisted', '1', '--timeout', '300']);
 });
 
 after(() => {
@@ -47,7 +48,7 @@ test('BIOS and UEFI machines behind IPMI and Redfish BMCs go to active with no A
     const list = (await api(LAB, '/hosts?site=corral-lab')) as any[];
     return LISTED.every((n) => list.find((h) => h.id === n)?.lifecycle_state === 'active') ? list : undefined;
   }, 12 * 60_000, 2000);
-  assert.equal(hosts.length, 3);
+  assert.equal(hosts.length, 4); // and lab-n4, the UEFI HTTP boot case's
   for (const name of LISTED) {
     const types = ((await api(LAB, `/hosts/${name}/events`)) as any[]).map((e) => e.type);
     for (const t of ['provision.requested', 'power.acked', 'dhcp.acked', 'ipxe.served', 'kernel.fetched', 'checkpoint', 'provision.completed']) {
@@ -76,6 +77,25 @@ test('BIOS and UEFI machines behind IPMI and Redfish BMCs go to active with no A
   assert.match(log, /redfish request \{"method":"POST","path":"\/redfish\/v1\/Systems\/[^"]+\/Actions\/ComputerSystem.Reset","status":204/, 'n2: reset through Redfish');
   const password = readFileSync(join(LAB.dir, 'bmc.pass'), 'utf8').trim();
   for (const f of ['corral.log', 'lab.log']) assert.ok(!readFileSync(join(LAB.dir, f), 'utf8').includes(password), `the BMC password is never in ${f}`);
+});
+
+test('UEFI HTTP boot: a UEFI machine boots to active through HTTPClient DHCP and boot HTTP, with no TFTP', { skip, timeout: 10 * 60_000 }, async () => {
+  await waitFor('lab-n4 active', async () => ((await api(LAB, '/hosts/lab-n4')).lifecycle_state === 'active' ? true : undefined), 8 * 60_000, 2000);
+  const text = consoleText(LAB, 'lab-n4');
+  // OVMF tried HTTP boot, never PXE, and fetched the iPXE EFI binary from boot HTTP by the URL
+  // Corral answered (option 60 HTTPClient, the URL as boot file: UEFI 2.5+ §24.7).
+  assert.match(text, /Start HTTP Boot over IPv4/);
+  assert.match(text, /URI: http:\/\/10\.77\.0\.1:8080\/ipxe-bin\/snponly\.efi/);
+  assert.doesNotMatch(text, /Start PXE over IPv|NBP filename|Downloading NBP/, 'no PXE attempt');
+  assert.match(text, /platform efi/);
+  assert.match(text, /CORRAL-LAB-INSTALL-OK host=lab-n4/);
+  assert.match(diskRecord('lab-n4'), /^CORRAL-LAB-INSTALLED host=lab-n4 /);
+  const events = (await api(LAB, '/hosts/lab-n4/events')) as any[];
+  assert.ok(events.some((e) => e.type === 'dhcp.acked' && e.data?.client === 'http'), 'the firmware DHCP was an HTTP boot client\'s');
+  assert.ok(events.some((e) => e.type === 'dhcp.acked' && e.data?.client === 'ipxe'), "then iPXE's");
+  assert.deepEqual(events.filter((e) => e.type.startsWith('tftp.') || e.data?.client === 'pxe').map((e) => e.type), [], 'no TFTP read and no PXE exchange for lab-n4');
+  // The TFTP server saw no request from lab-n4's address.
+  assert.doesNotMatch(readFileSync(join(LAB.dir, 'corral.log'), 'utf8'), /tftp[^\n]*10\.77\.0\.104/i);
 });
 
 test('an active machine that network-boots again gets the local-boot answer and does not reinstall', { skip, timeout: 10 * 60_000 }, async () => {
@@ -152,7 +172,7 @@ test('lab down leaves no namespace, process, tap or file behind', { skip, timeou
 });
 
 test('proxyDHCP mode: BIOS and UEFI machines boot to active beside the site DHCP server', { skip, timeout: 15 * 60_000 }, async () => {
-  const PROXY: Lab = { name: 'corral-e2p', dir: '/tmp/corral-e2p-lab', api: 'http://127.0.0.1:18093' };
+  const PROXY: Lab = { name: 'corral-e2p', dir: '/tmp/corral-e2p-lab', api: 'http://127.0.0.1:18193' };
   labDown(PROXY);
   try {
     labUp(PROXY, ['--hosts', '2', '--uefi', '1', '--bmc', 'ipmi', '--dhcp-mode', 'proxy', '--timeout', '300']);
