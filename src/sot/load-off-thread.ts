@@ -10,6 +10,7 @@ import type { Worker } from 'node:worker_threads';
 import { startWorker } from './start-worker.js';
 import type { Problem, Sot } from '../model/index.js';
 import { assemble, DEFAULT_PIECE_BYTES, type FromWorker, type LoadRequest, type Piece } from './load-pieces.js';
+import { adoptHosts } from './owner.js';
 
 export interface OffThreadLoad {
   revision: string;
@@ -54,6 +55,9 @@ export function loadSotOffThread(root: string, opts: OffThreadOptions = {}): Pro
     const pieces: Piece[] = [];
     const finish = () => {
       const { sot, problems } = assemble(head!.shell, pieces, head!.sent);
+      // Hosts rebuilt here are new objects: record their SoT as loadSot does (owner.ts), so views
+      // given only (host, record) find the workflows and OSes the record names.
+      if (sot) adoptHosts(sot);
       done(() => resolve({ revision: head!.revision, ok: head!.ok, problems, sot, ...(head!.saveError && { saveError: head!.saveError }) }));
     };
     w.on('message', (m: FromWorker) => {
