@@ -162,6 +162,13 @@ const pct = (xs: number[], p: number) => {
   const s = [...xs].sort((a, b) => a - b);
   return s[Math.min(s.length - 1, Math.max(0, Math.ceil((p / 100) * s.length) - 1))] ?? NaN;
 };
+/** The appliance's own CPU time (user + system, ms) from /proc: the figure least moved by other processes on a shared machine. */
+function cpuMs(pid: number): number {
+  const f = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const rest = f.slice(f.lastIndexOf(')') + 2).split(' ');
+  // Fields 14 and 15 (utime, stime) in clock ticks of 10 ms; rest[0] is field 3.
+  return (Number(rest[11]) + Number(rest[12])) * 10;
+}
 const ms = (x: number) => (x >= 100 ? x.toFixed(0) : x.toFixed(2));
 
 async function main(): Promise<void> {
@@ -192,9 +199,11 @@ async function main(): Promise<void> {
     const clients = Number(o.clients);
     const concurrent: number[] = [];
     let refused = 0;
+    let concurrentCpu = 0;
     for (let round = 1; round <= Number(o.rounds); round++) {
       let issued = 0;
       const t0 = performance.now();
+      const c0 = cpuMs(child.pid!);
       const samples: number[] = [];
       await Promise.all(
         Array.from({ length: clients }, async () => {
@@ -208,7 +217,11 @@ async function main(): Promise<void> {
         }),
       );
       const wall = performance.now() - t0;
-      console.log(`A round ${round}: ${samples.length} check-outs by ${clients} clients in ${(wall / 1000).toFixed(2)} s (${Math.round(samples.length / (wall / 1000))}/s), p50 ${ms(pct(samples, 50))} ms, p99 ${ms(pct(samples, 99))} ms, max ${ms(Math.max(...samples))} ms`);
+      // Settled first: the manager's passes the check-outs caused are part of their cost.
+      await call(port, 'GET', '/api/v1/totalrunning', {});
+      const cpu = cpuMs(child.pid!) - c0;
+      if (round > 1) concurrentCpu += cpu;
+      console.log(`A round ${round}: ${samples.length} check-outs by ${clients} clients in ${(wall / 1000).toFixed(2)} s (${Math.round(samples.length / (wall / 1000))}/s), p50 ${ms(pct(samples, 50))} ms, p99 ${ms(pct(samples, 99))} ms, max ${ms(Math.max(...samples))} ms; appliance CPU ${(cpu / samples.length).toFixed(2)} ms per check-out`);
       concurrent.push(...samples);
       if ((await stat()) !== 0) throw new Error(`after ${READY} check-outs, ${await stat()} still ready`);
       child.stdin!.write('reset\n');
@@ -218,12 +231,15 @@ async function main(): Promise<void> {
 
     // B. One client, one check-out at a time.
     const serial: number[] = [];
+    const s0 = cpuMs(child.pid!);
     for (let i = 0; i < Number(o.serial); i++) {
       const s = performance.now();
       const r = await call(port, 'POST', '/api/v1/vm/ready-pool', h);
       serial.push(performance.now() - s);
       if (r.status !== 200) throw new Error(`serial check-out: ${r.status} ${r.text}`);
     }
+
+    const serialCpu = (cpuMs(child.pid!) - s0) / serial.length;
 
     // C. One client, on demand from a pool with nothing ready: ask, then poll until ready.
     const pollMs = Number(o['poll-ms']);
@@ -257,6 +273,8 @@ async function main(): Promise<void> {
     for (const [name, xs] of rows) console.log(`| ${name} | ${ms(pct(xs, 50))} | ${ms(pct(xs, 99))} | ${ms(Math.max(...xs))} |`);
     console.log(`\non demand / check-out (p50): ${(pct(od, 50) / pct(serial, 50)).toFixed(0)}x against 1 client, ${(pct(od, 50) / pct(concurrent, 50)).toFixed(0)}x against ${clients} clients`);
     console.log(`on demand minus the simulated install (p50): ${ms(pct(od, 50) - Number(o['install-ms']))} ms`);
+    const rounds = Number(o.rounds);
+    if (rounds > 1) console.log(`appliance CPU per check-out: ${(concurrentCpu / ((rounds - 1) * READY)).toFixed(2)} ms with ${clients} clients (rounds 2-${rounds}), ${serialCpu.toFixed(2)} ms with 1 client; load average ${(await import('node:os')).loadavg()[0]!.toFixed(1)}`);
     console.log(`total ${((performance.now() - started) / 1000).toFixed(1)} s`);
     child.stdin!.write('stop\n');
     await new Promise((done) => {

@@ -158,6 +158,9 @@ test('a pool on an on-demand lab site: filled through BMCs, checked out, returne
       assert.ok(n >= (a === b ? 5 : 3), `${h}: ${n} PXE power-ons in lab.log`);
     }
     assert.equal(await ready(), 2, 'the pool is full again');
+    // The pool manager did all this without an action failing (it logs and carries on when one does).
+    const corralLog = readFileSync(join(LAB.dir, 'corral.log'), 'utf8');
+    assert.deepEqual(corralLog.split('\n').filter((l) => /pool (action|pass) failed/.test(l)), []);
     mark('done');
   } finally {
     labDown(LAB);
