@@ -153,7 +153,7 @@ for (const sig of ['SIGINT', 'SIGTERM'] as const) {
 
 /** Console milestones in boot order; each is searched from where the previous one matched. */
 const MILESTONES: { name: string; re: RegExp }[] = [
-  { name: 'firmware PXE start', re: /iPXE initialising devices|Open Source Network Boot Firmware|Start PXE over IPv4|>>Start PXE/ },
+  { name: 'firmware PXE start', re: /iPXE initialising devices|Open Source Network Boot Firmware|Start PXE over IPv4|>>Start PXE|Start HTTP Boot over IPv4/ },
   { name: 'firmware DHCP start', re: /Configuring \(net0|Start PXE over IPv4|Start HTTP Boot over IPv4/ },
   { name: 'firmware has an address', re: /Station IP address is/ },
   { name: 'NBP named', re: /undionly\.kpxe|snponly\.efi|Downloading NBP/ },
@@ -327,7 +327,7 @@ const PHASES: { mark: string; phase: string }[] = [
   { mark: 'iPXE DHCP done', phase: "iPXE's DHCP" },
   { mark: 'script served', phase: 'IPv6 wait, script' },
   { mark: 'kernel+initrd fetched', phase: 'kernel + initrd' },
-  { mark: 'callback', phase: 'installer to callback' },
+  { mark: 'callback', phase: 'kernel boot, installer' },
   { mark: 'install OK', phase: 'callback to marker' },
 ];
 
@@ -345,7 +345,8 @@ function consoleMarks(b: Boot): void {
   set('install OK', 'install OK');
   if (b.server !== 'standin') return;
   set('firmware DHCP done', 'firmware has an address');
-  set('NBP loaded', 'NBP started');
+  // BIOS: "iPXE initialising devices" is the NIC ROM's banner at POST, not an NBP starting.
+  if (m.has('firmware has an address')) set('NBP loaded', 'NBP started');
   // BIOS: the firmware is iPXE (the NIC's ROM), its first DHCP is iPXE's.
   set('iPXE DHCP start', m.has('firmware has an address') ? 'iPXE DHCP start' : 'firmware DHCP start');
 }
