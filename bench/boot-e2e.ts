@@ -157,7 +157,8 @@ const MILESTONES: { name: string; re: RegExp }[] = [
   { name: 'firmware DHCP start', re: /Configuring \(net0|Start PXE over IPv4|Start HTTP Boot over IPv4/ },
   { name: 'firmware has an address', re: /Station IP address is/ },
   { name: 'NBP named', re: /undionly\.kpxe|snponly\.efi|Downloading NBP/ },
-  { name: 'NBP started', re: /iPXE initialising devices/ },
+  // OVMF starting the NBP it loaded (BIOS has none: there the iPXE banner is the NIC ROM's, at POST).
+  { name: 'NBP started', re: /BdsDxe: starting Boot\w+ "UEFI (?:PXE|HTTP)/ },
   { name: 'iPXE DHCP start', re: /Configuring \(net0/ },
   { name: 'iPXE DHCP done', re: /Configuring \(net0[^)]*\)[.\s]*ok/ },
   { name: 'script loaded', re: /(?:Corral|Stand-in): \S+ boot / },
@@ -345,10 +346,9 @@ function consoleMarks(b: Boot): void {
   set('install OK', 'install OK');
   if (b.server !== 'standin') return;
   set('firmware DHCP done', 'firmware has an address');
-  // BIOS: "iPXE initialising devices" is the NIC ROM's banner at POST, not an NBP starting.
-  if (m.has('firmware has an address')) set('NBP loaded', 'NBP started');
-  // BIOS: the firmware is iPXE (the NIC's ROM), its first DHCP is iPXE's.
-  set('iPXE DHCP start', m.has('firmware has an address') ? 'iPXE DHCP start' : 'firmware DHCP start');
+  set('NBP loaded', 'NBP started');
+  // BIOS: the firmware is iPXE (the NIC's ROM), its first DHCP ("Configuring (net0") is iPXE's.
+  set('iPXE DHCP start', 'iPXE DHCP start');
 }
 
 /** The stand-in's HTTP access log for this boot, ms from power-on. */
