@@ -72,6 +72,13 @@ function assertInOrder(host: string, evs: { seq: number; type: string }[], after
 
 const BOOT = ['power.acked', 'dhcp.acked', 'kernel.fetched', 'checkpoint'];
 
+/** Where a reclaim's time went (printed, not asserted: TCG timings move with the machine's load). */
+function timeline(host: string, evs: { seq: number; at: string; type: string }[], afterSeq: number): string {
+  const after = evs.filter((e) => e.seq > afterSeq && !e.type.startsWith('dhcp.offered'));
+  const t0 = Date.parse(after[0]?.at ?? '');
+  return `${host}: ${after.map((e) => `${e.type} ${((Date.parse(e.at) - t0) / 1000).toFixed(1)}`).join(', ')}`;
+}
+
 test('a pool on an on-demand lab site: filled through BMCs, checked out, returned and expired hosts wiped and re-installed to ready', { skip, timeout: 25 * 60_000 }, async () => {
   const t0 = Date.now();
   const mark = (what: string) => console.log(`# ${what}: ${((Date.now() - t0) / 1000).toFixed(1)} s`);
@@ -121,6 +128,7 @@ test('a pool on an on-demand lab site: filled through BMCs, checked out, returne
     await waitFor(`${a} ready again`, async () => ((await vmState(a)) === 'ready' ? true : undefined), 6 * 60_000, 2000);
     mark('returned host wiped and ready again');
     const evA = await events(a);
+    console.log(`# ${timeline(a, evA, beforeReturn)}`);
     const returned = evA.find((e) => e.seq > beforeReturn && e.type === 'pool.returned');
     assert.equal(returned?.data?.why, 'returned', 'returned by the DELETE, not by expiry');
     assertInOrder(a, evA, beforeReturn, ['pool.returned', 'reclaim.requested', ...BOOT, 'provision.requested', ...BOOT, 'checkpoint']);
@@ -146,6 +154,7 @@ test('a pool on an on-demand lab site: filled through BMCs, checked out, returne
     assert.ok(lateMs >= 0 && lateMs < 5_000, `reclaimed ${lateMs} ms after its end_time`);
     await waitFor(`${b} ready again`, async () => ((await vmState(b)) === 'ready' ? true : undefined), 6 * 60_000, 2000);
     mark('expired host wiped and ready again');
+    console.log(`# ${timeline(b, await events(b), beforeExpiry)}`);
     assertInOrder(b, await events(b), beforeExpiry, ['pool.returned', 'reclaim.requested', ...BOOT, 'provision.requested', ...BOOT, 'checkpoint']);
     assert.match(consoleText(LAB, b), new RegExp(`CORRAL-LAB-WIPE-OK host=${b}`));
     assert.equal((await vmp(`/token/${tok}`)).body[tok].vms.running.length, 0, 'nothing left checked out');
