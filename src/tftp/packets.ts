@@ -23,6 +23,12 @@ export class PacketReader {
   private readonly perChunk: number; // blocks per chunk
   private readonly chunks = new Map<number, Slot>();
   private current = -1;
+  /**
+   * A dropped chunk's buffer, reused for the next one: a long transfer then allocates three
+   * chunk buffers, not one per chunk. Safe: a chunk is dropped once the client acknowledged
+   * every block of it, so no send of its packets is still queued.
+   */
+  private spare: Uint8Array | null = null;
 
   constructor(private readonly source: TftpSource, private readonly blksize: number, minBlocks = 1) {
     this.lastBlock = Math.floor(source.size / blksize) + 1;
@@ -61,7 +67,11 @@ export class PacketReader {
   /** Entering a new chunk: drop all but the previous one (retransmissions may still need it). */
   private moveTo(index: number): void {
     this.current = index;
-    for (const k of this.chunks.keys()) if (k < index - 1) this.chunks.delete(k);
+    for (const [k, c] of this.chunks) {
+      if (k >= index - 1) continue;
+      this.chunks.delete(k);
+      if (!(c instanceof Promise)) this.spare = c.bytes;
+    }
   }
 
   private chunkAt(index: number): Slot | null {
@@ -74,7 +84,10 @@ export class PacketReader {
     const want = Math.min(blocks * this.blksize, this.source.size - start); // 0: only the empty last block
     const build = (data: Uint8Array): Chunk => {
       if (data.length !== want) throw new Error(`source returned ${data.length} bytes at ${start}, expected ${want} (file changed?)`);
-      return { first, bytes: layOut(data, first, blocks, this.blksize) };
+      const need = data.length + 4 * blocks;
+      const into = this.spare !== null && this.spare.length >= need ? this.spare.subarray(0, need) : Buffer.allocUnsafe(need);
+      this.spare = null;
+      return { first, bytes: layOut(data, into, first, blocks, this.blksize) };
     };
     let slot: Slot;
     try {
@@ -96,9 +109,8 @@ export class PacketReader {
   }
 }
 
-/** Payload of `blocks` consecutive blocks -> those DATA packets back to back. */
-function layOut(data: Uint8Array, first: number, blocks: number, blksize: number): Uint8Array {
-  const out = Buffer.allocUnsafe(data.length + 4 * blocks);
+/** Payload of `blocks` consecutive blocks -> those DATA packets back to back, in `out`. */
+function layOut(data: Uint8Array, out: Uint8Array, first: number, blocks: number, blksize: number): Uint8Array {
   for (let j = 0; j < blocks; j++) {
     const at = j * (blksize + 4);
     writeDataHeader(out, at, (first + j) & 0xffff); // block numbers roll over 65535 -> 0

@@ -18,6 +18,7 @@ import {
 } from './codec.js';
 import type { TftpClient, TftpResolver } from './files.js';
 import { netasciiSource, type TftpSource } from './source.js';
+import { BusyPoll } from './busypoll.js';
 import { Ticker } from './ticker.js';
 import { DEFAULT_LIMITS, ReadTransfer, type TransferResult } from './transfer.js';
 import { openTid, udpBind, type BindFn, type UdpPeer, type UdpSocket } from './udp.js';
@@ -31,6 +32,8 @@ export interface TftpServerOptions {
   retries: number; // retransmissions without progress before giving up, default 5
   maxTransfers: number; // concurrent transfers; beyond: ERROR 0 "server busy"; default 256
   maxNetasciiBytes: number; // netascii is converted in memory; default 4 MiB
+  busyPollUs: number; // poll for a quick client's ACK this long after a DATA (busypoll.ts); default 100, 0 = off
+  busyPollMaxTransfers: number; // ... only while at most this many transfers run; default 2
 }
 
 export interface TftpServerDeps {
@@ -86,6 +89,8 @@ function withDefaults(o: Partial<TftpServerOptions> = {}): TftpServerOptions {
     retries: Math.max(0, o.retries ?? DEFAULT_LIMITS.retries),
     maxTransfers: Math.max(1, o.maxTransfers ?? 256),
     maxNetasciiBytes: o.maxNetasciiBytes ?? 4 * 1024 * 1024,
+    busyPollUs: Math.max(0, o.busyPollUs ?? 100),
+    busyPollMaxTransfers: Math.max(0, o.busyPollMaxTransfers ?? 2),
   };
 }
 
@@ -108,6 +113,7 @@ export function createTftpServer(deps: TftpServerDeps): TftpServer {
   const ports = new Map<number, number>(); // TID ports of open transfers -> users
   const pending = new Set<Promise<unknown>>(); // request handling and socket/source closes
   const ticker = new Ticker(clock, tickPeriod(opt.timeoutMs));
+  const poll = new BusyPoll(opt.busyPollUs);
   let main: UdpSocket | null = null;
   let closing = false;
 
@@ -202,7 +208,10 @@ export function createTftpServer(deps: TftpServerDeps): TftpServer {
       try {
         // Hot path, once per block in lock-step: an ACK on the connected socket is the client's.
         if (connected && s.transfer !== null && msg.length >= 4 && msg[0] === 0 && msg[1] === Opcode.ACK) {
-          return s.transfer.onAck((msg[2]! << 8) | msg[3]!);
+          poll.acked();
+          s.transfer.onAck((msg[2]! << 8) | msg[3]!);
+          if (!s.transfer.done && sessions.size <= opt.busyPollMaxTransfers) poll.sent();
+          return;
         }
         onTransferPacket(s, msg, from, sock);
       } catch (err) {
@@ -299,6 +308,7 @@ export function createTftpServer(deps: TftpServerDeps): TftpServer {
     },
     async close() {
       closing = true;
+      poll.stop();
       for (const s of [...sessions.values()]) cancel(s, 'server shutting down', true);
       await main?.close();
       for (let i = 0; i < 10 && pending.size > 0; i++) await Promise.allSettled([...pending]);

@@ -75,6 +75,10 @@ export interface ReadTransferDeps {
   clock: Clock;
   /** Calls onTick periodically while the transfer runs (the server's: one timer for all). */
   ticker: Ticker;
+  /**
+   * Sends a packet at once or queues it (a socket). A DATA packet's bytes stay as they are until
+   * the client has acknowledged that block, then they may be reused (packets.ts); copy to keep.
+   */
   send: (packet: Uint8Array) => void;
   source: TftpSource;
   options: RequestOptions;

@@ -62,6 +62,21 @@ describe('tftp DATA packets laid out per chunk', () => {
     assert.deepEqual(reads, [0, CHUNK_BYTES, 2 * CHUNK_BYTES]);
   });
 
+  it('reuses a dropped chunk\'s buffer for a later chunk, with the right packets in it', async () => {
+    const file = randomBytes(CHUNK_BYTES * 5 + 77, 5);
+    const r = new PacketReader(bufferSource(file), 1468);
+    const seen = new Set<ArrayBufferLike>();
+    const got: Buffer[] = [];
+    for (let k = 1; k <= r.lastBlock; k++) {
+      assert.equal(r.ready(k, k), null, 'a memory source stays synchronous');
+      const p = r.packet(k);
+      seen.add(p.buffer);
+      got.push(Buffer.from(p.subarray(4)));
+    }
+    assert.ok(Buffer.concat(got).equals(file));
+    assert.ok(seen.size <= 4, `${seen.size} chunk buffers for 6 chunks`);
+  });
+
   it('a source returning fewer bytes than its size (file changed) fails the read', async () => {
     const src: TftpSource = { size: 10_000, read: (o, l) => Buffer.alloc(Math.min(l, 100)) };
     const r = new PacketReader(src, 512);

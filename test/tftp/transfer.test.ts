@@ -18,7 +18,7 @@ function setup(source: TftpSource, options: RequestOptions = {}, limits: Partial
   // A 1 ms tick: retransmissions land exactly on their deadlines, the times asserted below.
   const t = new ReadTransfer({
     clock, ticker: new Ticker(clock, 1), source, options, limits: { ...LIMITS, ...limits },
-    send: (buf) => out.push({ at: clock.now(), p: decode(buf) }),
+    send: (buf) => out.push({ at: clock.now(), p: decode(Buffer.from(buf)) }), // a copy: see ReadTransferDeps.send
     onEnd: (r) => ends.push(r),
   });
   const take = () => out.splice(0).map((x) => x.p);
