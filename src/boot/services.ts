@@ -1,7 +1,5 @@
 // Starts the boot services a machine on the provisioning LAN talks to (DHCP, TFTP, boot HTTP)
 // and says plainly which are off and why (no interface, no privilege, port taken).
-import { createServer } from 'node:http';
-import { closeTcp, listenTcp } from '../lib/tcp.js';
 import { networkInterfaces } from 'node:os';
 import type { Clock } from '../lib/clock.js';
 import type { Logger } from '../lib/log.js';
@@ -21,6 +19,7 @@ import { restartNeeded, startOnlySettings } from './restart-fields.js';
 import type { Sot } from '../model/index.js';
 import { servedFolders, type ServedFolder } from './served-folders.js';
 import { defaultTftpRoot } from './ipxe-files.js';
+import { startBootHttpServer, type AssetServerMode } from './assets-server.js';
 
 export interface BootConfig {
   /** The provisioning NIC; its first IPv4 address is the service address unless `address` is set. */
@@ -39,6 +38,8 @@ export interface BootConfig {
   tftpRoot?: string;
   /** Root of /files/ on boot HTTP; unset: the SoT agent's asset_server.base_dir. */
   assetsDir?: string;
+  /** Who sends /files/: Corral (default), nginx in front, or nginx when installed (assets-server.ts). */
+  assetServer?: AssetServerMode;
   dhcp: boolean;
   tftp: boolean;
   http: boolean;
@@ -114,6 +115,7 @@ export async function startBootServices(cfg: BootConfig, deps: BootDeps): Promis
     current: () => deps.sot.current(),
   });
 
+  let onAssetsChange = () => {};
   if (cfg.http) {
     const key = await callbackKey(deps).catch((e: Error) => e);
     if (key instanceof Error) {
@@ -121,12 +123,13 @@ export async function startBootServices(cfg: BootConfig, deps: BootDeps): Promis
     } else {
       // URLs in what is served come from bootUrl alone, never from a request's Host header.
       const boot = createBootHttp({ ...deps, log, clients, secrets: createCallbackSecrets(key), baseUrl: () => bootUrl, ipxeDir: () => folders.tftp().dir, assetsDir: () => folders.assets().dir });
-      const server = createServer(boot.handler);
-      server.keepAliveTimeout = 5000;
       try {
-        await listenTcp(server, address, cfg.httpPort);
-        st.http = { state: 'running', address: `${address}:${cfg.httpPort}`, stats: boot.stats, folder: () => folders.assets() };
-        closers.push(() => closeTcp(server));
+        // The assets by Corral or by nginx in front (--asset-server, assets-server.ts).
+        const server = await startBootHttpServer({ mode: cfg.assetServer ?? 'builtin', address, port: cfg.httpPort, handler: boot.handler, assetServed: boot.assetServed, assetsDir: () => folders.assets().dir, log });
+        const assets = { server: server.assets, ...(server.note && { note: server.note }), ...(server.nginx && { nginxPid: server.nginx.pid() }) };
+        st.http = { state: 'running', address: `${address}:${cfg.httpPort}`, stats: () => ({ ...boot.stats(), assets }), folder: () => folders.assets() };
+        onAssetsChange = server.refresh;
+        closers.push(() => server.close());
       } catch (e) {
         st.http = { state: 'failed', reason: bindHint(e, `TCP ${address}:${cfg.httpPort}`) };
       }
@@ -164,7 +167,10 @@ export async function startBootServices(cfg: BootConfig, deps: BootDeps): Promis
   const ra = createRaControl(cfg.interface ?? interfaceOf(address), deps.startRa ?? startRaSender, log);
   Object.defineProperty(st, 'ipv6_ra', { get: () => ra.state(), enumerable: true });
   await ra.apply(deps.sot.current());
-  const onLoaded = followLoads(cfg, deps, log, (sot) => void ra.apply(sot));
+  const onLoaded = followLoads(cfg, deps, log, (sot) => {
+    void ra.apply(sot);
+    onAssetsChange();
+  });
   closers.push(async () => {
     deps.sot.off('loaded', onLoaded);
     await ra.stop();

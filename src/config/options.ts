@@ -10,6 +10,7 @@ export const BOOT_OPTIONS = {
   'http-port': { type: 'string' },
   'boot-url': { type: 'string' },
   assets: { type: 'string' },
+  'asset-server': { type: 'string' },
   'tftp-root': { type: 'string' },
   'dhcp-mode': { type: 'string' },
   'dhcp-port': { type: 'string' },

@@ -68,6 +68,8 @@ export function bootConfig(v: BootValues, label: Label = flagLabel): BootConfig 
   if (v.interface && !/^[^\x00-\x1f/]{1,64}$/.test(v.interface)) throw new ConfigError(`${label('interface')} "${v.interface}" is not a network interface name`, 'interface');
   if (v.address && parseIpv4(v.address) === undefined) throw new ConfigError(`${label('address')} "${v.address}" is not an IPv4 address`, 'address');
   if (v['dhcp-mode'] !== undefined && v['dhcp-mode'] !== 'server' && v['dhcp-mode'] !== 'proxy') throw new ConfigError(`${label('dhcp-mode')} must be server or proxy`, 'dhcp-mode');
+  const assetServer = v['asset-server'];
+  if (assetServer !== undefined && assetServer !== 'builtin' && assetServer !== 'nginx' && assetServer !== 'auto') throw new ConfigError(`${label('asset-server')} must be builtin, nginx or auto`, 'asset-server');
   if (v['boot-url'] !== undefined && !/^https?:\/\/[^/]+/.test(v['boot-url'])) throw new ConfigError(`${label('boot-url')} "${v['boot-url']}" is not an http(s) URL`, 'boot-url');
   const port = (key: 'http-port' | 'tftp-port' | 'dhcp-port' | 'dhcp-client-port' | 'proxy-port') => portOf(key, v[key] ?? SERVE_DEFAULTS[key], label);
   return {
@@ -81,6 +83,7 @@ export function bootConfig(v: BootValues, label: Label = flagLabel): BootConfig 
     proxyPort: port('proxy-port'),
     ...(v['tftp-root'] && { tftpRoot: v['tftp-root'] }),
     ...(v.assets && { assetsDir: v.assets }),
+    ...(assetServer && { assetServer }),
     ...(v['dhcp-mode'] && { dhcpMode: v['dhcp-mode'] as 'server' | 'proxy' }),
     dhcp: !v['no-dhcp'],
     tftp: !v['no-tftp'],

@@ -117,7 +117,12 @@ export function createBootHttp(deps: BootHttpDeps) {
   const orchestrator = deps.orchestrator ?? createOrchestrator({ sot: deps.sot, store: deps.store, lifecycle: deps.lifecycle, clock, log: deps.log });
   const logRefusal = createRefusalLog(deps.log, () => clock.now());
 
-  const clientIp = (req: IncomingMessage) => (req.socket.remoteAddress ?? '').replace(/^::ffff:/, '');
+  // Behind Corral's own nginx (--asset-server, boot/assets-nginx.ts) requests arrive over a unix
+  // socket only nginx can reach (no TCP peer), with the client's address in X-Real-IP.
+  const clientIp = (req: IncomingMessage) => {
+    const peer = req.socket.remoteAddress ?? (typeof req.headers['x-real-ip'] === 'string' ? req.headers['x-real-ip'] : '');
+    return peer.replace(/^::ffff:/, '');
+  };
   const lookup = (macText: string | undefined): { sot: Sot; host: Host; mac: Mac } | undefined => {
     const sot = deps.sot.current();
     const mac = macText ? parseMac(macText) : undefined;
@@ -243,16 +248,28 @@ export function createBootHttp(deps: BootHttpDeps) {
     const path = root ? await safePath(root, rel) : undefined;
     if (!path) return sendText(res, 404, 'not found\n');
     const r = await serveFile(req, res, path);
+    served(clientIp(req), rel, kind, req.method, r);
+    return r;
+  }
+
+  /** Counts a served asset; a known host's kernel fetch moves its lifecycle, other files only count. */
+  function served(ip: string, rel: string, kind: string, method: string | undefined, r: ServeResult): void {
     stats.files++;
     stats.bytes += r.bytes;
-    const hostId = deps.clients.hostFor(clientIp(req));
-    if (hostId && r.status < 300 && req.method === 'GET') {
+    const hostId = deps.clients.hostFor(ip);
+    if (hostId && r.status < 300 && method === 'GET') {
       const isKernel = /(vmlinuz|linux|kernel|bzimage)/i.test(rel) && kind === 'files';
       if (isKernel) report(hostId, { type: 'kernel.fetched', url: `/${kind}/${rel}` });
       else stats.hostFiles++;
     }
-    return r;
   }
+
+  /** A /files/ download nginx served (its access log, boot/assets-log.ts): counted as if served here. */
+  const assetServed = (l: { ip: string; status: number; bytes: number; method: string; uri: string }) => {
+    if (!l.uri.startsWith('/files/')) return;
+    stats.requests++;
+    served(l.ip.replace(/^::ffff:/, ''), l.uri.slice('/files/'.length).replace(/^\/+/, ''), 'files', l.method, { status: l.status, bytes: l.bytes });
+  };
 
   async function route(req: IncomingMessage, res: ServerResponse): Promise<ServeResult> {
     const url = new URL(req.url ?? '/', 'http://boot.invalid');
@@ -285,5 +302,5 @@ export function createBootHttp(deps: BootHttpDeps) {
       else res.destroy();
     });
   };
-  return { handler, stats: (): BootHttpStats => ({ ...stats, refused: { ...stats.refused } }) };
+  return { handler, assetServed, stats: (): BootHttpStats => ({ ...stats, refused: { ...stats.refused } }) };
 }
