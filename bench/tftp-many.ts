@@ -14,9 +14,13 @@
 // p99 of the clients' completion times (nearest rank). Every row also reports the CPU the server
 // used (utime+stime of its process and reaped children, /proc) per MiB served, which load from
 // other work on the machine disturbs far less than wall time, and the clients' CPU.
-// The client is atftp (C): it asks for blksize without windowsize, as iPXE's undionly does,
-// costs the same for every server, and per block less CPU than any of the servers (see the
-// client CPU column); a Node client would cost as much as Corral itself and be the bottleneck.
+// Clients, C both, asking for blksize 1468 without windowsize, as iPXE's undionly does; they cost
+// the same for every server and per block less CPU than any server (the clients cpu column):
+//   - single and Nx big: atftp, one process per download;
+//   - Nx small: bench/tftp-client.c (compiled here with cc), one process running all N at once.
+//     100 atftp processes spend seconds starting, more than the 70 KB transfers themselves, so
+//     the downloads would hardly overlap and the row would time process creation.
+// A Node client would cost per packet about what Corral does and become the bottleneck.
 // All runs in a namespace of its own on its loopback (MTU 65536; packets are 1472 bytes, so no
 // fragmentation either way): tftpd-hpa on 127.0.0.11, atftpd on .12, Corral (bench/tftp-server.ts)
 // on .13, all on port 69. Every single download and every small one is compared byte for byte;
@@ -70,6 +74,7 @@ const ATFTPD = which('atftpd') ?? path.join(cache, 'atftpd/usr/sbin/atftpd');
 if (opt.servers.includes('atftpd') && !existsSync(ATFTPD)) die(`atftpd not found (run bench/tftp.sh once: it unpacks it into ${cache})`);
 
 const NS = `corral-tftpmany-${process.pid}`;
+let CLIENT: string | null = null; // bench/tftp-client, compiled below
 const ADDR: Record<string, string> = { 'tftpd-hpa': '127.0.0.11', atftpd: '127.0.0.12', corral: '127.0.0.13' };
 const ip = (...a: string[]) => {
   const r = spawnSync('ip', a, { encoding: 'utf8' });
@@ -232,6 +237,35 @@ async function measure(server: string, pid: number, n: number, name: string, tim
   return { wallMs, serverCpuMs, clientCpuMs, p99Ms, fail };
 }
 
+/** FNV-1a 64, as bench/tftp-client.c hashes what it received. */
+function fnv1a64(b: Uint8Array): string {
+  let h = 0xcbf29ce484222325n;
+  for (const x of b) h = BigInt.asUintN(64, (h ^ BigInt(x)) * 0x100000001b3n);
+  return h.toString(16).padStart(16, '0');
+}
+
+/** N downloads at once from one bench/tftp-client process; times are the client's own. */
+async function measureMany(server: string, pid: number, n: number, name: string): Promise<Row> {
+  const data = content.get(name)!;
+  const c0 = cpuMs(pid);
+  const k0 = selfChildrenCpuMs();
+  const c = spawn('ip', inNs(CLIENT!, [ADDR[server]!, name, String(n), '1468', String(data.length)]), { stdio: ['ignore', 'pipe', 'pipe'] });
+  let outText = '';
+  c.stdout!.on('data', (d: Buffer) => (outText += d.toString()));
+  const code = await new Promise<number | null>((r) => c.on('close', r));
+  await new Promise((r) => setTimeout(r, 50));
+  const serverCpuMs = cpuMs(pid) - c0;
+  const clientCpuMs = selfChildrenCpuMs() - k0;
+  const lines = outText.trim().split('\n').filter((l) => !l.startsWith('done')).map((l) => l.split(' '));
+  const want = fnv1a64(data);
+  const bad = lines.filter(([, , bytes, hash]) => Number(bytes) !== data.length || hash !== want).length + Math.max(0, n - lines.length);
+  const times = lines.map((l) => Number(l[1])).sort((a, b) => a - b);
+  return {
+    wallMs: times.at(-1) ?? NaN, serverCpuMs, clientCpuMs, p99Ms: times[Math.max(0, Math.ceil(0.99 * times.length) - 1)] ?? NaN,
+    fail: bad || code !== 0 ? `FAIL ${bad}/${n} (exit ${code})` : '',
+  };
+}
+
 // ---- report ----
 const median = (xs: number[]) => {
   const s = [...xs].sort((a, b) => a - b);
@@ -245,6 +279,10 @@ const out = (s: string) => process.stdout.write(`${s}\n`);
 
 async function main(): Promise<void> {
   spawnSync(process.execPath, ['--import', 'tsx', 'bench/tftp-server.ts', '--check'], { cwd: ROOT, stdio: 'inherit' });
+  const exe = path.join(tmp, 'tftp-client');
+  const cc = spawnSync('cc', ['-O2', '-o', exe, path.join(ROOT, 'bench/tftp-client.c')], { encoding: 'utf8' });
+  if (cc.status === 0) CLIENT = exe;
+  else out(`# cc failed (${(cc.stderr ?? String(cc.error)).trim().slice(0, 80)}): the Nx small row uses atftp processes`);
   const pids: Record<string, number> = {};
   for (const s of opt.servers) {
     const c = startServer(s);
@@ -280,7 +318,12 @@ async function main(): Promise<void> {
   };
   for (let round = 0; round < opt.rounds; round++) {
     for (const s of order(round)) record(single, s, await measure(s, pids[s]!, 1, BIG, 300, true), bytes[single]!);
-    if (opt.clients > 0) for (const s of order(round)) record(small, s, await measure(s, pids[s]!, opt.clients, SMALL, 120, true), bytes[small]!);
+    if (opt.clients > 0) {
+      for (const s of order(round)) {
+        const r = CLIENT ? await measureMany(s, pids[s]!, opt.clients, SMALL) : await measure(s, pids[s]!, opt.clients, SMALL, 120, true);
+        record(small, s, r, bytes[small]!);
+      }
+    }
   }
   if (opt.clients > 0 && opt.manyMib > 0) for (const s of order(0)) record(big, s, await measure(s, pids[s]!, opt.clients, MANY, 600, false), bytes[big]!);
 

@@ -20,8 +20,13 @@ function main(): void {
   const server = createTftpServer({
     clock: systemClock,
     log,
-    resolve: createFileResolver({ root }),
-    options: { host: process.env.LAB_SERVER_IP ?? '127.0.0.1', port: Number(process.env.TFTP_PORT ?? 69) },
+    // TFTP_CACHE_FILE_MAX_BYTES: files up to this size are served from memory (default 8 MiB)
+    resolve: createFileResolver({ root, cacheFileMaxBytes: Number(process.env.TFTP_CACHE_FILE_MAX_BYTES ?? 8 << 20), cacheTotalMaxBytes: 128 << 20 }),
+    options: {
+      host: process.env.LAB_SERVER_IP ?? '127.0.0.1',
+      port: Number(process.env.TFTP_PORT ?? 69),
+      ...(process.env.TFTP_BUSY_POLL_US !== undefined && { busyPollUs: Number(process.env.TFTP_BUSY_POLL_US) }), // 0: off
+    },
   });
   let stopping = false;
   const stop = () => {

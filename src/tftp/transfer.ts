@@ -209,6 +209,7 @@ export class ReadTransfer {
     this.ended = true;
     this.gen++;
     this.deps.ticker.delete(this);
+    if (status === 'completed') this.reader.release(); // every DATA acknowledged: buffers reusable
     this.deps.onEnd({ status, reason, bytesSent: this.bytesSent, retransmits: this.retransmits });
   }
 }
