@@ -64,7 +64,7 @@ http {
 ${c.tempKinds.map((k) => `  ${k}_temp_path ${q(`${c.runDir}/tmp/${k}`)};`).join('\n')}
   log_format corral_asset '${c.logToken} $remote_addr $status $body_bytes_sent $request_method $uri';
   upstream corral {
-    server unix:${q(c.socket)};
+    server ${q(`unix:${c.socket}`)};
     keepalive 32;
   }
   server {

@@ -29,7 +29,7 @@ export const withBaseDir = (dir: string) => ({
 });
 
 /** `flag`: serve `assets` via --assets; otherwise the SoT's base_dir "assets" (relative to the SoT). */
-export async function startWorld(mode: AssetServerMode, o: { flag?: boolean } = {}): Promise<World> {
+export async function startWorld(mode: AssetServerMode, o: { flag?: boolean; port?: number } = {}): Promise<World> {
   const w = writeSot(withBaseDir('assets'));
   const assets = o.flag ? mkdtempSync(join(tmpdir(), 'corral-assets-')) : join(w.dir, 'assets');
   mkdirSync(assets, { recursive: true });
@@ -38,7 +38,7 @@ export async function startWorld(mode: AssetServerMode, o: { flag?: boolean } = 
   const store = createMemoryStore();
   const lifecycle = createLifecycle({ store, clock: systemClock, log: nullLogger, effects: { run() {} } });
   await live.reload();
-  const port = await freePort();
+  const port = o.port ?? (await freePort());
   const cfg: BootConfig = {
     address: '127.0.0.1', httpPort: port, tftpPort: 0, dhcpPort: 0, dhcpClientPort: 0, proxyPort: 0, dhcp: false, tftp: false, http: true, assetServer: mode,
     ...(o.flag && { assetsDir: assets }),
