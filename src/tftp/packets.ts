@@ -87,8 +87,11 @@ export class PacketReader {
   }
 
   /**
-   * The transfer completed: every packet was acknowledged, none is queued any more, so its
-   * buffers go back to the pool. Not after a failure or abort: a send may still be queued.
+   * The transfer completed (every packet acknowledged) and none of its sends is queued any more
+   * (the caller checked the socket): its buffers go back to the pool. Never after a failure or
+   * an abort. Within a transfer (spare) no such check is needed: a queued packet in a reused
+   * buffer still carries a matching header and payload of the same file, a block the client
+   * takes or ignores like any early one.
    */
   release(): void {
     const bufs = [...this.chunks.values()].filter((c): c is Chunk => !(c instanceof Promise)).map((c) => whole(c.bytes));

@@ -257,6 +257,7 @@ export function createTftpServer(deps: TftpServerDeps): TftpServer {
   }
 
   function finished(s: Session, r: TransferResult): void {
+    if (r.status === 'completed' && s.socket?.queued?.() === 0) s.transfer?.releaseBuffers();
     st[r.status]++;
     st.bytesSent += r.bytesSent;
     const fields = {

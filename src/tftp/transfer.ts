@@ -150,6 +150,15 @@ export class ReadTransfer {
     this.finish('aborted', reason);
   }
 
+  /**
+   * Hands the DATA buffers to other transfers. Only once completed (every block acknowledged)
+   * and only when the caller knows no send of them is still queued (a retransmission queued
+   * while the socket buffer was full would otherwise carry another transfer's bytes).
+   */
+  releaseBuffers(): void {
+    if (this.ended && this.base >= this.lastBlock) this.reader.release();
+  }
+
   /** From the Ticker: retransmit the OACK or window once its deadline has passed. */
   onTick(now: number): void {
     if (this.ended || now < this.deadline) return;
@@ -209,7 +218,6 @@ export class ReadTransfer {
     this.ended = true;
     this.gen++;
     this.deps.ticker.delete(this);
-    if (status === 'completed') this.reader.release(); // every DATA acknowledged: buffers reusable
     this.deps.onEnd({ status, reason, bytesSent: this.bytesSent, retransmits: this.retransmits });
   }
 }

@@ -21,6 +21,8 @@ export interface UdpSocket {
    * packets and sends without a per-packet route lookup.
    */
   connect?(port: number, address: string): Promise<void>;
+  /** Packets handed to the socket but not yet to the kernel (queued while its buffer was full). */
+  queued?(): number;
   onMessage(fn: (msg: Buffer, from: UdpPeer) => void): void;
   onError(fn: (err: Error) => void): void;
   address(): UdpPeer;
@@ -53,6 +55,7 @@ function wrap(sock: dgram.Socket): UdpSocket {
           resolve();
         });
       }),
+    queued: () => sock.getSendQueueCount(),
     onMessage: (fn) => sock.on('message', fn), // rinfo carries address and port
     onError: (fn) => sock.on('error', fn),
     address: () => {

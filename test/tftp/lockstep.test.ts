@@ -131,7 +131,9 @@ describe('tftp lock-step over loopback, injected clock', () => {
 describe('tftp lock-step, many at once', () => {
   it('serves 100 lock-step transfers at once, byte-identical, on one retransmission timer', async () => {
     const t = tempDir();
+    const other = randomBytes(90_000, 33); // a second file: pooled chunk buffers move between files
     writeFileSync(path.join(t.dir, 'undionly.kpxe'), NBP);
+    writeFileSync(path.join(t.dir, 'snponly.efi'), other);
     // The real clock (a lost packet is retransmitted), counting the timers alive.
     let live = 0;
     let maxLive = 0;
@@ -151,13 +153,16 @@ describe('tftp lock-step, many at once', () => {
     });
     const { port } = await server.listen();
     try {
-      const gets = Array.from({ length: 100 }, (_, i) =>
-        tftpGet(port, 'undionly.kpxe', { options: i % 2 ? { blksize: 1468 } : {}, timeoutMs: 60_000 }));
-      const results = await Promise.all(gets);
-      results.forEach((r, i) => assert.ok(r.error === null && r.data.equals(NBP), `transfer ${i}: ${JSON.stringify(r.error)} ${r.data.length} bytes`));
-      await waitFor(() => server.stats().active === 0, { what: 'all 100 transfers ended' });
+      for (let round = 0; round < 2; round++) {
+        const gets = Array.from({ length: 100 }, (_, i) =>
+          tftpGet(port, i % 4 < 2 ? 'undionly.kpxe' : 'snponly.efi', { options: i % 2 ? { blksize: 1468 } : {}, timeoutMs: 60_000 }));
+        const results = await Promise.all(gets);
+        results.forEach((r, i) =>
+          assert.ok(r.error === null && r.data.equals(i % 4 < 2 ? NBP : other), `round ${round} transfer ${i}: ${JSON.stringify(r.error)} ${r.data.length} bytes`));
+        await waitFor(() => server.stats().active === 0, { what: 'all 100 transfers ended' });
+      }
       const s = server.stats();
-      assert.deepEqual([s.completed, s.failed, s.aborted], [100, 0, 0]);
+      assert.deepEqual([s.completed, s.failed, s.aborted], [200, 0, 0]);
       assert.equal(maxLive, 1, 'one timer for all transfers');
       assert.equal(live, 0, 'none once they ended');
     } finally {

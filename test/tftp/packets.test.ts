@@ -77,6 +77,18 @@ describe('tftp DATA packets laid out per chunk', () => {
     assert.ok(seen.size <= 4, `${seen.size} chunk buffers for 6 chunks`);
   });
 
+  it('a completed transfer\'s buffers serve the next transfer, with its own content', async () => {
+    const a = randomBytes(50_000, 6);
+    const b = randomBytes(60_000, 7);
+    const first = new PacketReader(bufferSource(a), 512);
+    const used = new Set((await all(first)).length ? [first.packet(first.lastBlock).buffer] : []);
+    first.release();
+    const second = new PacketReader(bufferSource(b), 1468);
+    const packets = await all(second);
+    assert.ok(Buffer.concat(packets.map((p) => p.subarray(4))).equals(b));
+    assert.ok(used.has(second.packet(1).buffer), 'the pooled buffer was reused');
+  });
+
   it('a source returning fewer bytes than its size (file changed) fails the read', async () => {
     const src: TftpSource = { size: 10_000, read: (o, l) => Buffer.alloc(Math.min(l, 100)) };
     const r = new PacketReader(src, 512);
