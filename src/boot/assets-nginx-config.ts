@@ -66,6 +66,9 @@ ${c.tempKinds.map((k) => `  ${k}_temp_path ${q(`${c.runDir}/tmp/${k}`)};`).join(
   upstream corral {
     server ${q(`unix:${c.socket}`)};
     keepalive 32;
+    # Under Corral's own 5 s (assets-server.ts): nginx drops an idle connection before Corral
+    # can, so a checkpoint POST (not retried: not idempotent) never meets one being closed.
+    keepalive_timeout 4s;
   }
   server {
     listen ${c.address}:${c.port} backlog=4096;

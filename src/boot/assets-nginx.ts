@@ -84,7 +84,10 @@ export async function startNginx(o: NginxOptions): Promise<NginxAssets> {
   let stderr = '';
 
   const launch = (): ChildProcess => {
-    const c = setpriv ? spawn(setpriv, ['--pdeathsig', 'TERM', '--', o.build.bin, ...args], { stdio: ['ignore', 'ignore', 'pipe'] }) : spawn(o.build.bin, args, { stdio: ['ignore', 'ignore', 'pipe'] });
+    // Its own process group (detached): a master killed with SIGKILL leaves its workers running
+    // and holding the port; `killGroup` ends them before the next start.
+    const opts = { stdio: ['ignore', 'ignore', 'pipe'] as ('ignore' | 'pipe')[], detached: true };
+    const c = setpriv ? spawn(setpriv, ['--pdeathsig', 'TERM', '--', o.build.bin, ...args], opts) : spawn(o.build.bin, args, opts);
     c.stderr!.setEncoding('utf8');
     c.stderr!.on('data', (d: string) => {
       stderr = (stderr + d).slice(-4000);
@@ -101,8 +104,16 @@ export async function startNginx(o: NginxOptions): Promise<NginxAssets> {
       if (await accepting(o.address, o.port)) return;
       await sleep(50);
     }
-    if (!exited) c.kill('SIGKILL');
+    killGroup(c);
     throw new Error(`nginx did not start: ${exited ?? 'not listening after 5 s'}${stderr ? `: ${stderr.trim().split('\n').slice(-3).join(' | ')}` : ''}`);
+  };
+
+  const killGroup = (c: ChildProcess) => {
+    try {
+      if (c.pid) process.kill(-c.pid, 'SIGKILL');
+    } catch {
+      // the group is gone already
+    }
   };
 
   let backoff = 1000;
@@ -110,6 +121,7 @@ export async function startNginx(o: NginxOptions): Promise<NginxAssets> {
     c.once('exit', (code, sig) => {
       if (stopping || child !== c) return;
       child = undefined;
+      killGroup(c);
       log.error('nginx exited; starting it again', { code, signal: sig, inMs: backoff });
       setTimeout(() => {
         if (stopping) return;
@@ -144,12 +156,14 @@ export async function startNginx(o: NginxOptions): Promise<NginxAssets> {
       stopping = true;
       const c = child;
       child = undefined;
-      if (!c || c.exitCode !== null || c.signalCode !== null) return;
+      if (!c) return;
+      if (c.exitCode !== null || c.signalCode !== null) return killGroup(c);
       const gone = new Promise<void>((r) => c.once('exit', () => r()));
       c.kill('SIGTERM'); // fast shutdown: workers end their connections, the port is free at once
       const timer = setTimeout(() => c.kill('SIGKILL'), 5000);
       await gone;
       clearTimeout(timer);
+      killGroup(c);
     },
   };
 }

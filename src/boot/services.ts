@@ -126,8 +126,8 @@ export async function startBootServices(cfg: BootConfig, deps: BootDeps): Promis
       try {
         // The assets by Corral or by nginx in front (--asset-server, assets-server.ts).
         const server = await startBootHttpServer({ mode: cfg.assetServer ?? 'builtin', address, port: cfg.httpPort, handler: boot.handler, assetServed: boot.assetServed, assetsDir: () => folders.assets().dir, log });
-        const assets = { server: server.assets, ...(server.note && { note: server.note }), ...(server.nginx && { nginxPid: server.nginx.pid() }) };
-        st.http = { state: 'running', address: `${address}:${cfg.httpPort}`, stats: () => ({ ...boot.stats(), assets }), folder: () => folders.assets() };
+        const assets = () => ({ server: server.assets, ...(server.note && { note: server.note }), ...(server.nginx && { nginxPid: server.nginx.pid() }) });
+        st.http = { state: 'running', address: `${address}:${cfg.httpPort}`, stats: () => ({ ...boot.stats(), assets: assets() }), folder: () => folders.assets() };
         onAssetsChange = server.refresh;
         closers.push(() => server.close());
       } catch (e) {

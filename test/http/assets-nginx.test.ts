@@ -69,8 +69,18 @@ test('nginx that dies is started again; downloads it serves are counted', { skip
     await until('the download counted from nginx access log', () => stats().files === 1 && stats().bytes === 6);
     // A dynamic path goes to Corral through nginx.
     assert.match((await get(w.port, '/boot.ipxe')).body.toString(), /^#!ipxe\nchain /);
-    process.kill(stats().assets.nginxPid!, 'SIGKILL');
-    await until('nginx serving again', async () => (await get(w.port, '/files/vmlinuz').catch(() => undefined))?.status === 200, 15_000);
+    const old = stats().assets.nginxPid!;
+    process.kill(old, 'SIGKILL');
+    await until('another nginx serving', async () => stats().assets.nginxPid !== old && (await get(w.port, '/files/vmlinuz').catch(() => undefined))?.status === 200, 15_000);
+    // The killed master's workers went with it (they would hold the port and outlive Corral).
+    await until("the killed master's workers gone", () => {
+      try {
+        process.kill(-old, 0);
+        return false;
+      } catch (e) {
+        return (e as NodeJS.ErrnoException).code === 'ESRCH';
+      }
+    });
   } finally {
     await w.stop();
   }
