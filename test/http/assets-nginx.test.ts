@@ -4,7 +4,7 @@
 // stats through its access log.
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { join } from 'node:path';
 import { test } from 'node:test';
@@ -38,14 +38,18 @@ async function until(what: string, ok: () => boolean | Promise<boolean>, ms = 10
 
 test('nginx dies with Corral, even when Corral is killed with SIGKILL', { skip }, async () => {
   const port = await freePort();
+  let dirs: string[] = [];
   const child = spawn(process.execPath, ['--import', 'tsx', join(import.meta.dirname, 'assets-child.ts'), String(port)], { stdio: ['ignore', 'pipe', 'inherit'] });
   try {
     const pid = await new Promise<number>((resolve, reject) => {
       let out = '';
       child.stdout!.on('data', (d: Buffer) => {
         out += d.toString();
-        const m = /ready (\d+)/.exec(out);
-        if (m) resolve(Number(m[1]));
+        const m = /ready (\d+) (.*)\n/.exec(out);
+        if (m) {
+          dirs = JSON.parse(m[2]!) as string[];
+          resolve(Number(m[1]));
+        }
       });
       child.once('exit', (code) => reject(new Error(`child exited (${code}) before ready: ${out}`)));
     });
@@ -56,6 +60,7 @@ test('nginx dies with Corral, even when Corral is killed with SIGKILL', { skip }
     await until('the boot port free', async () => !(await accepting(port)));
   } finally {
     child.kill('SIGKILL');
+    for (const d of dirs) rmSync(d, { recursive: true, force: true });
   }
 });
 

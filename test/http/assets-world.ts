@@ -20,6 +20,8 @@ export interface World {
   sotDir: string;
   services: BootServices;
   live: ReturnType<typeof createLiveSot>;
+  /** Temp folders the world made (removed by stop; a process killed before must leave them to its parent). */
+  dirs: string[];
   stop(): Promise<void>;
 }
 
@@ -45,7 +47,7 @@ export async function startWorld(mode: AssetServerMode, o: { flag?: boolean; por
   };
   const services = await startBootServices(cfg, { sot: live, store, lifecycle, clock: systemClock, log: nullLogger, dataDir: data, sotDir: w.dir });
   return {
-    port, assets, sotDir: w.dir, services, live,
+    port, assets, sotDir: w.dir, services, live, dirs: [w.dir, data, ...(o.flag ? [assets] : [])],
     async stop() {
       await services.stop();
       lifecycle.stop();
