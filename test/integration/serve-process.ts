@@ -14,11 +14,17 @@ export interface Served {
 const LISTENING = /serving .* on http:\/\/([\d.]+):(\d+)\/v1/;
 
 export async function startServe(sot: string, data: string, extra: string[] = [], env: NodeJS.ProcessEnv = process.env): Promise<Served> {
-  const proc = spawn(process.execPath, ['--import', 'tsx', 'src/bin.ts', 'serve', '--sot', sot, '--data', data, '--listen', '127.0.0.1:0', '--log-format', 'json', ...extra], {
-    env,
-    cwd: ROOT,
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  const args = ['--import', 'tsx', 'src/bin.ts', 'serve', '--sot', sot, '--data', data, '--listen', '127.0.0.1:0', '--log-format', 'json', ...extra];
+  return startServeCommand(process.execPath, args, { cwd: ROOT, env, what: 'corral serve' });
+}
+
+/**
+ * A `corral serve` command line started (from the source tree, or an installed package); its API
+ * base once it logs that it listens, within 30 s. Otherwise it is killed and the error carries
+ * its stderr.
+ */
+export async function startServeCommand(cmd: string, args: string[], o: { cwd: string; env?: NodeJS.ProcessEnv; what: string }): Promise<Served> {
+  const proc = spawn(cmd, args, { env: o.env ?? process.env, cwd: o.cwd, stdio: ['ignore', 'pipe', 'pipe'] });
   let err = '';
   // The "serving" log line, or undefined once the process has exited without it.
   const listening = new Promise<RegExpExecArray | undefined>((resolve) => {
@@ -29,11 +35,11 @@ export async function startServe(sot: string, data: string, extra: string[] = []
     });
     proc.once('exit', () => resolve(undefined));
   });
-  const m = await within(listening, { timeoutMs: 30_000, what: 'corral serve to listen' }).catch(() => undefined);
+  const m = await within(listening, { timeoutMs: 30_000, what: `${o.what} to listen` }).catch(() => undefined);
   // A wildcard listener is reached over loopback all the same.
   if (m) return { proc, base: `http://${m[1] === '0.0.0.0' ? '127.0.0.1' : m[1]}:${m[2]}`, log: () => err };
   proc.kill('SIGKILL');
-  throw new Error(`corral serve did not start:\n${err}`);
+  throw new Error(`${o.what} did not start:\n${err}`);
 }
 
 export async function getJson(url: string) {

@@ -1,6 +1,6 @@
 // Helpers for the .deb tests: bounded command runs and the `corral serve` of an installed package.
-import { spawn, spawnSync } from 'node:child_process';
-import { within } from '../fakes/wait.js';
+import { spawnSync } from 'node:child_process';
+import { startServeCommand, stop } from '../integration/serve-process.js';
 
 export const ROOT = new URL('../..', import.meta.url).pathname;
 
@@ -37,34 +37,8 @@ export function parseContents(listing: string): DebEntry[] {
     });
 }
 
-const LISTENING = /serving .* on http:\/\/([\d.]+):(\d+)\/v1/;
-
 /** `argv` (an installed corral serve) started; its API base once it says it listens, within 30 s. */
 export async function startInstalled(argv: string[]): Promise<{ base: string; stop: () => Promise<void>; log: () => string }> {
-  const proc = spawn(argv[0]!, argv.slice(1), { cwd: '/', stdio: ['ignore', 'ignore', 'pipe'] });
-  let err = '';
-  const listening = new Promise<RegExpExecArray | undefined>((resolve) => {
-    proc.stderr!.on('data', (d) => {
-      err += d;
-      const m = LISTENING.exec(err);
-      if (m) resolve(m);
-    });
-    proc.once('exit', () => resolve(undefined));
-  });
-  const stop = () =>
-    new Promise<void>((resolve) => {
-      if (proc.exitCode !== null || proc.signalCode !== null) return resolve();
-      const t = setTimeout(() => proc.kill('SIGKILL'), 10_000);
-      proc.once('exit', () => {
-        clearTimeout(t);
-        resolve();
-      });
-      proc.kill('SIGTERM');
-    });
-  const m = await within(listening, { timeoutMs: 30_000, what: 'the installed corral serve to listen' }).catch(() => undefined);
-  if (!m) {
-    await stop();
-    throw new Error(`installed corral serve did not start:\n${err}`);
-  }
-  return { base: `http://${m[1]}:${m[2]}`, stop, log: () => err };
+  const served = await startServeCommand(argv[0]!, argv.slice(1), { cwd: '/', what: 'the installed corral serve' });
+  return { base: served.base, stop: async () => void (await stop(served)), log: served.log };
 }
