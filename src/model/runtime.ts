@@ -157,6 +157,11 @@ export interface Allocation {
   hostId: string;
   kind: 'checkout' | 'server' | 'plan' | 'cluster';
   pool?: string;
+  /**
+   * kind 'checkout': sha256 of the X-AUTH-TOKEN the check-out was made with (vmpooler's
+   * `token:token` on the VM), so GET /api/v1/token/{token} lists it; never the token itself.
+   */
+  tokenHash?: string;
   /** The plan (or cluster request) holding the host. */
   planId?: string;
   owner?: string;

@@ -21,6 +21,8 @@ export interface CheckoutAsk {
   /** Requested names (pools or aliases) with counts, in request order. */
   wants: { name: string; count: number }[];
   owner?: string | undefined;
+  /** sha256 of the token the check-out is made with (Allocation.tokenHash). */
+  tokenHash?: string | undefined;
   now: number;
 }
 
@@ -42,7 +44,7 @@ export async function checkOut(store: Store, sot: Sot, ask: CheckoutAsk): Promis
         taken.add(a.hostId);
         const pool = pools.find((p) => p.pool.name === a.pool)!.pool;
         tx.del('allocations', a.id);
-        tx.put('allocations', holdId('checkout', a.hostId), { id: holdId('checkout', a.hostId), hostId: a.hostId, kind: 'checkout', pool: pool.name, ...(ask.owner && { owner: ask.owner }), tags: {}, createdAt: ask.now, lifetime: pool.defaultLifetime });
+        tx.put('allocations', holdId('checkout', a.hostId), { id: holdId('checkout', a.hostId), hostId: a.hostId, kind: 'checkout', pool: pool.name, ...(ask.owner && { owner: ask.owner }), ...(ask.tokenHash && { tokenHash: ask.tokenHash }), tags: {}, createdAt: ask.now, lifetime: pool.defaultLifetime });
         tx.event({ subject: a.hostId, type: 'pool.checkout', at: ask.now, data: { pool: pool.name, requested: w.name, ...(ask.owner && { owner: ask.owner }) } });
         (out[w.name] ??= []).push(a.hostId);
       }

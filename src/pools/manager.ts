@@ -144,7 +144,7 @@ export function createPoolManager(deps: { sot: LiveSot; store: Store; orchestrat
       const from = tx.get('allocations', holdId('pool', a.hostId));
       if (a.install ? !freePredicate(store)(a.hostId) : !from) return false;
       if (from) tx.del('allocations', from.id);
-      tx.put('allocations', holdId('checkout', a.hostId), { id: holdId('checkout', a.hostId), hostId: a.hostId, kind: 'checkout', pool: a.pool, ...(r.owner && { owner: r.owner }), tags: {}, createdAt: now, lifetime: r.lifetime });
+      tx.put('allocations', holdId('checkout', a.hostId), { id: holdId('checkout', a.hostId), hostId: a.hostId, kind: 'checkout', pool: a.pool, ...(r.owner && { owner: r.owner }), ...(r.tokenHash && { tokenHash: r.tokenHash }), tags: {}, createdAt: now, lifetime: r.lifetime });
       tx.put('meta', ondemandKey(r.id), storedRequest({ ...r, hosts: { ...r.hosts, [entry.name]: [...(r.hosts[entry.name] ?? []), a.hostId] } }));
       tx.event({ subject: a.hostId, type: 'pool.checkout', at: now, data: { pool: a.pool, request: r.id, ...(r.owner && { owner: r.owner }) } });
       return true;

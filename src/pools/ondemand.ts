@@ -13,6 +13,8 @@ export interface OndemandRequest {
   hosts: Record<string, string[]>;
   status: 'pending' | 'ready' | 'failed' | 'deleted';
   owner?: string;
+  /** sha256 of the token it was made with: its hosts' check-outs carry it (Allocation.tokenHash). */
+  tokenHash?: string;
   createdAt: number;
   /** Seconds the request may stay pending before it fails. */
   ttl: number;

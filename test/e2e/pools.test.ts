@@ -157,7 +157,7 @@ test('a pool on an on-demand lab site: filled through BMCs, checked out, returne
     console.log(`# ${timeline(b, await events(b), beforeExpiry)}`);
     assertInOrder(b, await events(b), beforeExpiry, ['pool.returned', 'reclaim.requested', ...BOOT, 'provision.requested', ...BOOT, 'checkpoint']);
     assert.match(consoleText(LAB, b), new RegExp(`CORRAL-LAB-WIPE-OK host=${b}`));
-    assert.equal((await vmp(`/token/${tok}`)).body[tok].vms.running.length, 0, 'nothing left checked out');
+    assert.equal((await vmp(`/token/${tok}`)).body[tok].vms, undefined, 'nothing left checked out (vmpooler leaves out "vms" then)');
 
     // The VMs really rebooted: each was powered on to PXE by its BMC for every install and wipe.
     const labLog = readFileSync(join(LAB.dir, 'lab.log'), 'utf8');

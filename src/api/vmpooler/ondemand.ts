@@ -29,7 +29,7 @@ export function ondemandRoutes(deps: ApiDeps): AnyRoute[] {
       const pool = poolsNamed(sot, c.name)[0]!;
       return { name: c.name, pool: pool.name, count: c.count!, lifetime: pool.defaultLifetime };
     });
-    const r: OndemandRequest = { id, entries: entries.map(({ lifetime: _l, ...e }) => e), hosts: {}, status: 'pending', ...(who && { owner: who.user }), createdAt: now, ttl: settings.ondemandTtl, lifetime: Math.min(...entries.map((e) => e.lifetime)) };
+    const r: OndemandRequest = { id, entries: entries.map(({ lifetime: _l, ...e }) => e), hosts: {}, status: 'pending', ...(who && { owner: who.user, tokenHash: who.tokenHash }), createdAt: now, ttl: settings.ondemandTtl, lifetime: Math.min(...entries.map((e) => e.lifetime)) };
     const dup = await deps.store.transact((tx) => {
       if (readOndemand(tx, id)) return true;
       tx.put('meta', ondemandKey(id), storedRequest(r));

@@ -8,6 +8,7 @@ import { route, type AnyRoute } from '../http/route.js';
 import type { ApiDeps } from '../deps.js';
 import type { AuthServices } from '../auth/services.js';
 import { isExpired } from '../auth/tokens.js';
+import { phaseOf } from '../../pools/model.js';
 
 /** vmpooler's time format: "2015-04-28 19:17:47 -0700" (UTC here). */
 export function vmpoolerTime(ms: number | undefined): string {
@@ -49,10 +50,17 @@ const TokenParam = z.strictObject({ token: z.string().max(256).describe('the tok
 const OkBody = z.object({ ok: z.boolean() });
 
 export function tokenRoutes(deps: ApiDeps, auth: AuthServices): AnyRoute[] {
-  const running = (user: string) =>
+  /**
+   * The hosts checked out with this token and not yet returned or expired: vmpooler lists the
+   * VMs of its pools' running sets whose `token:token` is this token (lib/vmpooler/api/v3.rb,
+   * GET /token/:token), so a user's other tokens, vNext servers and plan holds are not among them.
+   * Read from the store's check-outs, so a return, an expiry and a restart are reflected as they are.
+   */
+  const running = (hash: string) =>
     deps.store
       .list('allocations')
-      .filter((a) => a.owner === user)
+      .filter((a) => a.tokenHash === hash && phaseOf(a) === 'checkout')
+      .sort((x, y) => x.createdAt - y.createdAt || (x.hostId < y.hostId ? -1 : x.hostId > y.hostId ? 1 : 0))
       .map((a) => a.hostId);
   return [
     route({
@@ -95,12 +103,28 @@ export function tokenRoutes(deps: ApiDeps, auth: AuthServices): AnyRoute[] {
       access: 'public',
       tags: ['tokens'],
       params: TokenParam,
-      summary: "A token's user, times and the machines it holds (the token value is the credential)",
-      responses: { 200: { description: '{"ok": true, "<token>": {"user", "created", "last", "vms": {"running": [...]}}}', schema: OkBody }, 404: { description: 'unknown, revoked or expired token' } },
+      summary: "A token's user, times and the hosts checked out with it (the token value is the credential)",
+      description:
+        'As vmpooler answers it: `last` only once the token has been used, `vms` only while a host checked out with this token is held ' +
+        '(returned and expired check-outs drop out). Corral adds `expires` for a token that expires.',
+      responses: { 200: { description: '{"ok": true, "<token>": {"user", "created", "last"?, "expires"?, "vms"?: {"running": ["<hostname>", ...]}}}', schema: OkBody }, 404: { description: 'unknown, revoked or expired token' } },
       handler: ({ params }) => {
         const t = auth.tokens.get(params.token);
         if (!t || isExpired(t, deps.clock.now())) throw new ApplianceError('NOT_FOUND', 'no such token');
-        return { ok: true, [params.token]: { user: t.user, created: vmpoolerTime(t.createdAt), last: vmpoolerTime(t.lastUsedAt), ...(t.expiresAt && { expires: vmpoolerTime(t.expiresAt) }), vms: { running: running(t.user) } } };
+        const vms = running(t.hash);
+        // vmpooler answers the token's Redis hash as it is (user, created, and last once
+        // validate_token has set it), then adds vms.running only when it found one: the keys
+        // a client sees are the same here.
+        return {
+          ok: true,
+          [params.token]: {
+            user: t.user,
+            created: vmpoolerTime(t.createdAt),
+            ...(t.lastUsedAt !== undefined && { last: vmpoolerTime(t.lastUsedAt) }),
+            ...(t.expiresAt !== undefined && { expires: vmpoolerTime(t.expiresAt) }),
+            ...(vms.length > 0 && { vms: { running: vms } }),
+          },
+        };
       },
     }),
     route({

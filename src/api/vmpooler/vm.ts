@@ -4,7 +4,7 @@
 // manager wipes and re-installs what comes back.
 import { z } from 'zod';
 import { ApplianceError } from '../../model/index.js';
-import { route, type AnyRoute } from '../http/route.js';
+import { route, type AnyRoute, type AuthContext } from '../http/route.js';
 import { servedSot, type ApiDeps } from '../deps.js';
 import type { AuthServices } from '../auth/services.js';
 import { checkOut, currentPools, poolHoldOf, checkoutOf, returnInTx } from '../../pools/checkout.js';
@@ -19,10 +19,10 @@ const TAG_VALUE = /^[\w\s\-.@:/]{0,255}$/;
 
 export function vmRoutes(deps: ApiDeps, _auth: AuthServices): AnyRoute[] {
   /** Check out `wants`, answering as vmpooler: keyed by the requested names, plus `domain`. */
-  const checkoutAnswer = async (wants: { name: string; count: number }[], owner: string | undefined, res: Parameters<typeof answer>[0]) => {
+  const checkoutAnswer = async (wants: { name: string; count: number }[], who: AuthContext | undefined, res: Parameters<typeof answer>[0]) => {
     const sot = servedSot(deps);
     try {
-      const got = await checkOut(deps.store, sot, { wants, owner, now: deps.clock.now() });
+      const got = await checkOut(deps.store, sot, { wants, owner: who?.user, tokenHash: who?.tokenHash, now: deps.clock.now() });
       const out: Record<string, unknown> = { ok: true };
       for (const [name, hosts] of Object.entries(got)) out[name] = { hostname: hostnameField(hosts) };
       const first = Object.values(got)[0]?.[0];
@@ -71,7 +71,7 @@ export function vmRoutes(deps: ApiDeps, _auth: AuthServices): AnyRoute[] {
         if (wants.length === 0) throw new ApplianceError('NOT_FOUND', 'no pools requested');
         const bad = wants.filter((w) => w.count === undefined).map((w) => w.name);
         if (bad.length) return answer(res, 400, { ok: false, message: `invalid count for ${bad.join(', ')}: a whole number 1..100` });
-        return checkoutAnswer(wants as { name: string; count: number }[], who?.user, res);
+        return checkoutAnswer(wants as { name: string; count: number }[], who, res);
       },
     }),
     route({
@@ -97,7 +97,7 @@ export function vmRoutes(deps: ApiDeps, _auth: AuthServices): AnyRoute[] {
           else wants.push({ name, count: 1 });
         }
         if (wants.length === 0) throw new ApplianceError('NOT_FOUND', 'no pools requested');
-        return checkoutAnswer(wants, who?.user, res);
+        return checkoutAnswer(wants, who, res);
       },
     }),
     route({
