@@ -2,14 +2,31 @@
 
 export type Json = string | number | boolean | null | Json[] | { [k: string]: Json };
 
+/**
+ * Why a config cannot be served: `yaml` the text is no YAML mapping; `config` a field Ignition or
+ * Butane would refuse (or Corral cannot translate); `no-spec` nothing says which Ignition spec it
+ * is; `spec` the spec it is written in is not one the boot's OS reads.
+ */
+export type IgnitionErrorKind = 'yaml' | 'config' | 'no-spec' | 'spec';
+
 /** A config that cannot be turned into Ignition JSON; `path` is where in the YAML document. */
 export class IgnitionError extends Error {
+  readonly kind: IgnitionErrorKind;
+  /** For a YAML syntax error: where in the text converted (1-based). */
+  readonly pos: { line: number; col: number } | undefined;
+  /** The field to point a reader at: `path`, or one the message does not name (the spec version). */
+  readonly at: (string | number)[];
+
   constructor(
     message: string,
     readonly path: (string | number)[] = [],
+    opts: { kind?: IgnitionErrorKind; pos?: { line: number; col: number }; at?: (string | number)[] } = {},
   ) {
     super(path.length ? `${formatPath(path)}: ${message}` : message);
     this.name = 'IgnitionError';
+    this.kind = opts.kind ?? 'config';
+    this.pos = opts.pos;
+    this.at = opts.at ?? path;
   }
 }
 

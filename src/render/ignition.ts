@@ -43,19 +43,21 @@ const SPEC = /^([23])\.(\d+)\.(\d+)(-experimental)?$/;
  * version of a config that names none, and a bound on one that does.
  */
 export function toIgnition(text: string, expected?: string): IgnitionResult {
-  if (expected !== undefined && !SPEC.test(expected)) throw new IgnitionError(`ignition_version ${JSON.stringify(expected)} is not an Ignition spec version (like 3.4.0)`);
+  if (expected !== undefined && !SPEC.test(expected)) throw new IgnitionError(`ignition_version ${JSON.stringify(expected)} is not an Ignition spec version (like 3.4.0)`, [], { kind: 'spec' });
   if (text.trimStart().startsWith('{')) {
     const json = tryJson(text);
     if (json !== undefined) {
       const v = isObject(json) && isObject(json.ignition) ? json.ignition.version : undefined;
       const spec = typeof v === 'string' ? v : undefined;
-      if (spec) checkCompatible(spec, expected);
+      if (spec) checkCompatible(spec, expected, ['ignition', 'version']);
       return { text, spec, converted: false };
     }
   }
   const doc = parseYaml(text);
-  const { spec, config } = 'variant' in doc ? butaneToIgnition(doc) : ignitionInYaml(doc, expected);
-  checkCompatible(spec, expected);
+  const butane = 'variant' in doc;
+  const { spec, config } = butane ? butaneToIgnition(doc) : ignitionInYaml(doc, expected);
+  // A Butane config's spec comes from its version; an Ignition one's from ignition.version.
+  checkCompatible(spec, expected, butane ? ['version'] : ['ignition', 'version']);
   return { text: JSON.stringify(config), spec, converted: true };
 }
 
@@ -68,7 +70,7 @@ function ignitionInYaml(doc: Record<string, Json>, expected: string | undefined)
   const v = ign.version;
   if (v !== undefined && typeof v !== 'string') throw new IgnitionError(`must be a string like "3.4.0" (quote it: YAML reads ${JSON.stringify(v)} as a number)`, ['ignition', 'version']);
   const spec = v ?? expected;
-  if (!spec) throw new IgnitionError('no Ignition spec version: set ignition.version in the asset, or ignition_version in the boot\'s metadata');
+  if (!spec) throw new IgnitionError('no Ignition spec version: set ignition.version in the asset, or ignition_version in the boot\'s metadata', [], { kind: 'no-spec' });
   if (!SPEC.test(spec)) throw new IgnitionError(`${JSON.stringify(spec)} is not an Ignition spec version (like 3.4.0)`, ['ignition', 'version']);
   const { ignition, ...body } = camelKeys(doc) as Record<string, Json>;
   return { spec, config: { ignition: { version: spec, ...(ignition as Record<string, Json> | undefined) }, ...body } };
@@ -78,13 +80,13 @@ function ignitionInYaml(doc: Record<string, Json>, expected: string | undefined)
  * Ignition reads configs of its own major spec version up to its own minor (it translates older
  * 3.x configs forward; 2.x and 3.x are separate parsers), so a newer or other-major config fails.
  */
-function checkCompatible(spec: string, expected: string | undefined): void {
+function checkCompatible(spec: string, expected: string | undefined, path: string[]): void {
   if (!expected) return;
   const a = SPEC.exec(spec);
   const b = SPEC.exec(expected)!;
   if (!a) return;
   const newer = Number(a[2]) > Number(b[2]) || (a[2] === b[2] && Number(a[3]) > Number(b[3]));
-  if (a[1] !== b[1] || newer) throw new IgnitionError(`the config is Ignition spec ${spec}, but the boot's ignition_version says the OS reads ${expected}`);
+  if (a[1] !== b[1] || newer) throw new IgnitionError(`the config is Ignition spec ${spec}, but the boot's ignition_version says the OS reads ${expected}`, [], { kind: 'spec', at: path });
 }
 
 function parseYaml(text: string): Record<string, Json> {
@@ -96,12 +98,12 @@ function parseYaml(text: string): Record<string, Json> {
       // Lines of the rendered text: templates may add or drop lines, so not always the file's.
       const what = e.message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, '');
       const pos = e.linePos?.[0];
-      throw new IgnitionError(`not valid YAML${pos ? ` (rendered line ${pos.line}, column ${pos.col})` : ''}: ${what}`);
+      throw new IgnitionError(`not valid YAML${pos ? ` (rendered line ${pos.line}, column ${pos.col})` : ''}: ${what}`, [], { kind: 'yaml', ...(pos && { pos: { line: pos.line, col: pos.col } }) });
     }
     throw e;
   }
-  if (doc === null || doc === undefined) throw new IgnitionError('the rendered asset is empty');
-  if (!isObject(doc as Json)) throw new IgnitionError('the rendered asset is not a YAML mapping');
+  if (doc === null || doc === undefined) throw new IgnitionError('the rendered asset is empty', [], { kind: 'yaml' });
+  if (!isObject(doc as Json)) throw new IgnitionError('the rendered asset is not a YAML mapping', [], { kind: 'yaml' });
   return doc as Record<string, Json>;
 }
 

@@ -136,7 +136,8 @@ export function renderServedUnattended(sot: Sot, target: RenderTarget, urls: Boo
   return { type, contentType: IGNITION_CONTENT_TYPE, text: serveIgnition(text, file, boot) };
 }
 
-function renderUnattendedFile(sot: Sot, target: RenderTarget, urls: BootUrls): { type: string; text: string; file: string; boot: Boot | undefined } {
+/** The unattended file as its template renders it (before an ignition asset becomes JSON), with the asset's file and the boot. */
+export function renderUnattendedFile(sot: Sot, target: RenderTarget, urls: BootUrls): { type: string; text: string; file: string; boot: Boot | undefined } {
   const t = { ...target, workflow: target.workflow ?? workflowOf(sot, target.host) };
   const ctx = buildHostContext(sot, t, urls);
   const un = ctx.boot?.unattended;

@@ -7,7 +7,7 @@ import { buildSite } from './build-site.js';
 import { buildCluster } from './build-host.js';
 import { buildBoot, buildOs, buildPool, buildRole, buildWorkflow } from './build-catalog.js';
 import { crossCheck } from './crossref.js';
-import { checkTemplates } from './templates.js';
+import { checkIgnitionAssets, checkTemplates } from './templates.js';
 import { adoptHosts } from './owner.js';
 import { upgradeDocs } from './upgrade.js';
 import { addPoolVms } from '../pools/qemu/hosts.js';
@@ -61,6 +61,7 @@ export async function loadSot(root: string): Promise<LoadResult> {
   crossCheck(sot, (o) => docOf.get(o)!, r);
   checkTemplates(sot, (o) => docOf.get(o)!, r);
   adoptHosts(sot);
+  r.direct.push(...checkIgnitionAssets(sot));
   const problems = r.resolve();
   const files = [...read.files, ...read.assets.map((a) => ({ rel: a.rel, text: a.text }))];
   return { sot, problems, ok: !problems.some((p) => p.severity === 'error'), files };

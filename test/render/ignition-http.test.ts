@@ -30,6 +30,10 @@ const HOSTS = `name: fc1
 interfaces: [{mac: "52:54:00:00:03:01", subnet: net, ipv4: 10.1.0.31}]
 workflow: wf-fcos
 ---
+name: fc3
+interfaces: [{mac: "52:54:00:00:03:03", subnet: net, ipv4: 10.1.0.33}]
+workflow: wf-bad
+---
 name: fc2
 interfaces: [{mac: "52:54:00:00:03:02", subnet: net, ipv4: 10.1.0.32}]
 workflow: wf-bad
@@ -63,7 +67,9 @@ systemd:
         [Install]
         WantedBy=multi-user.target
 `,
-    'assets/ignition/bad.bu': 'variant: fcos\nversion: 1.5.0\nstorage:\n  trees: [{local: site, path: /etc}]\n',
+    // Bad for fc2 only: the load converts it as rendered for the boot's first host (fc3) and
+    // takes the SoT; an asset bad for every host is refused at load (test/sot/ignition-assets.test.ts).
+    'assets/ignition/bad.bu': 'variant: fcos\nversion: 1.5.0\n{{- if eq .host.name "fc2" }}\nstorage:\n  trees: [{local: site, path: /etc}]\n{{- end }}\n',
   });
   cleanup = w.cleanup;
   live = createLiveSot({ root: w.dir, clock: systemClock, log: nullLogger, pollMs: 0 });
