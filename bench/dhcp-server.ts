@@ -9,6 +9,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { liveDhcpBackend } from '../src/boot/dhcp-backend.js';
 import { createDhcpServer } from '../src/dhcp/server.js';
 import { systemClock } from '../src/lib/clock.js';
 import { formatIpv4, parseCidr } from '../src/lib/ip.js';
@@ -68,10 +69,9 @@ async function main(): Promise<void> {
   let discovered = 0;
   const httpBase = `http://${serverIp}:8080`;
   const server = createDhcpServer({
-    sot: { current: () => sot, index: () => index },
-    store, lifecycle, clock: systemClock, log,
+    backend: liveDhcpBackend({ sot: { current: () => sot, index: () => index }, store, lifecycle, onDiscovered: () => void discovered++ }),
+    clock: systemClock, log,
     config: { address: serverIp, interface: env('LAB_BR', 'br0'), httpBase, scriptUrl: (mac) => `${httpBase}/ipxe?mac=${mac}`, watchRogues: false },
-    onDiscovered: () => void discovered++,
   });
   const index = { hostsById: new Map(), hostsByMac: new Map() }; // no listed hosts: every MAC is discovered
   const lag = monitorEventLoopDelay({ resolution: 5 });

@@ -1,4 +1,4 @@
-// The lease table of server mode: bindings persisted in the Store's `leases` collection (keyed by
+// The lease table of server mode: bindings persisted in the backend's `leases` records (keyed by
 // MAC), pending offers in memory only, declined addresses in memory, and indexes by address.
 //
 // Durability (RFC 2131 §3.1 step 4: the server commits the binding to persistent storage, then
@@ -15,7 +15,7 @@ import type { Clock, TimerHandle } from '../lib/clock.js';
 import { formatIpv4, parseIpv4 } from '../lib/ip.js';
 import type { Logger } from '../lib/log.js';
 import type { AddressRange, Lease, Mac } from '../model/index.js';
-import type { Store } from '../store/store.js';
+import type { LeaseStore } from './backend.js';
 
 /** What the (pure) responder may ask about leases. */
 export interface LeaseView {
@@ -69,7 +69,7 @@ export class LeaseTable implements LeaseView {
   private timer: TimerHandle | undefined;
 
   constructor(
-    private readonly store: Store,
+    private readonly store: LeaseStore,
     private readonly clock: Clock,
     private readonly log: Logger,
     opts: LeaseTableOptions = {},
@@ -183,6 +183,7 @@ export class LeaseTable implements LeaseView {
     for (const l of old) this.byMac.delete(l.mac);
     return this.store
       .transact((tx) => old.forEach((l) => tx.del('leases', l.mac)))
+      .then(() => undefined)
       .catch((e: unknown) => this.log.warn('cannot delete old leases', { error: (e as Error).message }));
   }
 

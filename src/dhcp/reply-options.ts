@@ -1,7 +1,8 @@
 // The options a reply carries (pure): subnet configuration (RFC 2132 §3, §8), lease times
 // (RFC 2132 §9.2, §9.11, §9.12), boot information (RFC 2132 §9.4/§9.5, PXE 2.1, UEFI HTTP boot),
 // and their order (RFC 2131 §4.3.1: options the client asked for in option 55, in its order).
-import type { Host, Interface, Subnet } from '../model/index.js';
+import type { Subnet } from '../model/index.js';
+import type { DhcpHost, DhcpInterface } from './backend.js';
 import { Opt, encodeOptionValue } from './options.js';
 import type { DhcpPacket } from './packet.js';
 import { encodePxeVendorOptions, DiscoveryControl } from './pxe-vendor.js';
@@ -47,7 +48,7 @@ export function subnetOptions(subnet: Subnet): OptionList {
 }
 
 /** Option 12: the interface's hostname, else the host name (RFC 2132 §3.14). */
-export function hostOptions(host: Host, iface: Interface | undefined): OptionList {
+export function hostOptions(host: DhcpHost, iface: DhcpInterface | undefined): OptionList {
   const name = iface?.hostname ?? host.name;
   return name ? [[Opt.hostName, text(name)]] : [];
 }

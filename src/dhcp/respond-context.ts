@@ -1,6 +1,6 @@
 // Types and helpers shared by the responder's server-mode and proxy-mode halves (pure).
 //
-// Who gets an answer (docs/sot.md, the issue's "Safety"):
+// Who gets an answer (docs/sot.md, "DHCP safety"):
 // - an interface with `ignore_dhcp`: nothing at all, in either mode;
 // - a MAC the SoT lists: its interface `ipv4` when that lies in the request's subnet (a
 //   reservation); with no ipv4, an address from the site's discovery range when it lies on that
@@ -10,7 +10,8 @@
 // - an unknown MAC: nothing, unless the site enables discovery: then a range address and the
 //   boot chain to its (discovery) script, and the ACK reports it as discovered.
 import { parseIpv4 } from '../lib/ip.js';
-import type { AddressRange, DhcpMode, Host, Interface, Lease, Mac, Site, Subnet } from '../model/index.js';
+import type { AddressRange, DhcpMode, Lease, Mac, Site, Subnet } from '../model/index.js';
+import type { DhcpInterface, HostMatch } from './backend.js';
 import type { LeaseChange, LeaseView } from './leases.js';
 import { Opt } from './options.js';
 import type { DhcpPacket } from './packet.js';
@@ -19,10 +20,7 @@ import { DEFAULT_LEASE_SECONDS, type BootSettings } from './reply-options.js';
 import { buildReply } from './reply.js';
 import { siteRange, subnetHas } from './subnets.js';
 
-export interface HostMatch {
-  host: Host;
-  ifaceIndex: number;
-}
+export type { HostMatch } from './backend.js';
 
 export interface ServerConfig {
   /** Our address on the client's network: option 54 and the proxyDHCP server. */
@@ -43,7 +41,7 @@ export interface RespondContext {
   port: 67 | 4011;
   site: Site | undefined;
   subnet: Subnet | undefined;
-  /** The SoT's record for the request's MAC (LiveSot index().hostsByMac). */
+  /** The SoT's record for the request's MAC (DhcpBackend.hostByMac). */
   known: HostMatch | undefined;
   leases: LeaseView;
   /** The MAC ip is reserved for in the SoT ('' for an interface without MAC); undefined if none. */
@@ -81,7 +79,7 @@ export const IGNORE_DHCP = 'ignore_dhcp interface';
 export interface Client {
   mac: Mac;
   known?: HostMatch;
-  iface?: Interface;
+  iface?: DhcpInterface;
   /** Its SoT ipv4 when that lies in the request's subnet. */
   reserved?: string;
   /** Its SoT ipv4 lies in another subnet (it is on the wrong segment). */

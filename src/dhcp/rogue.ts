@@ -16,7 +16,7 @@ export interface RogueWatchDeps {
   stats: { rogueServers: string[]; rogueOffers?: number; rogueNotesSuppressed?: number };
   /** Log rate limit. */
   allow(key: string): boolean;
-  note(subject: string, type: string, data?: Record<string, unknown>): Promise<void>;
+  note(subject: string, type: string, data: Record<string, unknown>): Promise<unknown>;
 }
 
 /** The most recently seen distinct rogue servers kept in stats (oldest evicted first). */

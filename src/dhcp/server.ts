@@ -5,10 +5,8 @@
 // A lease change is durable before its reply is sent (LeaseTable.apply).
 import type { Clock, TimerHandle } from '../lib/clock.js';
 import type { Logger } from '../lib/log.js';
-import type { Lifecycle } from '../lifecycle/runner.js';
-import type { DhcpMode, Mac, Sot } from '../model/index.js';
-import type { LiveSot } from '../sot/live.js';
-import type { Store } from '../store/store.js';
+import type { DhcpMode, Mac } from '../model/index.js';
+import type { DhcpBackend, DhcpSot } from './backend.js';
 import { DhcpCodecError, decodeDhcp, encodeDhcp } from './codec.js';
 import { LeaseTable, type LeaseTableOptions } from './leases.js';
 import { getMessageType, type DhcpPacket } from './packet.js';
@@ -44,15 +42,12 @@ export interface DhcpServerConfig {
 }
 
 export interface DhcpServerDeps {
-  sot: Pick<LiveSot, 'current' | 'index'>;
-  store: Store;
-  lifecycle: Pick<Lifecycle, 'report' | 'note'>;
+  /** The SoT, lease storage and event sinks (backend.ts). */
+  backend: DhcpBackend;
   clock: Clock;
   log: Logger;
   config: DhcpServerConfig;
   bind?: DhcpBindFn;
-  /** An unknown MAC got its first binding on a discovery site (the lead wires it to the lifecycle). */
-  onDiscovered?(mac: Mac, ip: string, siteId: string): void;
 }
 
 export interface DhcpStats {
@@ -88,6 +83,15 @@ export interface DhcpServer {
   ports(): { server: number; proxy?: number; client?: number };
 }
 
+/** The statistics of a server that has seen nothing yet. */
+export function emptyDhcpStats(): DhcpStats {
+  return {
+    received: 0, replied: 0, dropped: 0, dropReasons: {}, silent: {}, offers: 0, acks: 0, naks: 0,
+    sendErrors: 0, storeErrors: 0, rogueServers: [], rogueOffers: 0, rogueNotesSuppressed: 0, leases: { bound: 0, offered: 0, declined: 0, stored: 0 },
+    byClient: { pxe: { offers: 0, acks: 0 }, http: { offers: 0, acks: 0 }, ipxe: { offers: 0, acks: 0 }, dhcp: { offers: 0, acks: 0 } },
+  };
+}
+
 type Via = 67 | 4011;
 
 const bump = (r: Record<string, number>, k: string) => void (r[k] = (r[k] ?? 0) + 1);
@@ -99,12 +103,9 @@ export function createDhcpServer(deps: DhcpServerDeps): DhcpServer {
   const { config: cfg, clock, log: baseLog } = deps;
   const log = baseLog.child({ component: 'dhcp' });
   const bind = deps.bind ?? bindUdp;
-  const leases = new LeaseTable(deps.store, clock, log, cfg.leases);
-  const stats: DhcpStats = {
-    received: 0, replied: 0, dropped: 0, dropReasons: {}, silent: {}, offers: 0, acks: 0, naks: 0,
-    sendErrors: 0, storeErrors: 0, rogueServers: [], rogueOffers: 0, rogueNotesSuppressed: 0, leases: { bound: 0, offered: 0, declined: 0, stored: 0 },
-    byClient: { pxe: { offers: 0, acks: 0 }, http: { offers: 0, acks: 0 }, ipxe: { offers: 0, acks: 0 }, dhcp: { offers: 0, acks: 0 } },
-  };
+  const { backend } = deps;
+  const leases = new LeaseTable(backend.leases, clock, log, cfg.leases);
+  const stats = emptyDhcpStats();
   const server: ServerConfig = {
     serverIp: cfg.address,
     tftpServer: cfg.tftpServer ?? cfg.address,
@@ -120,10 +121,10 @@ export function createDhcpServer(deps: DhcpServerDeps): DhcpServer {
   let proxySock: DhcpSocket | undefined;
   let bound: { server: number; proxy?: number; client?: number } = { server: 0 };
   let summary: TimerHandle | undefined;
-  let reservations: { sot: Sot; lookup: (ip: number) => string | undefined } | undefined;
+  let reservations: { sot: DhcpSot; lookup: (ip: number) => string | undefined } | undefined;
 
   /** The SoT's reservations, rebuilt when a new SoT is served. */
-  const reservedFor = (sot: Sot): ((ip: number) => string | undefined) => {
+  const reservedFor = (sot: DhcpSot): ((ip: number) => string | undefined) => {
     if (reservations?.sot !== sot) {
       const index = buildReservations(sot);
       reservations = { sot, lookup: (ip) => index.get(ip) };
@@ -132,7 +133,7 @@ export function createDhcpServer(deps: DhcpServerDeps): DhcpServer {
   };
 
   function context(req: DhcpPacket, via: Via): RespondContext | undefined {
-    const sot = deps.sot.current();
+    const sot = backend.sot();
     if (!sot) return undefined;
     const placed = selectSubnet(sot, req, cfg.address, cfg.siteId);
     return {
@@ -141,7 +142,7 @@ export function createDhcpServer(deps: DhcpServerDeps): DhcpServer {
       port: via,
       site: placed?.site,
       subnet: placed?.subnet,
-      known: req.mac ? deps.sot.index().hostsByMac.get(req.mac) : undefined,
+      known: req.mac ? backend.hostByMac(req.mac) : undefined,
       leases,
       reservedFor: reservedFor(sot),
       server,
@@ -154,7 +155,7 @@ export function createDhcpServer(deps: DhcpServerDeps): DhcpServer {
     if (reason === UNKNOWN_MAC && req?.mac) {
       if (!unknownMacs.allow(req.mac)) return;
       log.info('DHCP request from a MAC not in the SoT (discovery off): not answered', { mac: req.mac });
-      deps.lifecycle.note('appliance', 'dhcp.unknown_mac', { mac: req.mac }).catch((e: unknown) => warnOnce('note failed', e));
+      backend.note('appliance', 'dhcp.unknown_mac', { mac: req.mac }).catch((e: unknown) => warnOnce('note failed', e));
     } else if (logLimit.allow(`drop:${reason}`)) {
       log.debug('DHCP packet dropped', { reason, mac: req?.mac });
     }
@@ -170,16 +171,16 @@ export function createDhcpServer(deps: DhcpServerDeps): DhcpServer {
       // Which boot stage asked (firmware PXE, UEFI HTTP boot, iPXE, installer): the journal's
       // boot phases (bench/boot-e2e.ts) are read from it. Part of the event already written.
       const data: Record<string, unknown> = via === 4011 ? { client, port: 4011 } : { client };
-      deps.lifecycle.report(ev.hostId, event, data).catch((e: unknown) => warnOnce('lifecycle report failed', e, { host: ev.hostId }));
+      backend.report(ev.hostId, event, data).catch((e: unknown) => warnOnce('lifecycle report failed', e, { host: ev.hostId }));
     } else if (ev.kind === 'discovered') {
       try {
-        deps.onDiscovered?.(ev.mac, ev.ip, ev.siteId);
+        backend.discovered(ev.mac, ev.ip, ev.siteId);
       } catch (e) {
         warnOnce('onDiscovered failed', e);
       }
     } else if (logLimit.allow(`conflict:${ev.ip}`)) {
       log.warn('DHCPDECLINE: address in use on the network (conflict)', { ...ev });
-      deps.lifecycle.note(ev.hostId ?? 'appliance', 'dhcp.conflict', { mac: ev.mac, ip: ev.ip }).catch((e: unknown) => warnOnce('note failed', e));
+      backend.note(ev.hostId ?? 'appliance', 'dhcp.conflict', { mac: ev.mac, ip: ev.ip }).catch((e: unknown) => warnOnce('note failed', e));
     }
   }
 
@@ -266,7 +267,7 @@ export function createDhcpServer(deps: DhcpServerDeps): DhcpServer {
   }
 
   const localMode = (): DhcpMode => {
-    const sot = deps.sot.current();
+    const sot = backend.sot();
     const placed = sot ? findSubnet(sot, cfg.address, cfg.siteId) : undefined;
     return placed ? effectiveMode(placed.site, placed.subnet, cfg.mode) : (cfg.mode ?? 'server');
   };
@@ -289,7 +290,7 @@ export function createDhcpServer(deps: DhcpServerDeps): DhcpServer {
           const watch = await open({ address: '0.0.0.0', port: ports.client ?? DHCP_CLIENT_PORT, reuseAddr: true }, 'DHCP client port 68 (rogue server watch)', true);
           if (watch) {
             bound.client = watch.port();
-            watchRogues(watch, { ownIp: cfg.address, mode: localMode, log, stats, allow: (k) => logLimit.allow(k), note: deps.lifecycle.note.bind(deps.lifecycle) });
+            watchRogues(watch, { ownIp: cfg.address, mode: localMode, log, stats, allow: (k) => logLimit.allow(k), note: (subject, type, data) => backend.note(subject, type, data) });
           }
         }
       } catch (e) {

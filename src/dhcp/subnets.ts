@@ -1,7 +1,8 @@
 // Where a request belongs in the SoT (pure): its subnet and site, the DHCP mode there, and the
 // addresses the SoT reserves. Used by the server to build the responder's context.
 import { inCidr, parseCidr, parseIpv4, type Cidr } from '../lib/ip.js';
-import type { AddressRange, DhcpMode, Site, Sot, Subnet } from '../model/index.js';
+import type { AddressRange, DhcpMode, Site, Subnet } from '../model/index.js';
+import type { DhcpSot } from './backend.js';
 import { ZERO_IP, type DhcpPacket } from './packet.js';
 
 const cidrs = new WeakMap<Subnet, Cidr | null>();
@@ -35,7 +36,7 @@ export interface Placement {
 }
 
 /** The first subnet (in SoT order, optionally only one site's) that contains ip. */
-export function findSubnet(sot: Sot, ip: string, siteId?: string): Placement | undefined {
+export function findSubnet(sot: DhcpSot, ip: string, siteId?: string): Placement | undefined {
   const n = parseIpv4(ip);
   if (n === undefined || n === 0) return undefined;
   for (const site of sot.sites) {
@@ -52,7 +53,7 @@ export function findSubnet(sot: Sot, ip: string, siteId?: string): Placement | u
  *   subnet holding ciaddr, when it is one of ours;
  * - otherwise the subnet of our own address on the receiving interface (a local broadcast).
  */
-export function selectSubnet(sot: Sot, req: DhcpPacket, serverIp: string, siteId?: string): Placement | undefined {
+export function selectSubnet(sot: DhcpSot, req: DhcpPacket, serverIp: string, siteId?: string): Placement | undefined {
   if (req.giaddr !== ZERO_IP) return findSubnet(sot, req.giaddr, siteId);
   if (req.ciaddr !== ZERO_IP) {
     const byCiaddr = findSubnet(sot, req.ciaddr, siteId);
@@ -77,7 +78,7 @@ export function siteRange(site: Site, subnet: Subnet): AddressRange | undefined 
 export type ReservationIndex = Map<number, string>;
 
 /** Every interface ipv4 of the SoT: reserved for its MAC, never handed to anyone else. */
-export function buildReservations(sot: Sot): ReservationIndex {
+export function buildReservations(sot: DhcpSot): ReservationIndex {
   const out: ReservationIndex = new Map();
   for (const host of sot.hosts) {
     for (const iface of host.interfaces) {

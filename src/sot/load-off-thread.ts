@@ -7,7 +7,7 @@
 // TFTP sockets are served between pieces (a worker that posted everything at once would have
 // its messages drained in one go, a single long task).
 import type { Worker } from 'node:worker_threads';
-import { startWorker } from './start-worker.js';
+import { startWorker } from '../lib/start-worker.js';
 import type { Problem, Sot } from '../model/index.js';
 import { assemble, DEFAULT_PIECE_BYTES, type FromWorker, type LoadRequest, type Piece } from './load-pieces.js';
 import { adoptHosts } from './owner.js';

@@ -3,12 +3,15 @@
 // thread asks for one at a time (load-off-thread.ts), so taking it in never blocks that thread for
 // longer than one piece takes to deserialize.
 import { parentPort, workerData } from 'node:worker_threads';
+import { setThreadNice } from '../lib/thread-priority.js';
 import { loadSot } from './load.js';
 import { saveLastGood } from './last-good.js';
 import { slicePieces, type LoadRequest, type FromWorker, type Piece } from './load-pieces.js';
 
 const req = workerData as LoadRequest;
 const port = parentPort!;
+// A reload is background work: on a 2-core box it must not take the CPU from the boot services.
+setThreadNice(10);
 
 async function main(): Promise<void> {
   const res = await loadSot(req.root);

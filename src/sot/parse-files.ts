@@ -1,6 +1,6 @@
 // Parses many YAML files, using a second thread for about half of them when the SoT is large
 // (the target is a 10,000-host SoT validated in under a second; YAML parsing is most of it).
-import { startWorker } from './start-worker.js';
+import { startWorker } from '../lib/start-worker.js';
 import { parseYaml, type ParseOutcome } from './parse-yaml.js';
 
 const PARALLEL_MIN_BYTES = 1 << 20;

@@ -2,15 +2,14 @@
 // unpaged GET /v1/hosts of a 10,000-host SoT at once and the SoT reloads with a 50 MB file in it,
 // a DHCP client (a relay on loopback, unprivileged ports) is answered promptly, every time.
 //
-// The bound: the goal is < 100 ms per DHCP message. Measured here (2 cores shared, load average
-// 8-13), that goal holds for the reload alone (p50 2-12 ms, max ~220 ms), not with the API load
-// on top: the main thread still runs, in one piece each, the hosts list's chunks, garbage
-// collection of a heap holding a 50 MB SoT, and the orchestrator's replan of 10,000 hosts after
-// each ACK moved the journal (docs/boot.md, "The boot services and a busy appliance"). So the test
-// asserts what is defensible on such a machine — every exchange answered (5 s bound), p50 under
-// 1 s (measured p50 85-400 ms at load average 13) — and prints p50/p95/max and the main-thread stalls, the figures to compare.
+// DHCP runs in its own worker thread with its own lease store (src/boot/dhcp-thread.ts), and the
+// client measuring it runs in another (dhcp-probe-worker.ts): the main thread's stalls (printed:
+// the hosts list's chunks, garbage collection of a heap holding a 50 MB SoT, the orchestrator)
+// are in neither. What remains is the CPU and the disk shared with everything else (2 cores; the
+// lease fsync before each ACK). Measured 2026-12-07 at load average 5-7 from other work: p50
+// 3-9 ms, p95 28-76 ms, max 92-270 ms. Asserted: every exchange answered, p95 of all messages under
+// 100 ms (the goal), none over 1 s.
 import assert from 'node:assert/strict';
-import dgram from 'node:dgram';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -18,10 +17,9 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { generateSot } from '../../bench/sot-gen.js';
 import { startAppliance, type Appliance } from '../../src/appliance.js';
-import { decodeDhcp, encodeDhcp } from '../../src/dhcp/codec.js';
-import { getMessageType, type DhcpPacket } from '../../src/dhcp/packet.js';
+import type { Worker } from 'node:worker_threads';
 import { nullLogger } from '../../src/lib/log.js';
-import { fixture } from '../dhcp/sot-fixture.js';
+import { startWorker } from '../../src/lib/start-worker.js';
 
 const LO = '127.0.0.1';
 const LOOP_HOSTS = 20;
@@ -50,73 +48,33 @@ function bigFile(): string {
   return parts.join('');
 }
 
-interface Relay {
-  port: number;
-  /** The reply with this xid (earlier ones are dropped); fails after 5 s. */
-  reply(xid: number): Promise<DhcpPacket>;
-  send(p: DhcpPacket, port: number): Promise<void>;
-  close(): void;
+/** The DHCP client thread (dhcp-probe-worker.ts): its first message is its relay port. */
+async function probeThread(): Promise<{ port: number; w: Worker; next: () => Promise<ProbeMessage> }> {
+  const w = startWorker(import.meta.url, 'dhcp-probe-worker', { workerData: { hosts: LOOP_HOSTS, macOf: loopMac(0).replace(/00$/, 'XX'), min: 20, max: 400 } });
+  const queue: ProbeMessage[] = [];
+  const waiters: ((m: ProbeMessage) => void)[] = [];
+  w.on('message', (m: ProbeMessage) => (waiters.length ? waiters.shift()!(m) : queue.push(m)));
+  w.on('error', (e) => (waiters.length ? waiters.shift()!({ error: e.message }) : queue.push({ error: e.message })));
+  const next = () => new Promise<ProbeMessage>((r) => (queue.length ? r(queue.shift()!) : waiters.push(r)));
+  const first = await next();
+  assert.ok(first.port, JSON.stringify(first));
+  return { port: first.port, w, next };
 }
 
-async function relay(): Promise<Relay> {
-  const sock = dgram.createSocket('udp4');
-  await new Promise<void>((r) => sock.bind(0, LO, () => r()));
-  const waiting = new Map<number, (p: DhcpPacket) => void>();
-  sock.on('message', (m) => {
-    const p = decodeDhcp(m);
-    waiting.get(p.xid)?.(p);
-  });
-  return {
-    port: sock.address().port,
-    reply: (xid) =>
-      new Promise((resolve, reject) => {
-        const t = setTimeout(() => reject(new Error(`no reply to xid ${xid.toString(16)} within 5 s`)), 5000);
-        waiting.set(xid, (p) => {
-          clearTimeout(t);
-          waiting.delete(xid);
-          resolve(p);
-        });
-      }),
-    send: (p, port) => new Promise((r, j) => sock.send(encodeDhcp(p), port, LO, (e) => (e ? j(e) : r()))),
-    close: () => sock.close(),
-  };
-}
-
-let xids = 0x150000;
-
-/** DISCOVER -> OFFER, REQUEST -> ACK for one loop host: the two round trips in ms. */
-async function exchange(r: Relay, dhcpPort: number, i: number): Promise<[number, number]> {
-  const mac = loopMac(i % LOOP_HOSTS);
-  const dx = ++xids;
-  const discover = fixture('bios-ipxe-rom-discover.hex', { giaddr: LO, macAddr: mac, xid: dx });
-  let t = performance.now();
-  const offered = r.reply(dx);
-  await r.send(discover, dhcpPort);
-  const offer = await offered;
-  const toOffer = performance.now() - t;
-  assert.equal(getMessageType(offer), 'OFFER');
-  assert.equal(offer.yiaddr, `127.0.0.${10 + (i % LOOP_HOSTS)}`);
-  const rx = ++xids;
-  const request = fixture('bios-ipxe-rom-request.hex', { giaddr: LO, macAddr: mac, xid: rx });
-  request.options.set(54, Uint8Array.from([127, 0, 0, 1]));
-  request.options.set(50, Uint8Array.from(offer.yiaddr.split('.').map(Number)));
-  t = performance.now();
-  const acked = r.reply(rx);
-  await r.send(request, dhcpPort);
-  const ack = await acked;
-  const toAck = performance.now() - t;
-  assert.equal(getMessageType(ack), 'ACK');
-  return [toOffer, toAck];
+interface ProbeMessage {
+  port?: number;
+  offers?: number[];
+  acks?: number[];
+  error?: string;
 }
 
 const pct = (xs: number[], p: number) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor((xs.length * p) / 100))]!;
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 test('DHCP is answered promptly while the API serves 10,000 hosts and the SoT reloads a 50 MB file', { timeout: 600_000 }, async () => {
   const root = mkdtempSync(join(tmpdir(), 'corral-iso-'));
   const sotDir = join(root, 'sot');
   writeSot(sotDir);
-  const r = await relay();
+  const probe = await probeThread();
   let app: Appliance | undefined;
   try {
     app = await startAppliance(
@@ -126,7 +84,7 @@ test('DHCP is answered promptly while the API serves 10,000 hosts and the SoT re
         apiHost: LO,
         apiPort: 0,
         watch: false,
-        boot: { address: LO, httpPort: 0, tftpPort: 0, dhcpPort: 0, dhcpClientPort: 0, proxyPort: 0, dhcpRelayPort: r.port, dhcp: true, tftp: false, http: false },
+        boot: { address: LO, httpPort: 0, tftpPort: 0, dhcpPort: 0, dhcpClientPort: 0, proxyPort: 0, dhcpRelayPort: probe.port, dhcp: true, tftp: false, http: false },
       },
       { log: nullLogger },
     );
@@ -134,7 +92,9 @@ test('DHCP is answered promptly while the API serves 10,000 hosts and the SoT re
     assert.equal(dhcp.state, 'running', JSON.stringify(dhcp));
     const dhcpPort = Number((dhcp as { address: string }).address.split(':')[1]);
     assert.ok(dhcpPort > 0);
-    await exchange(r, dhcpPort, 0); // warm-up: first lease write, JIT
+    probe.w.postMessage({ dhcpPort, once: true }); // warm-up: first lease write, JIT
+    const warm = await probe.next();
+    assert.equal(warm.error, undefined, warm.error);
     // Written before the measurement (an editor would be another process; this one is the appliance).
     await writeFile(join(sotDir, 'sites/site0/inventory.yml'), bigFile());
 
@@ -168,18 +128,15 @@ test('DHCP is answered promptly while the API serves 10,000 hosts and the SoT re
       reloadMs = performance.now() - reloadStart;
       return ok;
     });
-    let reloading = true;
-    void reload.finally(() => (reloading = false));
 
-    // 20 exchanges at least, and on until the reload is in (bounded: 400).
-    const offers: number[] = [];
-    const acks: number[] = [];
-    for (let i = 1; i <= 400 && (i <= 20 || reloading); i++) {
-      const [o, a] = await exchange(r, dhcpPort, i);
-      offers.push(o);
-      acks.push(a);
-      await sleep(50);
-    }
+    // 20 exchanges at least, and on until the reload is in (bounded: 400), from the probe thread.
+    probe.w.postMessage({ dhcpPort });
+    await reload.catch(() => undefined);
+    probe.w.postMessage({ stop: true });
+    const got = await probe.next();
+    assert.equal(got.error, undefined, got.error);
+    const offers = got.offers!;
+    const acks = got.acks!;
     assert.equal(await reload, true, JSON.stringify(app.sot.status().lastAttempt?.problems.slice(0, 3)));
     loading = false;
     clearInterval(meter);
@@ -190,13 +147,15 @@ test('DHCP is answered promptly while the API serves 10,000 hosts and the SoT re
     const fmt = (xs: number[]) => `p50 ${pct(xs, 50).toFixed(1)} p95 ${pct(xs, 95).toFixed(1)} max ${Math.max(...xs).toFixed(1)} ms`;
     console.log(`# ${offers.length} exchanges during the load; reload ${reloadMs.toFixed(0)} ms; ${apiCalls} GET /v1/hosts (slowest ${apiMaxMs.toFixed(0)} ms)`);
     console.log(`# DISCOVER->OFFER ${fmt(offers)}; REQUEST->ACK ${fmt(acks)}; all ${fmt(all)}`);
+    console.log(`# slow (>40 ms) exchanges (index:offer/ack): ${offers.map((o, i) => [i, o, acks[i]!] as const).filter(([, o, a]) => o > 40 || a > 40).map(([i, o, a]) => `${i}:${o.toFixed(0)}/${a.toFixed(0)}`).join(" ") || "none"}`);
     console.log(`# main-thread stalls > 60 ms: ${stalls.join(' ') || 'none'}`);
     assert.ok(apiCalls >= 3, `the API was loaded (${apiCalls} requests)`);
     assert.ok(offers.length >= 20, `${offers.length} exchanges`);
-    assert.ok(pct(all, 50) < 1000, `p50 ${pct(all, 50).toFixed(1)} ms`);
+    assert.ok(pct(all, 95) < 100, `p95 ${pct(all, 95).toFixed(1)} ms`);
+    assert.ok(Math.max(...all) < 1000, `max ${Math.max(...all).toFixed(1)} ms`);
   } finally {
     await app?.stop();
-    r.close();
+    await probe.w.terminate();
     rmSync(root, { recursive: true, force: true });
   }
 });

@@ -3,6 +3,7 @@
 // Usage: ip netns exec NS node --import tsx netns-server.ts --sot DIR --data DIR --address IP
 // Prints "READY {ports}" once serving; on SIGTERM prints "STATS {json}" and exits.
 import { parseArgs } from 'node:util';
+import { liveDhcpBackend } from '../../src/boot/dhcp-backend.js';
 import { createDhcpServer } from '../../src/dhcp/server.js';
 import { systemClock } from '../../src/lib/clock.js';
 import { createLogger } from '../../src/lib/log.js';
@@ -18,7 +19,8 @@ const store = await openStore({ dir: values.data!, log });
 const lifecycle = createLifecycle({ store, clock: systemClock, log });
 const address = values.address!;
 const server = createDhcpServer({
-  sot, store, lifecycle, clock: systemClock, log,
+  backend: liveDhcpBackend({ sot, store, lifecycle }),
+  clock: systemClock, log,
   config: { address, interface: 'br0', httpBase: `http://${address}:8080`, scriptUrl: (mac) => `http://${address}:8080/ipxe?mac=${mac}` },
 });
 await server.start();

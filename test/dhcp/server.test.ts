@@ -5,6 +5,7 @@ import dgram from 'node:dgram';
 import { after, before, describe, it } from 'node:test';
 import { decodeDhcp, encodeDhcp } from '../../src/dhcp/codec.js';
 import { getMessageType, getServerId, type DhcpPacket } from '../../src/dhcp/packet.js';
+import { liveDhcpBackend } from '../../src/boot/dhcp-backend.js';
 import { createDhcpServer, type DhcpServer, type DhcpServerDeps } from '../../src/dhcp/server.js';
 import { nullLogger } from '../../src/lib/log.js';
 import type { Sot } from '../../src/model/index.js';
@@ -125,12 +126,14 @@ describe('DHCP server over loopback', () => {
     probe.sock.close();
     const sot = loopSot();
     const deps: DhcpServerDeps = {
-      sot: { current: () => sot, index: () => buildIndex(sot) },
-      store: gatedStore,
-      lifecycle: {
-        report: async (h, e, d) => void reports.push([h, e.type, { ...e, ...d }]),
-        note: async (s, t, d) => void notes.push([s, t, d]),
-      },
+      backend: liveDhcpBackend({
+        sot: { current: () => sot, index: () => buildIndex(sot) },
+        store: gatedStore,
+        lifecycle: {
+          report: async (h, e, d) => void reports.push([h, e.type, { ...e, ...d }]),
+          note: async (s, t, d) => void notes.push([s, t, d]),
+        },
+      }),
       clock,
       log: nullLogger,
       config: { address: LO, httpBase: 'http://127.0.0.1:8080', scriptUrl: (m) => `http://127.0.0.1:8080/ipxe/${m}`, ports: { server: 0, proxy: 0, client: watchPort, relay: relay.port } },
@@ -254,9 +257,11 @@ describe('DHCP server over loopback', () => {
 
   it('a store that fails: no ACK, counted', async () => {
     const failing = createDhcpServer({
-      sot: { current: () => loopSot(), index: () => buildIndex(loopSot()) },
-      store: new BrokenStore(),
-      lifecycle: { report: async () => undefined, note: async () => undefined },
+      backend: liveDhcpBackend({
+        sot: { current: () => loopSot(), index: () => buildIndex(loopSot()) },
+        store: new BrokenStore(),
+        lifecycle: { report: async () => undefined, note: async () => undefined },
+      }),
       clock, log: nullLogger,
       config: { address: LO, httpBase: 'http://x', scriptUrl: () => 'http://x/s', ports: { server: 0, proxy: 0, relay: relay.port }, watchRogues: false },
     });
@@ -274,8 +279,12 @@ describe('DHCP server over loopback', () => {
   it('stop() closes every socket and cancels every timer', async () => {
     const c = new FakeClock();
     const s = createDhcpServer({
-      sot: { current: () => undefined, index: () => ({ hostsById: new Map(), hostsByMac: new Map() }) },
-      store, lifecycle: { report: async () => undefined, note: async () => undefined }, clock: c, log: nullLogger,
+      backend: liveDhcpBackend({
+        sot: { current: () => undefined, index: () => ({ hostsById: new Map(), hostsByMac: new Map() }) },
+        store,
+        lifecycle: { report: async () => undefined, note: async () => undefined },
+      }),
+      clock: c, log: nullLogger,
       config: { address: LO, httpBase: 'http://x', scriptUrl: () => 'http://x/s', ports: { server: 0, proxy: 0, client: 0 } },
     });
     await s.start();

@@ -1,0 +1,145 @@
+// The main thread's side of the DHCP worker (dhcp-worker.ts): starts it, sends it the SoT's DHCP
+// view at each load, carries its events to the lifecycle and its log lines to the logger, and
+// keeps its latest statistics. A worker that dies is restarted (backoff 1 s doubling to 30 s);
+// its lease store is on disk, so no acknowledged binding is lost.
+import type { Worker } from 'node:worker_threads';
+import { dhcpSot, type DhcpHostEvent } from '../dhcp/backend.js';
+import { emptyDhcpStats, type DhcpServer, type DhcpServerConfig, type DhcpStats } from '../dhcp/server.js';
+import type { Logger } from '../lib/log.js';
+import { startWorker } from '../lib/start-worker.js';
+import type { Mac, Sot } from '../model/index.js';
+import type { LiveSot } from '../sot/live.js';
+import type { Store } from '../store/store.js';
+import type { DhcpWorkerInit, FromDhcpWorker } from './dhcp-messages.js';
+
+export interface DhcpThreadDeps {
+  sot: Pick<LiveSot, 'current' | 'on' | 'off'>;
+  /** The main store: leases an older Corral kept in it are handed to the worker once. */
+  store: Store;
+  report(hostId: string, event: DhcpHostEvent, data: Record<string, unknown>): Promise<unknown>;
+  note(subject: string, type: string, data: Record<string, unknown>): Promise<unknown>;
+  discovered(mac: Mac, ip: string, siteId: string): void;
+  log: Logger;
+  leasesDir: string;
+  config: Omit<DhcpServerConfig, 'scriptUrl'>;
+  bootUrl: string;
+  /** How often the worker sends changed statistics (default 200 ms). */
+  statsMs?: number;
+}
+
+const STOP_WAIT_MS = 5_000;
+
+export function createDhcpThread(d: DhcpThreadDeps): DhcpServer {
+  let worker: Worker | undefined;
+  let stats: DhcpStats = emptyDhcpStats();
+  let ports: { server: number; proxy?: number; client?: number } = { server: 0 };
+  let stopping = false;
+  let backoffMs = 1_000;
+  let restartTimer: ReturnType<typeof setTimeout> | undefined;
+  const warned = new Map<string, number>();
+  const warn = (what: string, e: unknown) => {
+    const now = Date.now();
+    if ((warned.get(what) ?? 0) > now - 60_000) return;
+    warned.set(what, now);
+    d.log.warn(`DHCP ${what}`, { error: e instanceof Error ? e.message : String(e) });
+  };
+  const onLoaded = (sot: Sot) => worker?.postMessage({ kind: 'sot', sot: dhcpSot(sot) });
+
+  function handle(m: FromDhcpWorker): void {
+    switch (m.kind) {
+      case 'report':
+        d.report(m.hostId, m.event, m.data).catch((e: unknown) => warn('lifecycle report failed', e));
+        return;
+      case 'note':
+        d.note(m.subject, m.type, m.data).catch((e: unknown) => warn('note failed', e));
+        return;
+      case 'discovered':
+        d.discovered(m.mac, m.ip, m.siteId);
+        return;
+      case 'stats':
+        stats = m.stats;
+        return;
+      case 'log':
+        d.log[m.level](m.msg, m.fields);
+        return;
+      default:
+    }
+  }
+
+  /** Starts one worker; resolves once its sockets are bound, rejects with the bind error. */
+  function launch(): Promise<void> {
+    const current = d.sot.current();
+    const init: DhcpWorkerInit = {
+      config: d.config,
+      bootUrl: d.bootUrl,
+      leasesDir: d.leasesDir,
+      importLeases: d.store.list('leases'),
+      sot: current ? dhcpSot(current) : undefined,
+      statsMs: d.statsMs ?? 200,
+    };
+    return new Promise((resolve, reject) => {
+      const w = startWorker(import.meta.url, 'dhcp-worker', { workerData: init });
+      let started = false;
+      w.on('message', (m: FromDhcpWorker) => {
+        if (m.kind === 'started') {
+          started = true;
+          worker = w;
+          ports = m.ports;
+          backoffMs = 1_000;
+          // Taken over by the worker's store: the main store's copies are stale from now on.
+          if (m.imported.length > 0) d.store.transact((tx) => m.imported.forEach((mac) => tx.del('leases', mac))).catch((e: unknown) => warn('cannot drop migrated leases', e));
+          resolve();
+        } else if (m.kind === 'failed') {
+          reject(Object.assign(new Error(m.message), m.code && { code: m.code }));
+        } else handle(m);
+      });
+      w.on('error', (e) => {
+        if (!started) reject(e);
+        else d.log.error('DHCP worker failed', { error: e.message });
+      });
+      w.on('exit', (code) => {
+        if (!started) return reject(new Error(`DHCP worker exited (${code}) before it started`));
+        if (worker === w) worker = undefined;
+        if (stopping) return;
+        d.log.error('DHCP worker exited; restarting it', { code, inMs: backoffMs });
+        restartTimer = setTimeout(() => {
+          restartTimer = undefined;
+          launch().catch((e: unknown) => warn('worker restart failed', e));
+        }, backoffMs);
+        backoffMs = Math.min(backoffMs * 2, 30_000);
+      });
+    });
+  }
+
+  return {
+    async start() {
+      stopping = false;
+      await launch();
+      d.sot.on('loaded', onLoaded);
+    },
+    async stop() {
+      stopping = true;
+      d.sot.off('loaded', onLoaded);
+      if (restartTimer) clearTimeout(restartTimer);
+      const w = worker;
+      worker = undefined;
+      if (!w) return;
+      await new Promise<void>((resolve) => {
+        const t = setTimeout(() => void w.terminate().then(() => resolve()), STOP_WAIT_MS);
+        w.on('message', (m: FromDhcpWorker) => {
+          if (m.kind !== 'stopped') return;
+          clearTimeout(t);
+          // Its sockets and store are closed; end the thread now rather than when it idles out.
+          void w.terminate().then(() => resolve());
+        });
+        w.once('exit', () => {
+          clearTimeout(t);
+          resolve();
+        });
+        w.postMessage({ kind: 'stop' });
+      });
+    },
+    stats: () => stats,
+    ports: () => ({ ...ports }),
+  };
+}
