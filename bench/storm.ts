@@ -33,7 +33,7 @@ import { pathToFileURL } from 'node:url';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import type { DhcpStats } from '../src/dhcp/server.js';
 import type { Logger, LogFields } from '../src/lib/log.js';
-import type { BootHttpStats } from '../src/http/boot-http.js';
+import type { BootHttpStats } from '../src/boot/boot-http.js';
 import type { TftpStats } from '../src/tftp/server.js';
 import type { HostRuntime } from '../src/model/index.js';
 import type { StoreStats } from '../src/store/lowdb-store.js';

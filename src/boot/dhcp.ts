@@ -11,7 +11,7 @@ import type { Mac } from '../model/index.js';
 import type { ClientMap } from './client-map.js';
 import { ipxeScriptUrl, liveDhcpBackend } from './dhcp-backend.js';
 import { createDhcpThread } from './dhcp-thread.js';
-import type { BootConfig, BootDeps } from './services.js';
+import type { BootConfig, BootDeps } from './types.js';
 
 export interface DhcpStart {
   address: string;

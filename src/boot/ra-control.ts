@@ -4,9 +4,9 @@
 import type { Logger } from '../lib/log.js';
 import type { Sot } from '../model/index.js';
 import type { RaSender } from './ipv6-ra.js';
-import type { ServiceState } from './services.js';
+import type { ServiceState, StartRa } from './types.js';
 
-export type StartRa = (iface: string, log: Logger) => Promise<RaSender>;
+export type { StartRa } from './types.js';
 
 export interface RaControl {
   /** Follow this SoT; resolves once the sender is in the state it asks for. */

@@ -1,80 +1,23 @@
 // Starts the boot services a machine on the provisioning LAN talks to (DHCP, TFTP, boot HTTP)
 // and says plainly which are off and why (no interface, no privilege, port taken).
 import { networkInterfaces } from 'node:os';
-import type { Clock } from '../lib/clock.js';
 import type { Logger } from '../lib/log.js';
-import type { LiveSot } from '../sot/live.js';
-import type { Store } from '../store/store.js';
-import type { Lifecycle } from '../lifecycle/runner.js';
-import type { Orchestrator } from '../lifecycle/orchestrator.js';
-import { createBootHttp } from '../http/boot-http.js';
-import { createCallbackSecrets, loadCallbackKey } from '../http/callback-secret.js';
+import { createBootHttp } from './boot-http.js';
+import { createCallbackSecrets, loadCallbackKey } from './callback-secret.js';
 import { createTftpServer, type TftpServer } from '../tftp/server.js';
 import { createClientMap } from './client-map.js';
 import { createTftpResolver } from './tftp-files.js';
 import { startDhcp } from './dhcp.js';
 import { startRaSender } from './ipv6-ra.js';
-import { createRaControl, type StartRa } from './ra-control.js';
+import { createRaControl } from './ra-control.js';
 import { restartNeeded, startOnlySettings } from './restart-fields.js';
 import type { Sot } from '../model/index.js';
 import { servedFolders, type ServedFolder } from './served-folders.js';
 import { defaultTftpRoot } from './ipxe-files.js';
-import { startBootHttpServer, type AssetServerMode } from './assets-server.js';
+import { startBootHttpServer } from './assets-server.js';
 
-export interface BootConfig {
-  /** The provisioning NIC; its first IPv4 address is the service address unless `address` is set. */
-  interface?: string;
-  address?: string;
-  httpPort: number;
-  /** URL machines use for boot HTTP; default http://<address>:<httpPort>. */
-  bootUrl?: string;
-  tftpPort: number;
-  dhcpPort: number;
-  dhcpClientPort: number;
-  proxyPort: number;
-  /** Where replies to a relay (giaddr) go; default 67. Tests on loopback use an ephemeral port. */
-  dhcpRelayPort?: number;
-  /** iPXE binaries served over TFTP (and /ipxe-bin/ over HTTP); unset: the SoT agent's tftp_server.base_dir, else the package's. */
-  tftpRoot?: string;
-  /** Root of /files/ on boot HTTP; unset: the SoT agent's asset_server.base_dir. */
-  assetsDir?: string;
-  /** Who sends /files/: Corral (default), nginx in front, or nginx when installed (assets-server.ts). */
-  assetServer?: AssetServerMode;
-  dhcp: boolean;
-  tftp: boolean;
-  http: boolean;
-  dhcpMode?: 'server' | 'proxy';
-}
-
-export type ServiceState = { state: 'running'; address: string } | { state: 'off' | 'failed'; reason: string };
-
-export type BootService = 'dhcp' | 'tftp' | 'http' | 'ipv6_ra';
-
-export interface BootServices {
-  /** Each service's state; ipv6_ra follows the SoT on every load. */
-  status(): Record<BootService, ServiceState & { stats?: unknown }>;
-  /** The base URL machines fetch scripts and files from (undefined when the services are off). */
-  bootUrl: string | undefined;
-  stop(): Promise<void>;
-}
-
-export interface BootDeps {
-  sot: LiveSot;
-  store: Store;
-  lifecycle: Lifecycle;
-  /** Decides whether a machine that network-boots starts provisioning (handed to boot HTTP). */
-  orchestrator?: Orchestrator;
-  clock: Clock;
-  log: Logger;
-  /** Data folder: holds callback.key, the key of the boot callback secrets. */
-  dataDir?: string;
-  /** The callback key itself (tests); else read from (or made in) dataDir. */
-  callbackKey?: Buffer;
-  /** The SoT folder: a relative base_dir is relative to it. */
-  sotDir?: string;
-  /** Starts the IPv6 RA sender (tests replace it: the real one needs CAP_NET_RAW). */
-  startRa?: StartRa;
-}
+export type { BootConfig, BootDeps, BootService, BootServices, ServiceState } from './types.js';
+import type { BootConfig, BootDeps, BootService, BootServices, ServiceState } from './types.js';
 
 export function interfaceAddress(name: string): string | undefined {
   return networkInterfaces()[name]?.find((a) => a.family === 'IPv4' && !a.internal)?.address ?? networkInterfaces()[name]?.find((a) => a.family === 'IPv4')?.address;

@@ -110,7 +110,7 @@ function admitCheckpoint(h: HostRuntime, e: EventOf<'checkpoint'>, c: StepContex
 
 /**
  * Names the host's current boot attempt: the run's start time and the attempt serial. Its callback
- * secret is derived from it (src/http/callback-secret.ts), so every boot start issues a new secret
+ * secret is derived from it (src/boot/callback-secret.ts), so every boot start issues a new secret
  * and a re-created host record (serial from 0 again) never repeats an old secret: its runs start later.
  * A discovered machine has no run: its record's creation time stands in.
  */

@@ -8,7 +8,7 @@ import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startBootServices, type BootConfig } from '../../src/boot/services.js';
-import { CALLBACK_KEY_FILE } from '../../src/http/callback-secret.js';
+import { CALLBACK_KEY_FILE } from '../../src/boot/callback-secret.js';
 import { createLiveSot } from '../../src/sot/live.js';
 import { createLifecycle } from '../../src/lifecycle/runner.js';
 import { nullLogger } from '../../src/lib/log.js';

@@ -5,7 +5,7 @@ import { createHmac } from 'node:crypto';
 import { chmodSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { CALLBACK_KEY_FILE, createCallbackSecrets, loadCallbackKey, looksLikeSecret } from '../../src/http/callback-secret.js';
+import { CALLBACK_KEY_FILE, createCallbackSecrets, loadCallbackKey, looksLikeSecret } from '../../src/boot/callback-secret.js';
 
 function tempDir(): { dir: string; cleanup: () => void } {
   const dir = mkdtempSync(join(tmpdir(), 'corral-key-'));

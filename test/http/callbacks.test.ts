@@ -2,7 +2,7 @@
 // journals from its query, how refusals are logged and what a log shows of a callback URL.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { callbackData, checkpointVerdict, configVerdict, createRefusalLog, MAX_QUERY_PARAMS, redactPath, REFUSAL_STATUS, type Caller } from '../../src/http/callbacks.js';
+import { callbackData, checkpointVerdict, configVerdict, createRefusalLog, MAX_QUERY_PARAMS, redactPath, REFUSAL_STATUS, type Caller } from '../../src/boot/callbacks.js';
 import type { Host, HostRuntime, Sot } from '../../src/model/index.js';
 import { createLogger } from '../../src/lib/log.js';
 

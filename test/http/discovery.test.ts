@@ -1,7 +1,7 @@
 // Discovered machines (unknown MACs on a discovery site) boot the site's discovery workflow.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { discoveryTarget } from '../../src/http/discovery.js';
+import { discoveryTarget } from '../../src/boot/discovery.js';
 import { renderIpxe } from '../../src/render/render.js';
 import { loadSot } from '../../src/sot/load.js';
 import type { HostRuntime, Mac } from '../../src/model/index.js';

@@ -4,8 +4,8 @@
 import assert from 'node:assert/strict';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { createBootHttp } from '../../src/http/boot-http.js';
-import { createCallbackSecrets } from '../../src/http/callback-secret.js';
+import { createBootHttp } from '../../src/boot/boot-http.js';
+import { createCallbackSecrets } from '../../src/boot/callback-secret.js';
 import { createLiveSot, type LiveSot } from '../../src/sot/live.js';
 import { createLifecycle, type Lifecycle } from '../../src/lifecycle/runner.js';
 import { createOrchestrator, type Orchestrator } from '../../src/lifecycle/orchestrator.js';

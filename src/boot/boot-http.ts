@@ -24,7 +24,7 @@ import type { Lifecycle } from '../lifecycle/runner.js';
 import type { CheckpointRefusal } from '../lifecycle/machine.js';
 import { createOrchestrator, type Orchestrator } from '../lifecycle/orchestrator.js';
 import { renderExitScript, renderIpxe, renderServedUnattended, runningWorkflow } from '../render/render.js';
-import { safePath, sendText, serveFile, type ServeResult } from './static-file.js';
+import { safePath, sendText, serveFile, type ServeResult } from '../http/static-file.js';
 import { decideScript, renderWaitScript, scriptText, waitRound } from './policy.js';
 import { discoveryTarget } from './discovery.js';
 import type { CallbackSecrets } from './callback-secret.js';
@@ -42,7 +42,7 @@ import {
   type Refusal,
   type RefusalReason,
 } from './callbacks.js';
-import type { ClientMap } from '../boot/client-map.js';
+import type { ClientMap } from './client-map.js';
 
 export interface BootHttpDeps {
   sot: LiveSot;
