@@ -3,7 +3,7 @@
 // zone-different and distance constraints and a distance + cost objective. Prints Corral's
 // exact solver (time, objective, proven), the HAS FitFirst greedy baseline (time, objective, %
 // from the optimum) and, on sizes a MIP handles, HiGHS; then a scaling table.
-//   npm run bench:planner
+//   npm run bench:planner [-- --only main,kbest,highs,scaling] [--limits 3,10] [--seeds 7]
 import * as highsModule from 'highs';
 import { prng } from '../test/fakes/prng.js';
 import { solve } from '../src/planner/solve.js';
@@ -109,15 +109,21 @@ const pct = (xs: number[], p: number) => {
 const best = (r: SolveResult) => (r.status === 'solved' ? r.solutions[0]!.objective : NaN);
 const f = (x: number, d = 1) => x.toFixed(d);
 
+function flag(name: string): string | undefined {
+  const i = process.argv.indexOf(`--${name}`);
+  return i >= 0 ? process.argv[i + 1] : undefined;
+}
+
 async function main(): Promise<void> {
-  const highs = await loadHighs();
-  const seeds = [1, 2, 3, 4, 5, 6, 7];
+  const only = new Set((flag('only') ?? 'main,kbest,highs,scaling').split(','));
+  const limits = (flag('limits') ?? '3,10').split(',').map(Number);
+  const seeds = Array.from({ length: Number(flag('seeds') ?? 7) }, (_, i) => i + 1);
   console.log('## Corral exact solver vs HAS FitFirst greedy (10,000 hosts, 10 sites, 200 racks)');
   console.log('| demands | corral p50 ms | corral p99 ms | proven | nodes p50 | greedy p50 ms | greedy p99 ms | greedy % from optimum (p50 / max) |');
   console.log('|---|---|---|---|---|---|---|---|');
   const hosts10k = inventory(10_000, 42);
   solve(plan(hosts10k, 10, 99)); // warm the JIT once so the first row is not compile time
-  for (const n of [1, 10, 50]) {
+  for (const n of only.has('main') ? [1, 10, 50] : []) {
     const times: number[] = [];
     const gtimes: number[] = [];
     const gaps: number[] = [];
@@ -138,10 +144,10 @@ async function main(): Promise<void> {
     console.log(`| ${n} | ${f(pct(times, 50))} | ${f(pct(times, 99))} | ${proven}/${seeds.length} | ${pct(nodes, 50)} | ${f(pct(gtimes, 50))} | ${f(pct(gtimes, 99))} | ${f(pct(gaps, 50), 2)}% / ${f(Math.max(...gaps), 2)}% |`);
   }
   // k-best: recommendations distinct up to swaps of the interchangeable workers / controllers.
-  console.log('\n## k-best: 50 demands, limit 3 (10,000 hosts; distinct up to swaps of interchangeable demands)');
+  console.log('\n## k-best: 50 demands (10,000 hosts; distinct up to swaps of interchangeable demands)');
   console.log('| demands | limit | corral p50 ms | corral p99 ms | proven | nodes p50 | recommendations (distinct host sets) |');
   console.log('|---|---|---|---|---|---|---|');
-  {
+  for (const limit of only.has('kbest') ? limits : []) {
     const times: number[] = [];
     const nodes: number[] = [];
     let proven = 0;
@@ -150,7 +156,7 @@ async function main(): Promise<void> {
     for (const seed of seeds) {
       const p = plan(hosts10k, 50, seed);
       const t0 = performance.now();
-      const r = solve(p, { limit: 3, timeoutMs: 10_000 });
+      const r = solve(p, { limit, timeoutMs: 10_000 });
       times.push(performance.now() - t0);
       nodes.push(r.stats.nodes);
       if (r.status !== 'solved') continue;
@@ -158,8 +164,14 @@ async function main(): Promise<void> {
       recs += r.solutions.length;
       sets += new Set(r.solutions.map((s) => Object.values(s.assignment).sort().join(','))).size;
     }
-    console.log(`| 50 | 3 | ${f(pct(times, 50))} | ${f(pct(times, 99))} | ${proven}/${seeds.length} | ${pct(nodes, 50)} | ${sets} of ${recs} |`);
+    console.log(`| 50 | ${limit} | ${f(pct(times, 50))} | ${f(pct(times, 99))} | ${proven}/${seeds.length} | ${pct(nodes, 50)} | ${sets} of ${recs} |`);
   }
+  if (only.has('highs')) await againstHighs();
+  if (only.has('scaling')) scaling(hosts10k, seeds);
+}
+
+async function againstHighs(): Promise<void> {
+  const highs = await loadHighs();
   console.log('\n## Against HiGHS (MIP, same optimum expected)');
   console.log('| hosts | demands | corral ms | corral objective | highs ms | highs objective | greedy objective |');
   console.log('|---|---|---|---|---|---|---|');
@@ -178,6 +190,9 @@ async function main(): Promise<void> {
       console.log(`| ${nHosts} | ${n} | ${f(tc, 2)} | ${f(best(r), 3)} | ${f(th)} | ${hObj} | ${f(best(greedy(p)), 3)} |`);
     }
   }
+}
+
+function scaling(hosts10k: Candidate[], seeds: number[]): void {
   console.log('\n## Scaling (corral p50 ms / nodes, 5 seeds)');
   console.log('| hosts | 1 demand | 10 demands | 50 demands |');
   console.log('|---|---|---|---|');

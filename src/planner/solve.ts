@@ -9,7 +9,7 @@ import { objectiveOf } from './solve/evaluate.js';
 import { compile } from './solve/model.js';
 import { searchKBest } from './solve/kbest.js';
 import { search, type SearchResult } from './solve/search.js';
-import { symmetryClasses } from './solve/symmetry.js';
+import { intersectClasses, symmetryClasses } from './solve/symmetry.js';
 import { filterUnary } from './solve/unary.js';
 
 const defaultNow = (): number => performance.now();
@@ -22,8 +22,9 @@ export function solve(problem: Problem, opts: SolveOptions = {}): SolveResult {
   const unary = filterUnary(problem);
   if (unary.empty) return { status: 'not found', reason: unary.empty, stats: stats(0) };
   const model = compile(problem, unary.survivors);
+  const before = symmetryClasses(model);
   dominate(model, limit);
-  const cls = symmetryClasses(model);
+  const cls = intersectClasses(before, symmetryClasses(model));
   const deadline = opts.timeoutMs === undefined ? Infinity : start + opts.timeoutMs;
   const res = limit === 1 ? search(model, cls, { limit, deadline, now }) : searchKBest(model, cls, { limit, deadline, now });
   if (res.found.length === 0) {

@@ -47,6 +47,12 @@ export class Bounder {
   private readonly touched: Int32Array;
   private readonly sortBuf: Float64Array;
   private readonly rows: number[] = [];
+  /** Per symmetry class: the member scanned last in this bound, and the stamp of that bound. */
+  private readonly clsScan: Int32Array;
+  private readonly clsStamp: Int32Array;
+  private readonly clsRejects: Float64Array[];
+  private boundStamp = 0;
+  private valBuf = new Int32Array(0);
   private cur: ZoneMatcher | undefined;
   /** Which group failed last (for the not-found reason): a zone index, -2 for keys, -1 none. */
   failZone = -1;
@@ -70,6 +76,23 @@ export class Bounder {
     this.valCnt = new Int32Array(maxVals);
     this.touched = new Int32Array(maxVals);
     this.sortBuf = new Float64Array(maxVals);
+    let nCls = 0;
+    for (const c of cls) nCls = Math.max(nCls, c + 1);
+    this.clsScan = new Int32Array(nCls);
+    this.clsStamp = new Int32Array(nCls);
+    this.clsRejects = Array.from({ length: nCls }, () => new Float64Array(model.zones.length + model.dists.length + 1));
+  }
+
+  /** The assignment bounds' warm starts (one per rack-different group), to restore later. */
+  snapshot(): unknown[] {
+    return this.groups.map((g) => g.matcher?.snapshot());
+  }
+
+  restore(snap: unknown[]): void {
+    this.groups.forEach((g, i) => {
+      const s = snap[i];
+      if (g.matcher && s) g.matcher.restore(s as ReturnType<ZoneMatcher['snapshot']>);
+    });
   }
 
   /** After `bound`: true when the group's assignment bound places d (or a twin) on this candidate. */
@@ -92,8 +115,38 @@ export class Bounder {
     return g.matcher.extra(gi, this.model.cands[d]![pos]!.zv[g.slots[gi]!]!, cost);
   }
 
+  /**
+   * After `bound` at a node where d is unassigned, for each of d's consistent candidates j (in
+   * `idx[d]` order): out[j] = that bound plus the least placing d there adds (`childExtra`),
+   * guide[j] = 1 when the group's assignment places d or a twin there (`onAssignment`).
+   */
+  childBounds(d: number, lb: number, out: Float64Array, guide: Uint8Array): void {
+    const g = this.groupOf[d]!;
+    const count = this.count[d]!;
+    const cost = this.cost[d]!;
+    if (g.kind === 'single') {
+      const min = this.min[d]!;
+      for (let j = 0; j < count; j++) out[j] = Math.max(lb, lb + cost[j]! - min);
+      guide.fill(0, 0, count);
+      return;
+    }
+    if (!g.matcher) {
+      out.fill(lb, 0, count);
+      guide.fill(0, 0, count);
+      return;
+    }
+    const gi = this.posOf[d]!;
+    const slot = g.slots[gi]!;
+    const idx = this.idx[d]!;
+    const list = this.model.cands[d]!;
+    if (this.valBuf.length < count) this.valBuf = new Int32Array(list.length);
+    for (let j = 0; j < count; j++) this.valBuf[j] = list[idx[j]!]!.zv[slot]!;
+    g.matcher.childBounds(gi, g.cls, this.valBuf, cost, count, lb, out, guide);
+  }
+
   /** Lower bound on any completion of the state's partial assignment; Infinity when none exists. */
   bound(state: State, fixed: number): number {
+    this.boundStamp++;
     const asg = state.assigned;
     let lb = fixed;
     for (const p of this.pairLbs) if (asg[p.a]! < 0 && asg[p.b]! < 0) lb += p.lb;
@@ -122,12 +175,37 @@ export class Bounder {
       rows.push(gi);
       const idx = this.idx[d]!;
       const cost = this.cost[d]!;
-      const k = state.scan(d, idx, cost);
+      // Interchangeable members left unplaced see the same candidates at the same costs (the
+      // canonical order holds them all to the class's last choice): scan the class once.
+      const cl = g.cls[gi]!;
+      const shared = cl >= 0 && d !== state.rangeD && this.clsStamp[cl] === this.boundStamp ? this.clsScan[cl]! : -1;
+      let k: number;
+      if (shared >= 0) {
+        k = this.count[shared]!;
+        idx.set(this.idx[shared]!.subarray(0, k));
+        cost.set(this.cost[shared]!.subarray(0, k));
+        const delta = this.clsRejects[cl]!;
+        for (let i = 0; i < delta.length; i++) state.rejects[i] = state.rejects[i]! + delta[i]!;
+      } else if (cl >= 0 && d !== state.rangeD) {
+        const delta = this.clsRejects[cl]!;
+        delta.set(state.rejects);
+        k = state.scan(d, idx, cost);
+        for (let i = 0; i < delta.length; i++) delta[i] = state.rejects[i]! - delta[i]!;
+        this.clsScan[cl] = d;
+        this.clsStamp[cl] = this.boundStamp;
+      } else k = state.scan(d, idx, cost);
       this.count[d] = k;
       if (k === 0) {
         this.failDemand = d;
         this.failZone = -1;
         return this.reset(nTouched, Infinity);
+      }
+      if (shared >= 0 && g.matcher) {
+        // Same values as the shared member's row (already touched): the same row.
+        g.matcher.share(gi, this.posOf[shared]!);
+        this.min[d] = this.min[shared]!;
+        sumMin += this.min[d]!;
+        continue;
       }
       let best = Infinity;
       const slot = g.slots[gi]!;
@@ -200,7 +278,7 @@ export class Bounder {
   }
 
   private reset(nTouched: number, out: number): number {
-    if (this.cur) this.cur.reset(this.touched, nTouched);
+    if (this.cur) this.cur.reset(this.rows, this.touched, nTouched);
     this.cur = undefined;
     for (let t = 0; t < nTouched; t++) {
       const v = this.touched[t]!;

@@ -19,6 +19,14 @@ export class State {
   readonly classLast: Int32Array;
   readonly rejects: Float64Array;
   private stamp = 0;
+  /**
+   * A range on one unassigned demand's choice (input positions lo..hi), set by the k-best
+   * search for a node that stands for several siblings: its interchangeable partners, placed
+   * after it in canonical form, are held to lo and up as well. -1: none.
+   */
+  rangeD = -1;
+  rangeLo = -1;
+  rangeHi = 0x7fffffff;
   private readonly ptStamp: Int32Array;
   private readonly ptOk: Uint8Array;
   private readonly ptCost: Float64Array;
@@ -76,11 +84,16 @@ export class State {
     const hasPts = m.demandDists[d]!.length > 0 || m.pairs[d]!.length > 0;
     const cl = this.cls[d]!;
     const last = cl >= 0 ? this.classLast[cl]! : -1;
+    let lo = -1;
+    let hi = 0x7fffffff;
+    const rd = this.rangeD;
+    if (rd === d) [lo, hi] = [this.rangeLo, this.rangeHi];
+    else if (rd >= 0 && cl >= 0 && this.cls[rd] === cl) lo = this.rangeLo;
     const stamp = ++this.stamp;
     let k = 0;
     outer: for (let i = 0; i < list.length; i++) {
       const c = list[i]!;
-      if (c.orig < last || (c.orig === last && c.excl)) continue;
+      if (c.orig < last || (c.orig === last && c.excl) || c.orig < lo || c.orig > hi) continue;
       if (c.excl ? this.keyAny[c.key]! > 0 : this.keyExcl[c.key]! > 0) {
         this.rejects[this.rejects.length - 1]!++;
         continue;

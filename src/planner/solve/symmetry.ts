@@ -53,3 +53,29 @@ export function symmetryClasses(model: Model): Int32Array {
   }
   return cls;
 }
+
+/**
+ * Demands in one class of both partitions, renumbered; -1 for a demand left without a partner.
+ * The solver takes classes before dominance (where candidates that differ between two demands
+ * are still in sight: after it, two demands with different objective weights can keep the same
+ * few hosts and look alike) and keeps them only where dominance left the members' lists alike.
+ */
+export function intersectClasses(a: Int32Array, b: Int32Array): Int32Array {
+  const n = a.length;
+  const out = new Int32Array(n).fill(-1);
+  const ids = new Map<string, number>();
+  const size = new Map<string, number>();
+  const key = (d: number) => (a[d]! < 0 || b[d]! < 0 ? '' : `${a[d]}|${b[d]}`);
+  for (let d = 0; d < n; d++) {
+    const k = key(d);
+    if (k) size.set(k, (size.get(k) ?? 0) + 1);
+  }
+  for (let d = 0; d < n; d++) {
+    const k = key(d);
+    if (!k || size.get(k)! < 2) continue;
+    let id = ids.get(k);
+    if (id === undefined) ids.set(k, (id = ids.size));
+    out[d] = id;
+  }
+  return out;
+}
