@@ -164,7 +164,7 @@ export function searchKBest(model: Model, cls: Int32Array, opts: KBestOptions): 
       curPos[i] = at;
     }
     curDepth = depth;
-    if (depth < n) {
+    if (depth < n && (e.lo >= 0 || e.hi !== NO_HI)) {
       state.rangeD = depth;
       state.rangeLo = e.lo;
       state.rangeHi = e.hi;

@@ -23,7 +23,18 @@ function asList(v: unknown): AttrValue[] | undefined {
 export function unaryOk(c: Constraint, cand: Candidate): boolean {
   switch (c.kind) {
     case 'attribute': {
-      const have = asList(cand.attributes[c.attribute]);
+      const v = cand.attributes[c.attribute];
+      if (v !== undefined && v !== null && !Array.isArray(v)) {
+        // A single value (the common case): no list to build per candidate.
+        if (c.anyOf) {
+          let any = false;
+          for (const w of c.anyOf) if (sameValue(v, w)) (any = true);
+          if (!any) return false;
+        }
+        if (c.allOf) for (const w of c.allOf) if (!sameValue(v, w)) return false;
+        return true;
+      }
+      const have = asList(v);
       if (!have) return false;
       if (c.anyOf && !have.some((h) => c.anyOf!.some((w) => sameValue(h, w)))) return false;
       if (c.allOf && !c.allOf.every((w) => have.some((h) => sameValue(h, w)))) return false;
