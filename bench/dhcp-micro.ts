@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { decodeDhcp, encodeDhcp } from '../src/dhcp/codec.js';
 import { LeaseTable } from '../src/dhcp/leases.js';
+import { classifyClient } from '../src/dhcp/pxe.js';
 import { maxReplySize } from '../src/dhcp/reply.js';
 import { isDrop, respond, type RespondContext } from '../src/dhcp/responder.js';
 import { effectiveMode, selectSubnet } from '../src/dhcp/subnets.js';
@@ -35,11 +36,11 @@ async function main(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'corral-dhcp-micro-'));
   const store = await openStore({ dir });
   const leases = new LeaseTable(store, systemClock, nullLogger);
-  const server = { serverIp: '10.78.0.1', tftpServer: '10.78.0.1', httpBase: 'http://10.78.0.1:8080', scriptUrlFor: (m: Mac) => `http://10.78.0.1:8080/ipxe?mac=${m}` };
+  const server = { serverIp: '10.78.0.1', bootTarget: (m: Mac) => ({ tftpServer: '10.78.0.1', httpBase: 'http://10.78.0.1:8080', scriptUrl: `http://10.78.0.1:8080/ipxe?mac=${m}` }) };
   const handle = (bytes: Uint8Array): Promise<void> | string | undefined => {
     const req = decodeDhcp(bytes);
     const placed = selectSubnet(sot, req, '10.78.0.1');
-    const ctx: RespondContext = { now: Date.now(), mode: effectiveMode(placed!.site, placed!.subnet), port: 67, site: placed?.site, subnet: placed?.subnet, known: undefined, leases, reservedFor: () => undefined, server };
+    const ctx: RespondContext = { now: Date.now(), client: classifyClient(req), mode: effectiveMode(placed!.site, placed!.subnet), port: 67, site: placed?.site, subnet: placed?.subnet, known: undefined, leases, reservedFor: () => undefined, server };
     const o = respond(req, ctx);
     if (isDrop(o)) throw new Error(o.drop);
     encodeDhcp(o.reply!, { maxSize: maxReplySize(req) });

@@ -8,12 +8,12 @@ import { emptyDhcpStats, type DhcpServer, type DhcpServerConfig, type DhcpStats 
 import type { Logger } from '../lib/log.js';
 import { startWorker } from '../lib/start-worker.js';
 import type { Mac, Sot } from '../model/index.js';
-import type { LiveSot } from '../sot/live.js';
 import type { Store } from '../store/store.js';
 import type { DhcpWorkerInit, FromDhcpWorker } from './dhcp-messages.js';
 
 export interface DhcpThreadDeps {
-  sot: Pick<LiveSot, 'current' | 'on' | 'off'>;
+  /** The live SoT: its current one, and its `loaded` event. */
+  sot: { current(): Sot | undefined; on(event: 'loaded', fn: (sot: Sot) => void): unknown; off(event: 'loaded', fn: (sot: Sot) => void): unknown };
   /** The main store: leases an older Corral kept in it are handed to the worker once. */
   store: Store;
   report(hostId: string, event: DhcpHostEvent, data: Record<string, unknown>): Promise<unknown>;

@@ -13,9 +13,8 @@
 // The same 4011 answer is given in server mode (a PXE client may still ask there).
 import { Opt, type DhcpMessageType } from './options.js';
 import { getServerId, ZERO_IP, type DhcpPacket } from './packet.js';
-import { classifyClient } from './pxe.js';
 import { bootInfo, orderOptions, pxeBypassDiscovery, type BootInfo, type OptionList } from './reply-options.js';
-import { bootSettings, hostEvent, type Answer, type Client, type Outcome, type RespondContext } from './respond-context.js';
+import { hostEvent, type Answer, type Client, type Outcome, type RespondContext } from './respond-context.js';
 import { buildReply, type ReplyType } from './reply.js';
 
 const PXE_CLIENT = Buffer.from('PXEClient', 'latin1');
@@ -23,10 +22,10 @@ const PXE_CLIENT = Buffer.from('PXEClient', 'latin1');
 type Boot = BootInfo | { drop: string };
 
 function bootFor(req: DhcpPacket, ctx: RespondContext, c: Client): Boot {
-  const client = classifyClient(req);
+  const client = ctx.client;
   if (!client.isPxe && !client.isHttpClient && !client.isIpxe) return { drop: 'proxy: not a PXE client' };
   if (!c.boot) return { drop: 'never_provision host' };
-  const boot = bootInfo(req, bootSettings(ctx, c.mac));
+  const boot = bootInfo(client, ctx.server.bootTarget(c.mac));
   return boot.decision.kind === 'none' ? { drop: `no boot file: ${boot.decision.reason}` } : boot;
 }
 

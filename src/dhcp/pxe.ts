@@ -105,7 +105,8 @@ export interface BootFiles {
   byArch?: Readonly<Record<number, string>>;
 }
 
-export interface BootConfig {
+/** Where a client boots from: the one boot-target type, from the server's settings to the reply. */
+export interface BootTarget {
   /** Next-server (siaddr) for TFTP boots. */
   tftpServer: string;
   /** Base of the boot HTTP server, e.g. http://10.77.0.1:8080. */
@@ -154,7 +155,7 @@ function fileFor(archCode: number, files: BootFiles): string | { reason: string 
  * loop); a PXE client gets an iPXE binary over TFTP; a UEFI HTTP client gets the iPXE EFI binary's
  * URL and must see "HTTPClient" in the reply's option 60. Everyone else gets nothing.
  */
-export function decideBoot(client: BootClient, cfg: BootConfig): BootDecision {
+export function decideBoot(client: BootClient, cfg: BootTarget): BootDecision {
   if (client.isIpxe) {
     return client.ipxeHttp
       ? { kind: 'http', url: cfg.scriptUrl }

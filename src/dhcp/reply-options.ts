@@ -6,7 +6,7 @@ import type { DhcpHost, DhcpInterface } from './backend.js';
 import { Opt, encodeOptionValue } from './options.js';
 import type { DhcpPacket } from './packet.js';
 import { encodePxeVendorOptions, DiscoveryControl } from './pxe-vendor.js';
-import { classifyClient, decideBoot, type BootDecision, type BootFiles } from './pxe.js';
+import { decideBoot, type BootClient, type BootDecision, type BootTarget } from './pxe.js';
 import { ipv4Bytes } from './reader.js';
 
 export type OptionList = [number, Uint8Array][];
@@ -69,13 +69,6 @@ export function leaseOptions(leaseSeconds: number): OptionList {
   return out;
 }
 
-export interface BootSettings {
-  tftpServer: string;
-  httpBase: string;
-  scriptUrl: string;
-  files?: BootFiles;
-}
-
 /** The boot part of a reply: header fields and options. */
 export interface BootInfo {
   siaddr?: string;
@@ -96,9 +89,8 @@ const fileField = (name: string): string | undefined => (Buffer.byteLength(name,
  * 60 "PXEClient"; HTTP: siaddr, 67 (and file) the URL, 60 "HTTPClient" for UEFI HTTP boot (UEFI
  * 2.5 §24.7.2: the client ignores offers without it). iPXE gets its script URL and no 60.
  */
-export function bootInfo(req: DhcpPacket, s: BootSettings): BootInfo {
-  const client = classifyClient(req);
-  const decision = decideBoot(client, { tftpServer: s.tftpServer, httpBase: s.httpBase, scriptUrl: s.scriptUrl, files: s.files });
+export function bootInfo(client: BootClient, s: BootTarget): BootInfo {
+  const decision = decideBoot(client, s);
   const biosPxe = client.isPxe && !client.isIpxe && client.arch === 0;
   const ipxe = client.isIpxe;
   if (decision.kind === 'none') return { options: [], decision, biosPxe, ipxe };

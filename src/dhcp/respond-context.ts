@@ -15,8 +15,8 @@ import type { DhcpInterface, HostMatch } from './backend.js';
 import type { LeaseChange, LeaseView } from './leases.js';
 import { Opt } from './options.js';
 import type { DhcpPacket } from './packet.js';
-import type { BootFiles } from './pxe.js';
-import { DEFAULT_LEASE_SECONDS, type BootSettings } from './reply-options.js';
+import type { BootClient, BootTarget } from './pxe.js';
+import { DEFAULT_LEASE_SECONDS } from './reply-options.js';
 import { buildReply } from './reply.js';
 import { siteRange, subnetHas } from './subnets.js';
 
@@ -25,17 +25,14 @@ export type { HostMatch } from './backend.js';
 export interface ServerConfig {
   /** Our address on the client's network: option 54 and the proxyDHCP server. */
   serverIp: string;
-  /** Next server for TFTP boots. */
-  tftpServer: string;
-  /** Base URL of the boot HTTP server, e.g. http://10.77.0.1:8080. */
-  httpBase: string;
-  /** The iPXE script URL of a MAC (a per-host script, or the discovery script). */
-  scriptUrlFor(mac: Mac): string;
-  bootFiles?: BootFiles;
+  /** Where a MAC boots from (its iPXE script: per host, or the discovery script). */
+  bootTarget(mac: Mac): BootTarget;
 }
 
 export interface RespondContext {
   now: number;
+  /** What kind of boot client sent the request, classified once per request. */
+  client: BootClient;
   mode: DhcpMode;
   /** The local port the request arrived on: 67, or 4011 (PXE boot server / proxyDHCP). */
   port: 67 | 4011;
@@ -127,11 +124,6 @@ export function leaseFor(ctx: RespondContext & { site: Site; subnet: Subnet }, c
   };
   if (c.known) lease.hostId = c.known.host.id;
   return lease;
-}
-
-export function bootSettings(ctx: RespondContext, mac: Mac): BootSettings {
-  const s = ctx.server;
-  return { tftpServer: s.tftpServer, httpBase: s.httpBase, scriptUrl: s.scriptUrlFor(mac), files: s.bootFiles };
 }
 
 /** A DHCPNAK with a reason in option 56 (RFC 2131 §4.3.2, Table 3). */

@@ -5,12 +5,11 @@ import type { Site, Subnet } from '../model/index.js';
 import type { DhcpMessageType } from './options.js';
 import { getRequestedIp, getServerId, ZERO_IP, type DhcpPacket } from './packet.js';
 import {
-  hostEvent, inRange, leaseFor, leaseSeconds, nak, bootSettings,
+  hostEvent, inRange, leaseFor, leaseSeconds, nak,
   type Answer, type Client, type DhcpEvent, type Outcome, type RespondContext,
 } from './respond-context.js';
 import { bootInfo, hostOptions, ipxeNoProxyWait, leaseOptions, orderOptions, subnetOptions, type OptionList } from './reply-options.js';
 import { buildReply } from './reply.js';
-import { classifyClient } from './pxe.js';
 import { isNetworkOrBroadcast, subnetHas } from './subnets.js';
 
 type Ctx = RespondContext & { site: Site; subnet: Subnet };
@@ -56,13 +55,13 @@ function addressFor(req: DhcpPacket, ctx: Ctx, c: Client): string | undefined {
 }
 
 function addressReply(type: 'OFFER' | 'ACK', req: DhcpPacket, ctx: Ctx, c: Client, ip: string | undefined): DhcpPacket {
-  const boot = c.boot ? bootInfo(req, bootSettings(ctx, c.mac)) : undefined;
+  const boot = c.boot ? bootInfo(ctx.client, ctx.server.bootTarget(c.mac)) : undefined;
   const options: OptionList = [...subnetOptions(ctx.subnet)];
   if (c.known) options.push(...hostOptions(c.known.host, c.iface));
   if (ip !== undefined) options.push(...leaseOptions(leaseSeconds(ctx.subnet)));
   if (boot) options.push(...boot.options);
   // iPXE: do not wait 2-3 s for ProxyDHCP offers (ipxeNoProxyWait); also for a host without boot.
-  if (boot ? boot.ipxe : classifyClient(req).isIpxe) options.push(ipxeNoProxyWait());
+  if (ctx.client.isIpxe) options.push(ipxeNoProxyWait());
   return buildReply(req, {
     type,
     serverId: ctx.server.serverIp,

@@ -10,7 +10,7 @@ import type { DhcpBackend, DhcpSot } from './backend.js';
 import { DhcpCodecError, decodeDhcp, encodeDhcp } from './codec.js';
 import { LeaseTable, type LeaseTableOptions } from './leases.js';
 import { getMessageType, type DhcpPacket } from './packet.js';
-import { bootClientKind, classifyClient, type BootClientKind, type BootFiles } from './pxe.js';
+import { bootClientKind, classifyClient, type BootClient, type BootClientKind, type BootFiles } from './pxe.js';
 import { DHCP_CLIENT_PORT, DHCP_SERVER_PORT, PXE_SERVER_PORT, maxReplySize, replyDestination } from './reply.js';
 import { UNKNOWN_MAC, isDrop, respond, type Answer, type DhcpEvent, type RespondContext, type ServerConfig } from './responder.js';
 import { watchRogues } from './rogue.js';
@@ -106,12 +106,10 @@ export function createDhcpServer(deps: DhcpServerDeps): DhcpServer {
   const { backend } = deps;
   const leases = new LeaseTable(backend.leases, clock, log, cfg.leases);
   const stats = emptyDhcpStats();
+  const tftpServer = cfg.tftpServer ?? cfg.address;
   const server: ServerConfig = {
     serverIp: cfg.address,
-    tftpServer: cfg.tftpServer ?? cfg.address,
-    httpBase: cfg.httpBase,
-    scriptUrlFor: (mac) => cfg.scriptUrl(mac),
-    bootFiles: cfg.bootFiles,
+    bootTarget: (mac) => ({ tftpServer, httpBase: cfg.httpBase, scriptUrl: cfg.scriptUrl(mac), ...(cfg.bootFiles && { files: cfg.bootFiles }) }),
   };
   const unknownMacs = new Throttle(clock);
   const logLimit = new Throttle(clock, 60_000, 50);
@@ -132,12 +130,13 @@ export function createDhcpServer(deps: DhcpServerDeps): DhcpServer {
     return reservations.lookup;
   };
 
-  function context(req: DhcpPacket, via: Via): RespondContext | undefined {
+  function context(req: DhcpPacket, client: BootClient, via: Via): RespondContext | undefined {
     const sot = backend.sot();
     if (!sot) return undefined;
     const placed = selectSubnet(sot, req, cfg.address, cfg.siteId);
     return {
       now: clock.now(),
+      client,
       mode: placed ? effectiveMode(placed.site, placed.subnet, cfg.mode) : (cfg.mode ?? 'server'),
       port: via,
       site: placed?.site,
@@ -184,7 +183,7 @@ export function createDhcpServer(deps: DhcpServerDeps): DhcpServer {
     }
   }
 
-  function send(req: DhcpPacket, reply: DhcpPacket, bytes: Uint8Array, from: UdpFrom, via: Via): void {
+  function send(req: DhcpPacket, kind: BootClientKind, reply: DhcpPacket, bytes: Uint8Array, from: UdpFrom, via: Via): void {
     const dest = replyDestination(req, reply, { address: from.address, port: from.port, localPort: via === 4011 ? PXE_SERVER_PORT : DHCP_SERVER_PORT });
     let port = dest.port;
     if (via !== 4011) port = dest.port === DHCP_SERVER_PORT ? (cfg.ports?.relay ?? DHCP_SERVER_PORT) : (cfg.ports?.client ?? DHCP_CLIENT_PORT);
@@ -195,17 +194,17 @@ export function createDhcpServer(deps: DhcpServerDeps): DhcpServer {
     if (type === 'OFFER') stats.offers++;
     else if (type === 'ACK') stats.acks++;
     else if (type === 'NAK') stats.naks++;
-    if (type === 'OFFER' || type === 'ACK') stats.byClient[bootClientKind(classifyClient(req))][type === 'OFFER' ? 'offers' : 'acks']++;
+    if (type === 'OFFER' || type === 'ACK') stats.byClient[kind][type === 'OFFER' ? 'offers' : 'acks']++;
     sock.send(bytes, port, dest.address).catch((e: unknown) => {
       stats.sendErrors++;
       warnOnce('send failed', e, { to: `${dest.address}:${port}` });
     });
   }
 
-  function finish(req: DhcpPacket, a: Answer, bytes: Uint8Array | undefined, from: UdpFrom, via: Via): void {
-    if (a.reply && bytes) send(req, a.reply, bytes, from, via);
+  function finish(req: DhcpPacket, kind: BootClientKind, a: Answer, bytes: Uint8Array | undefined, from: UdpFrom, via: Via): void {
+    if (a.reply && bytes) send(req, kind, a.reply, bytes, from, via);
     else if (a.silent) bump(stats.silent, a.silent);
-    if (a.event) report(a.event, bootClientKind(classifyClient(req)), via);
+    if (a.event) report(a.event, kind, via);
   }
 
   function handle(msg: Buffer, from: UdpFrom, via: Via): void {
@@ -216,7 +215,9 @@ export function createDhcpServer(deps: DhcpServerDeps): DhcpServer {
     } catch (e) {
       return drop(malformed(e));
     }
-    const ctx = context(req, via);
+    const client = classifyClient(req);
+    const kind = bootClientKind(client);
+    const ctx = context(req, client, via);
     if (!ctx) return drop('no SoT loaded', req);
     const outcome = respond(req, ctx);
     if (isDrop(outcome)) return drop(outcome.drop, req);
@@ -229,9 +230,9 @@ export function createDhcpServer(deps: DhcpServerDeps): DhcpServer {
       }
     }
     const durable = outcome.leaseChange ? leases.apply(outcome.leaseChange) : undefined;
-    if (!durable) return finish(req, outcome, bytes, from, via);
+    if (!durable) return finish(req, kind, outcome, bytes, from, via);
     const p = durable.then(
-      () => finish(req, outcome, bytes, from, via),
+      () => finish(req, kind, outcome, bytes, from, via),
       (e: unknown) => {
         stats.storeErrors++;
         drop('lease not stored', req);

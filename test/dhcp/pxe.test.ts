@@ -3,10 +3,10 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { decodeDhcp } from '../../src/dhcp/codec.js';
-import { classifyClient, decideBoot, type BootClient, type BootConfig, type BootDecision } from '../../src/dhcp/pxe.js';
+import { classifyClient, decideBoot, type BootClient, type BootTarget, type BootDecision } from '../../src/dhcp/pxe.js';
 import { ascii, bytes, loadFixture, request, type FixtureName } from './support.js';
 
-const CFG: BootConfig = {
+const CFG: BootTarget = {
   tftpServer: '10.77.0.1',
   httpBase: 'http://10.77.0.1:8080',
   scriptUrl: 'http://10.77.0.1:8080/ipxe/52-54-00-77-00-01.ipxe',
@@ -70,7 +70,7 @@ describe('classifyClient: adversarial requests', () => {
 });
 
 describe('decideBoot', () => {
-  const cases: [string, Partial<BootClient>, BootConfig['files'], BootDecision][] = [
+  const cases: [string, Partial<BootClient>, BootTarget['files'], BootDecision][] = [
     ['iPXE: the per-host script (breaks the chainload loop)', { arch: 7, isPxe: true, isIpxe: true, ipxeHttp: true }, undefined, SCRIPT],
     ['iPXE without HTTP', { arch: 0, isPxe: true, isIpxe: true }, undefined, none('iPXE without HTTP support: chainloading would loop')],
     ['not PXE, not iPXE', { arch: 0 }, undefined, none('not a PXE or HTTP boot client')],

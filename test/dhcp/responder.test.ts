@@ -6,7 +6,7 @@ import { decodeDhcp, encodeDhcp } from '../../src/dhcp/codec.js';
 import { getMessageType, getPxeVendorOptions, getServerId, type DhcpPacket } from '../../src/dhcp/packet.js';
 import { maxReplySize, replyDestination, type RequestSource } from '../../src/dhcp/reply.js';
 import { isDrop, respond, type Answer, type Outcome } from '../../src/dhcp/responder.js';
-import { bench, fixture, labSot, mac, SERVER_IP, type Bench } from './sot-fixture.js';
+import { bench, fixture, labSot, mac, SERVER_IP, serverConfig, type Bench } from './sot-fixture.js';
 import { bytes } from './support.js';
 
 const H1 = '52:54:00:77:00:01';
@@ -368,7 +368,7 @@ describe('proxyDHCP (PXE 2.1) and the boot server on 4011', () => {
     const b = proxy();
     const long = `http://10.77.0.1:8080/${'x'.repeat(140)}`;
     const req = discover(H1);
-    const offer = wire(req, respond(req, { ...b.ctx(req), server: { ...b.ctx(req).server, scriptUrlFor: () => long } }));
+    const offer = wire(req, respond(req, { ...b.ctx(req), server: { ...b.ctx(req).server, bootTarget: (m) => ({ ...serverConfig.bootTarget(m), scriptUrl: long }) } }));
     assert.deepEqual([offer.file, str(offer.options.get(67))], ['', long]);
   });
 });

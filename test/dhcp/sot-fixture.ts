@@ -1,5 +1,6 @@
 // A small in-memory SoT for the DHCP service tests, and the context the server would build.
 import { LeaseTable } from '../../src/dhcp/leases.js';
+import { classifyClient } from '../../src/dhcp/pxe.js';
 import { decodeDhcp } from '../../src/dhcp/codec.js';
 import type { DhcpPacket } from '../../src/dhcp/packet.js';
 import type { RespondContext, ServerConfig } from '../../src/dhcp/responder.js';
@@ -68,9 +69,7 @@ export function labSot(opts: { mode?: DhcpMode; discovery?: boolean; h1Ip?: stri
 
 export const serverConfig: ServerConfig = {
   serverIp: SERVER_IP,
-  tftpServer: SERVER_IP,
-  httpBase: HTTP,
-  scriptUrlFor: (m) => `${HTTP}/ipxe/${m}`,
+  bootTarget: (m) => ({ tftpServer: SERVER_IP, httpBase: HTTP, scriptUrl: `${HTTP}/ipxe/${m}` }),
 };
 
 export interface Bench {
@@ -92,7 +91,7 @@ export function bench(sot: Sot = labSot()): Bench {
     ctx(req, over = {}) {
       const placed = selectSubnet(sot, req, SERVER_IP);
       return {
-        now: clock.now(), port: 67, site: placed?.site, subnet: placed?.subnet,
+        now: clock.now(), client: classifyClient(req), port: 67, site: placed?.site, subnet: placed?.subnet,
         mode: placed ? effectiveMode(placed.site, placed.subnet) : 'server',
         known: req.mac ? index.hostsByMac.get(req.mac) : undefined,
         leases, reservedFor: (ip) => reservations.get(ip), server: serverConfig, ...over,
