@@ -6,7 +6,7 @@
 //   "HTTPClient", the boot file, option 97 echoed. BIOS PXE (arch 0) also gets option 43 with
 //   PXE_DISCOVERY_CONTROL = 8 ("boot the file, no discovery"). UEFI gets no option 43: many UEFI
 //   firmwares then ask port 4011 for the boot file, the only path they chainload reliably
-//   (research peers.md fact 5; pixiecore's notes).
+//   (pixiecore's README and its dhcp.go make the same choice for UEFI proxy offers).
 // - port 67, REQUEST naming us in option 54: ACK with the same boot information; any other
 //   REQUEST belongs to the site's DHCP server and is ignored.
 // - port 4011, REQUEST (or INFORM): ACK with the boot information, unicast to the sender.

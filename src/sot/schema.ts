@@ -1,4 +1,4 @@
-// The SoT's document kinds as data: Vaquero's documented fields (peers.md §2.4, vaquero-docs
+// The SoT's document kinds as data: Vaquero's documented fields (CiscoCloud/vaquero-docs,
 // data-model-howto "Schemas") plus Corral's extensions (docs/sot.md marks which are which).
 import type { Field, Shape } from './shape.js';
 
