@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { liveDhcpBackend } from '../src/boot/dhcp-backend.js';
+import { createDhcpThread } from '../src/boot/dhcp-thread.js';
 import { createDhcpServer } from '../src/dhcp/server.js';
 import { systemClock } from '../src/lib/clock.js';
 import { formatIpv4, parseCidr } from '../src/lib/ip.js';
@@ -68,11 +69,23 @@ async function main(): Promise<void> {
   const lifecycle = createLifecycle({ store, clock: systemClock, log });
   let discovered = 0;
   const httpBase = `http://${serverIp}:8080`;
-  const server = createDhcpServer({
-    backend: liveDhcpBackend({ sot: { current: () => sot, index: () => index }, store, lifecycle, onDiscovered: () => void discovered++ }),
-    clock: systemClock, log,
-    config: { address: serverIp, interface: env('LAB_BR', 'br0'), httpBase, scriptUrl: (mac) => `${httpBase}/ipxe?mac=${mac}`, watchRogues: false },
-  });
+  // As the appliance runs it: DHCP in its worker thread with its own lease store (src/boot/dhcp-thread.ts);
+  // DHCP_IN_THREAD=1 drives the library on this thread instead (the main store holds the leases).
+  const config = { address: serverIp, interface: env('LAB_BR', 'br0'), httpBase, watchRogues: false };
+  const server = process.env.DHCP_IN_THREAD === '1'
+    ? createDhcpServer({
+        backend: liveDhcpBackend({ sot: { current: () => sot, index: () => index }, store, lifecycle, onDiscovered: () => void discovered++ }),
+        clock: systemClock, log,
+        config: { ...config, scriptUrl: (mac) => `${httpBase}/ipxe?mac=${mac}` },
+      })
+    : createDhcpThread({
+        sot: { current: () => sot, on: () => undefined, off: () => undefined },
+        store,
+        report: (hostId, event, data) => lifecycle.report(hostId, event, data),
+        note: (subject, type, data) => lifecycle.note(subject, type, data),
+        discovered: () => void discovered++,
+        log, leasesDir: join(dir, 'dhcp-leases'), config, bootUrl: httpBase,
+      });
   const index = { hostsById: new Map(), hostsByMac: new Map() }; // no listed hosts: every MAC is discovered
   const lag = monitorEventLoopDelay({ resolution: 5 });
   lag.enable();
@@ -80,10 +93,10 @@ async function main(): Promise<void> {
   const stop = () => {
     if (stopping) return;
     stopping = true;
-    const s = server.stats();
     const loopLagMs = { mean: +(lag.mean / 1e6).toFixed(1), p99: +(lag.percentile(99) / 1e6).toFixed(1), max: +(lag.max / 1e6).toFixed(1) };
-    process.stderr.write(`corral dhcp stats ${JSON.stringify({ ...s, discovered, loopLagMs, udp: udpCounters(), store: store.stats() })}\n`);
+    // Stopped first: the worker's last statistics arrive with its stop.
     void server.stop().finally(() => {
+      process.stderr.write(`corral dhcp stats ${JSON.stringify({ ...server.stats(), discovered, loopLagMs, udp: udpCounters(), store: store.stats() })}\n`);
       rmSync(dir, { recursive: true, force: true }); // a throw-away store: no snapshot at close, so the next run starts at once
       process.exit(0);
     });
