@@ -107,7 +107,8 @@ export class Assignment {
 
   /**
    * a[r * cols + c] = cost of local row r (id rowIds[r]) on local column c (id colIds[c]);
-   * Infinity where not allowed. Returns the minimum total, Infinity when no assignment exists.
+   * Infinity where not allowed. Returns the minimum total (as a dual bound: `dualValue`),
+   * Infinity when no assignment exists.
    */
   solve(a: Float64Array, rows: number, cols: number, rowIds: ArrayLike<number>, colIds: ArrayLike<number>): number {
     this.augmentations = 0;
@@ -134,7 +135,7 @@ export class Assignment {
     }
     // Shift so that the largest column potential is 0 (the dummies' level); reduced costs keep.
     for (let c = 0; c < cols; c++) v[c] = v[c]! - vmax;
-    const eps = 1e-9 * scale * (rows + 1);
+    const eps = 1e-10 * scale * (rows + 1);
     this.eps = eps;
     for (let r = 0; r < rows; r++) {
       const id = rowIds[r]!;
@@ -173,9 +174,35 @@ export class Assignment {
       if (rowMatch[r]! < 0 && !this.augment(r)) return this.keep(rowIds, colIds, Infinity);
     }
     for (; dummies > 0; dummies--) if (!this.augment(DUMMY)) return this.keep(rowIds, colIds, Infinity);
-    let total = 0;
-    for (let r = 0; r < rows; r++) total += a[r * cols + rowMatch[r]!]!;
-    return this.keep(rowIds, colIds, total);
+    return this.keep(rowIds, colIds, this.dualValue());
+  }
+
+  /**
+   * The answer as a dual objective: row potentials recomputed as their largest feasible values
+   * (u_r = min_c a_rc - v_c) and the dummies' as -max_c v_c, so that it is a lower bound on
+   * every assignment by weak duality whatever rounding did to the potentials on the way (the
+   * tolerance that reads a matched cell as tight never makes the bound too high). At an optimum
+   * with tight matched cells it equals the matching's total.
+   */
+  private dualValue(): number {
+    const { a, u, v, rows, cols } = this;
+    let top = -Infinity;
+    let sum = 0;
+    for (let c = 0; c < cols; c++) {
+      if (v[c]! > top) top = v[c]!;
+      sum += v[c]!;
+    }
+    for (let r = 0; r < rows; r++) {
+      const base = r * cols;
+      let low = Infinity;
+      for (let c = 0; c < cols; c++) {
+        const x = a[base + c]!;
+        if (x !== Infinity && x - v[c]! < low) low = x - v[c]!;
+      }
+      u[r] = low;
+      sum += low;
+    }
+    return cols > rows ? sum - (cols - rows) * top : sum;
   }
 
   private keep(rowIds: ArrayLike<number>, colIds: ArrayLike<number>, out: number): number {
