@@ -25,7 +25,7 @@ export async function cmdSot(args: string[], io: Out): Promise<number> {
   }
   const res = await convertSot(dir);
   if (res.errors.length) {
-    for (const p of res.errors) io.out(format(dir, p));
+    for (const p of res.errors) io.out(formatProblem(dir, p));
     io.err(`not converted: ${res.errors.length} errors\n`);
     return 1;
   }
@@ -34,12 +34,12 @@ export async function cmdSot(args: string[], io: Out): Promise<number> {
     await mkdir(dirname(p), { recursive: true });
     await writeFile(p, f.text);
   }
-  for (const p of res.notes) io.err(format(dir, p));
+  for (const p of res.notes) io.err(formatProblem(dir, p));
   const changed = res.files.filter((f) => f.changed).length;
   // What was written must serve: load it as `corral serve` would.
   const loaded = await loadSot(outDir);
   const errors = loaded.problems.filter((p) => p.severity === 'error');
-  for (const p of errors) io.out(format(outDir, p));
+  for (const p of errors) io.out(formatProblem(outDir, p));
   const s = loaded.sot;
   io.err(
     `converted ${dir} to ${outDir}${res.legacy ? ' (from the Vaquero 1.0/1.1 layout)' : ''}: ${res.files.length} files, ${changed} rewritten, ${res.notes.length} notes; ` +
@@ -49,6 +49,8 @@ export async function cmdSot(args: string[], io: Out): Promise<number> {
   return errors.length ? 1 : 0;
 }
 
-function format(root: string, p: Problem): string {
-  return `${join(root, p.file)}:${p.line}:${p.col}: ${p.severity === 'warning' ? 'warning: ' : ''}${p.message}\n`;
+/** file:line:col: message, as compilers print it, then the line it points at (when known). */
+export function formatProblem(root: string, p: Problem): string {
+  const file = p.file.startsWith('/') ? p.file : join(root, p.file);
+  return `${file}:${p.line}:${p.col}: ${p.severity === 'warning' ? 'warning: ' : ''}${p.message}\n${p.excerpt !== undefined ? `    | ${p.excerpt}\n` : ''}`;
 }

@@ -1,7 +1,5 @@
 // corral: validate | render | serve | version. Usage errors exit 2, SoT problems exit 1.
 import { parseArgs, type ParseArgsConfig } from 'node:util';
-import { join } from 'node:path';
-import type { Problem } from './model/index.js';
 import { isApplianceError } from './model/index.js';
 import { loadSot } from './sot/load.js';
 import { checkRenders } from './sot/templates.js';
@@ -10,11 +8,10 @@ import { siteBaseUrl } from './render/context.js';
 import { corralVersion, startAppliance } from './appliance.js';
 import { createLogger } from './lib/log.js';
 import { parseMac } from './lib/mac.js';
-import { defaultTftpRoot } from './boot/ipxe-files.js';
 import { isConfigError, serveConfigFromArgs } from './config/index.js';
 import { ClientUsageError, cmdHosts, cmdPower, cmdProvision } from './cli-client.js';
 import { cmdUser } from './cli-user.js';
-import { cmdSot } from './cli-sot.js';
+import { cmdSot, formatProblem } from './cli-sot.js';
 import { cmdLab, LAB_USAGE } from './lab/cli.js';
 
 const USAGE = `Usage:
@@ -50,11 +47,6 @@ function parse<O extends NonNullable<ParseArgsConfig['options']>>(args: string[]
   } catch (e) {
     throw new UsageError((e as Error).message);
   }
-}
-
-function formatProblem(root: string, p: Problem): string {
-  const file = p.file.startsWith('/') ? p.file : join(root, p.file);
-  return `${file}:${p.line}:${p.col}: ${p.severity === 'warning' ? 'warning: ' : ''}${p.message}\n`;
 }
 
 async function cmdValidate(args: string[], io: Out): Promise<number> {

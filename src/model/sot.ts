@@ -334,4 +334,6 @@ export type ProblemSeverity = 'error' | 'warning';
 export interface Problem extends SourceRef {
   severity: ProblemSeverity;
   message: string;
+  /** The text of the line it points at (trimmed to 240 characters), when the file was read. */
+  excerpt?: string;
 }

@@ -62,9 +62,26 @@ export async function loadSot(root: string): Promise<LoadResult> {
   checkTemplates(sot, (o) => docOf.get(o)!, r);
   adoptHosts(sot);
   r.direct.push(...checkIgnitionAssets(sot));
-  const problems = r.resolve();
   const files = [...read.files, ...read.assets.map((a) => ({ rel: a.rel, text: a.text }))];
+  const problems = withExcerpts(r.resolve(), files);
   return { sot, problems, ok: !problems.some((p) => p.severity === 'error'), files };
+}
+
+/** Problems a reader can act on without opening the file: each with the line it points at (the first 500). */
+const EXCERPTS = 500;
+const EXCERPT_CHARS = 240;
+
+function withExcerpts(problems: Problem[], files: { rel: string; text: string }[]): Problem[] {
+  const text = new Map(files.map((f) => [f.rel, f.text]));
+  const lines = new Map<string, string[]>();
+  return problems.map((p, i) => {
+    const t = i < EXCERPTS ? text.get(p.file) : undefined;
+    if (t === undefined || p.line < 1) return p;
+    let ls = lines.get(p.file);
+    if (!ls) lines.set(p.file, (ls = t.split('\n')));
+    const line = ls[p.line - 1]?.replace(/\r$/, '');
+    return line === undefined || line.trim() === '' ? p : { ...p, excerpt: line.length > EXCERPT_CHARS ? `${line.slice(0, EXCERPT_CHARS)}…` : line };
+  });
 }
 
 type Keep = <T extends object>(doc: ParsedDoc, o: T | undefined) => o is T;

@@ -157,6 +157,9 @@ describe('operator GUI (Chromium)', { skip: chromiumMissing(), timeout: 300_000 
     try {
       const row = page.getByTestId('sot-problems').locator('tr', { hasText: /zz-broken\.yml:\d+:\d+/ }).first();
       await row.waitFor({ timeout: T });
+      // The offending line itself is shown under the message.
+      const excerpt = (await row.locator('pre.excerpt').textContent()) ?? '';
+      assert.ok(/name: \[unclosed|mac: 00:11|hosts:/.test(excerpt), `excerpt shown: ${JSON.stringify(excerpt)}`);
       await page.getByText(/keeps serving/).first().waitFor({ timeout: T });
       assert.equal((await page.getByTestId('sot-revision').textContent())?.trim(), rev, 'the served revision did not change');
       await shot(page, 'sot');

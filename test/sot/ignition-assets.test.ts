@@ -135,7 +135,7 @@ test('corral validate: file:line:col for an asset refused at load; per-host fail
   try {
     const r = await validate(bad.dir);
     assert.equal(r.code, 1);
-    assert.equal(r.out, `${join(bad.dir, 'assets/ignition/node.yml')}:2:1: cannot be served as Ignition JSON: version: Butane fcos version "1.9.0" is not supported (supported: 1.0.0, 1.1.0, 1.2.0, 1.3.0, 1.4.0, 1.5.0, 1.6.0) (rendered for host "h1")\n`);
+    assert.equal(r.out, `${join(bad.dir, 'assets/ignition/node.yml')}:2:1: cannot be served as Ignition JSON: version: Butane fcos version "1.9.0" is not supported (supported: 1.0.0, 1.1.0, 1.2.0, 1.3.0, 1.4.0, 1.5.0, 1.6.0) (rendered for host "h1")\n    | version: 1.9.0\n`);
   } finally {
     bad.cleanup();
   }
