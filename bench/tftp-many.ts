@@ -4,6 +4,8 @@
 //
 // Usage: sudo node --import tsx bench/tftp-many.ts [--rounds 3] [--size-mib 32] [--small-kib 70]
 //          [--clients 100] [--many-mib 32] [--servers "tftpd-hpa atftpd corral"] [--cpu-prof DIR]
+//   --servers may also name corral-1w (Corral with one TFTP worker thread, TFTP_WORKERS=1) and
+//   corral-main (the library on the main thread, TFTP_IN_THREAD=1); ratios are against `corral`.
 //   (npm run bench:tftp-many -- ...)
 // Rows, each against every server in turn (the order rotates per round, so load from other
 // work on the machine falls on all alike):
@@ -22,8 +24,8 @@
 //     the downloads would hardly overlap and the row would time process creation.
 // A Node client would cost per packet about what Corral does and become the bottleneck.
 // All runs in a namespace of its own on its loopback (MTU 65536; packets are 1472 bytes, so no
-// fragmentation either way): tftpd-hpa on 127.0.0.11, atftpd on .12, Corral (bench/tftp-server.ts)
-// on .13, all on port 69. Every single download and every small one is compared byte for byte;
+// fragmentation either way): tftpd-hpa on 127.0.0.11, atftpd on .12, Corral (bench/tftp-server.ts,
+// in its worker threads as the appliance runs it) on .13 (corral-1w .14, corral-main .15), all on port 69. Every single download and every small one is compared byte for byte;
 // of the big N-client row the first client's file is, the others go to /dev/null; any client
 // failing (exit status) is a FAIL.
 // atftpd: the one on PATH, else the Debian package unpacked by bench/tftp.sh into
@@ -75,7 +77,7 @@ if (opt.servers.includes('atftpd') && !existsSync(ATFTPD)) die(`atftpd not found
 
 const NS = `corral-tftpmany-${process.pid}`;
 let CLIENT: string | null = null; // bench/tftp-client, compiled below
-const ADDR: Record<string, string> = { 'tftpd-hpa': '127.0.0.11', atftpd: '127.0.0.12', corral: '127.0.0.13' };
+const ADDR: Record<string, string> = { 'tftpd-hpa': '127.0.0.11', atftpd: '127.0.0.12', corral: '127.0.0.13', 'corral-1w': '127.0.0.14', 'corral-main': '127.0.0.15' };
 const ip = (...a: string[]) => {
   const r = spawnSync('ip', a, { encoding: 'utf8' });
   if (r.status !== 0) die(`ip ${a.join(' ')}: ${r.stderr.trim()}`);
@@ -145,7 +147,10 @@ function startServer(name: string): ChildProcess {
       break;
     default: {
       const prof = opt.cpuProf ? ['--cpu-prof', `--cpu-prof-dir=${opt.cpuProf}`] : [];
-      cmd = ['env', `TFTP_ROOT=${files}`, `LAB_SERVER_IP=${addr}`, process.execPath, ...prof, '--import', 'tsx', 'bench/tftp-server.ts'];
+      // corral: as the appliance runs it (one worker thread per core, at most 4); corral-1w: one
+      // worker thread; corral-main: the library on the main thread.
+      const how = name === 'corral-1w' ? ['TFTP_WORKERS=1'] : name === 'corral-main' ? ['TFTP_IN_THREAD=1'] : [];
+      cmd = ['env', `TFTP_ROOT=${files}`, `LAB_SERVER_IP=${addr}`, ...how, process.execPath, ...prof, '--import', 'tsx', 'bench/tftp-server.ts'];
     }
   }
   // `ip netns exec` execs the command: the child's pid is the server's, for /proc CPU figures.
@@ -329,8 +334,13 @@ async function main(): Promise<void> {
 
   for (const c of started) if (c.pid) process.kill(-c.pid, 'SIGTERM');
   await new Promise((r) => setTimeout(r, 1500));
-  const stats = readFileSync(path.join(tmp, 'corral.log'), 'utf8').split('\n').find((l) => l.includes('corral tftp stats'));
-  if (stats) out(`# ${stats}`);
+  for (const s of opt.servers.filter((x) => x.startsWith('corral'))) {
+    const log = readFileSync(path.join(tmp, `${s}.log`), 'utf8').split('\n');
+    const how = log.find((l) => l.includes('corral tftp listening'));
+    const stats = log.find((l) => l.includes('corral tftp stats'));
+    if (how) out(`# ${s}: ${how}`);
+    if (stats) out(`# ${s}: ${stats}`);
+  }
 
   out('');
   out(`# medians over rounds; ratio = baseline wall ms / Corral wall ms (> 1: Corral faster), per round then the median of those;`);

@@ -4,9 +4,9 @@ import { networkInterfaces } from 'node:os';
 import type { Logger } from '../lib/log.js';
 import { createBootHttp } from './boot-http.js';
 import { createCallbackSecrets, loadCallbackKey } from './callback-secret.js';
-import { createTftpServer, type TftpServer } from '../tftp/server.js';
 import { createClientMap } from './client-map.js';
-import { createTftpResolver } from './tftp-files.js';
+import { sentReporter } from './tftp-files.js';
+import { createTftpThread } from './tftp-thread.js';
 import { startDhcp } from './dhcp.js';
 import { startRaSender } from './ipv6-ra.js';
 import { createRaControl } from './ra-control.js';
@@ -79,16 +79,20 @@ export async function startBootServices(cfg: BootConfig, deps: BootDeps): Promis
     }
   }
   if (cfg.tftp) {
-    const tftp: TftpServer = createTftpServer({
-      clock: deps.clock,
+    // TFTP in worker threads of its own (tftp-thread.ts); a file sent becomes `tftp.sent` here,
+    // where the client map is.
+    const tftp = createTftpThread({
       log: log.child({ service: 'tftp' }),
-      resolve: createTftpResolver({ root: () => folders.tftp().dir ?? defaultTftpRoot(), bootUrl, sot: deps.sot, clients, lifecycle: deps.lifecycle }),
       options: { host: address, port: cfg.tftpPort },
+      root: () => folders.tftp().dir ?? defaultTftpRoot(),
+      sot: deps.sot,
+      bootUrl,
+      sent: sentReporter(clients, deps.lifecycle),
     });
     try {
-      await tftp.listen();
-      st.tftp = { state: 'running', address: `${address}:${cfg.tftpPort}`, stats: () => tftp.stats(), folder: () => folders.tftp() };
-      closers.push(() => tftp.close());
+      const port = await tftp.start();
+      st.tftp = { state: 'running', address: `${address}:${port}`, stats: () => tftp.stats(), folder: () => folders.tftp() };
+      closers.push(() => tftp.stop());
     } catch (e) {
       st.tftp = { state: 'failed', reason: bindHint(e, `UDP ${address}:${cfg.tftpPort}`) };
     }

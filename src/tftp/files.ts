@@ -94,8 +94,12 @@ export function createFileResolver(opts: FileResolverOptions): TftpResolver {
       if (content === null) return null;
       return typeof content === 'string' || content instanceof Uint8Array ? bufferSource(content) : content;
     }
-    realRoot ??= fs.realpath(opts.root);
-    const root = await realRoot;
+    // Cached once found; a root that does not exist yet is looked up again at the next request.
+    const looked = (realRoot ??= fs.realpath(opts.root));
+    const root = await looked.catch((err: unknown) => {
+      if (realRoot === looked) realRoot = null;
+      throw err;
+    });
     let real: string;
     try {
       real = await fs.realpath(path.join(root, name));

@@ -4,4 +4,5 @@ export { chainResolvers, createFileResolver, normaliseTftpPath, type FileResolve
 export { bufferSource, type TftpSource } from './source.js';
 export { ErrorCode, TftpCodecError, TftpRequestError } from './codec.js';
 export { DEFAULT_LIMITS } from './transfer.js';
+export { TftpDispatcher } from './dispatch.js';
 export { udpBind, type BindFn, type UdpSocket } from './udp.js';

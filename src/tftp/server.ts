@@ -9,6 +9,9 @@
 // a connected transfer socket goes straight to the transfer (the kernel already filtered other
 // peers), which answers with a DATA packet laid out in advance; retransmission deadlines are
 // checked by one Ticker for the whole server, not a timer per transfer.
+// Several servers can share the load of one port (dispatch.ts): the one listening on port 69 hands
+// each new request to another through `dispatch`, which passes it to that server's `accept`; the
+// transfer's own socket (its TID) is then opened by, and its ACKs delivered to, that server.
 
 import type { Clock } from '../lib/clock.js';
 import type { Logger } from '../lib/log.js';
@@ -43,6 +46,17 @@ export interface TftpServerDeps {
   resolve: TftpResolver;
   bind?: BindFn;
   options?: Partial<TftpServerOptions>;
+  /**
+   * Where a read request received on the listening socket is served (after the checks every
+   * server makes: malformed, WRQ, mail mode): 'here', 'elsewhere' (handed to another server's
+   * accept(), nothing more to do here) or 'busy' (ERROR 0 "server busy"). Default: here.
+   */
+  dispatch?: (msg: Buffer, from: UdpPeer) => 'here' | 'elsewhere' | 'busy';
+  /**
+   * A request from this client ended (served, refused or aborted); `open` is true when a newer
+   * request from the same client (RFC 1350: same TID) is being served here.
+   */
+  onSessionEnd?: (client: UdpPeer, open: boolean) => void;
 }
 
 export interface TftpStats {
@@ -58,6 +72,8 @@ export interface TftpStats {
 
 export interface TftpServer {
   listen(): Promise<UdpPeer>;
+  /** A request another server received (its `dispatch` chose this one), served as if received here. */
+  accept(msg: Buffer, from: UdpPeer): void;
   close(): Promise<void>;
   stats(): TftpStats;
 }
@@ -131,7 +147,7 @@ export function createTftpServer(deps: TftpServerDeps): TftpServer {
     reply(to, code, message);
   }
 
-  function onRequest(msg: Buffer, from: UdpPeer): void {
+  function onRequest(msg: Buffer, from: UdpPeer, handedOver: boolean): void {
     let pkt: TftpPacket;
     try {
       pkt = decode(msg);
@@ -147,6 +163,9 @@ export function createTftpServer(deps: TftpServerDeps): TftpServer {
       return;
     }
     if (pkt.mode === 'mail') return refuse(from, ErrorCode.ILLEGAL_OPERATION, 'mail mode not supported');
+    const where = handedOver || !deps.dispatch ? 'here' : deps.dispatch(msg, from);
+    if (where === 'elsewhere') return;
+    if (where === 'busy') return refuse(from, ErrorCode.NOT_DEFINED, 'server busy');
     onRrq(pkt, from);
   }
 
@@ -277,6 +296,8 @@ export function createTftpServer(deps: TftpServerDeps): TftpServer {
 
   function end(s: Session): void {
     if (sessions.get(s.key) === s) sessions.delete(s.key);
+    // After the current task: a request that replaces this one (onRrq) is in the map by then.
+    if (deps.onSessionEnd) queueMicrotask(() => deps.onSessionEnd!(s.client, sessions.has(s.key)));
     const users = ports.get(s.port) ?? 0;
     if (users > 1) ports.set(s.port, users - 1);
     else ports.delete(s.port);
@@ -297,7 +318,7 @@ export function createTftpServer(deps: TftpServerDeps): TftpServer {
       main = sock;
       sock.onMessage((msg, from) => {
         try {
-          onRequest(msg, from);
+          onRequest(msg, from, false);
         } catch (err) {
           handlerFailed('request', from, err);
         }
@@ -306,6 +327,13 @@ export function createTftpServer(deps: TftpServerDeps): TftpServer {
       const addr = sock.address();
       log.info('tftp: listening', { address: addr.address, port: addr.port });
       return addr;
+    },
+    accept(msg, from) {
+      try {
+        onRequest(msg, from, true);
+      } catch (err) {
+        handlerFailed('request', from, err);
+      }
     },
     async close() {
       closing = true;

@@ -1,0 +1,46 @@
+// The messages between the main thread and the TFTP worker threads (tftp-thread.ts,
+// tftp-worker.ts), and between the worker that listens on the TFTP port and the others.
+import type { MessagePort } from 'node:worker_threads';
+import type { LogFields, LogLevel } from '../lib/log.js';
+import type { TftpServerOptions, TftpStats } from '../tftp/server.js';
+
+/** What a worker is started with (workerData; the MessagePorts go in its transferList). */
+export interface TftpWorkerInit {
+  /** 0: listens on options.port and hands requests to the others; 1..: an ephemeral port. */
+  index: number;
+  workers: number;
+  options: Partial<TftpServerOptions>;
+  /** The folder served; re-sent ({ kind: 'root' }) when it changes. */
+  root: string;
+  bootUrl: string;
+  cache?: { fileMaxBytes?: number; totalMaxBytes?: number };
+  statsMs: number;
+  /** Worker 0: the channel to each other worker (index 0 and workers not running: null). */
+  peers?: (MessagePort | null)[];
+  /** Workers 1..: the channel to worker 0. */
+  listener?: MessagePort;
+}
+
+export type ToTftpWorker =
+  | { kind: 'root'; root: string }
+  /** To worker 0: worker `index` was (re)started with this channel, or is down (null). */
+  | { kind: 'peer'; index: number; port: MessagePort | null }
+  /** To workers 1..: worker 0 was restarted; its channel. */
+  | { kind: 'listener'; port: MessagePort }
+  | { kind: 'stop' };
+
+/** Between worker 0 and another worker, over their channel. */
+export type TftpPeerMessage =
+  /** A read request for the other worker to serve (server.accept). */
+  | { kind: 'rrq'; msg: Uint8Array; address: string; port: number }
+  /** The other worker ended a request from that client; open: it serves a newer one from it. */
+  | { kind: 'ended'; key: string; open: boolean };
+
+export type FromTftpWorker =
+  | { kind: 'started'; port: number }
+  | { kind: 'failed'; message: string; code?: string }
+  /** A file was read to its end for the client at ip (the main thread maps ip -> host). */
+  | { kind: 'sent'; ip: string; file: string }
+  | { kind: 'stats'; stats: TftpStats }
+  | { kind: 'log'; level: LogLevel; msg: string; fields: LogFields }
+  | { kind: 'stopped' };

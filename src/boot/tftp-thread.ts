@@ -1,0 +1,224 @@
+// The main thread's side of the TFTP workers (tftp-worker.ts): starts them, wires worker 0 (which
+// listens on the TFTP port) to each of the others with a MessageChannel, sends them the folder to
+// serve (again whenever a SoT load moves it), turns their "file sent to ip" into a lifecycle event
+// through the caller (the client map lives on this thread), forwards their log lines and sums
+// their statistics. A worker that dies is restarted (backoff 1 s doubling to 30 s); the others go
+// on serving their transfers meanwhile.
+// How many workers: one per core (os.availableParallelism()), at most MAX_AUTO_WORKERS, unless
+// configured (`workers`, else CORRAL_TFTP_WORKERS). Lock-step transfers (RFC 1350) of many clients
+// are bound by CPU per packet, so spreading them over the cores is what lets them add up.
+import { availableParallelism } from 'node:os';
+import { MessageChannel, type MessagePort, type Worker } from 'node:worker_threads';
+import type { Logger } from '../lib/log.js';
+import { startWorker } from '../lib/start-worker.js';
+import type { TftpServerOptions, TftpStats } from '../tftp/server.js';
+import type { FromTftpWorker, TftpWorkerInit, ToTftpWorker } from './tftp-messages.js';
+
+export interface TftpThreadDeps {
+  log: Logger;
+  /** host and port to listen on (port 0: an ephemeral one), limits (server.ts). */
+  options: Partial<TftpServerOptions>;
+  /** The folder to serve: read at start and at each SoT load (it may follow the SoT). */
+  root: () => string;
+  /** The live SoT's `loaded` event: the root is read again then. */
+  sot?: { on(event: 'loaded', fn: () => void): unknown; off(event: 'loaded', fn: () => void): unknown };
+  bootUrl: string;
+  /** A file was read to its end for the client at ip (called on this thread). */
+  sent(ip: string, file: string): void;
+  /** Number of worker threads; default CORRAL_TFTP_WORKERS, else one per core up to 4. */
+  workers?: number;
+  cache?: TftpWorkerInit['cache'];
+  /** How often a worker sends changed statistics (default 200 ms). */
+  statsMs?: number;
+}
+
+export interface TftpThreads {
+  /** Starts the workers; resolves with the bound TFTP port, rejects with worker 0's bind error. */
+  start(): Promise<number>;
+  stop(): Promise<void>;
+  /** The workers' statistics summed (those of restarted workers included). */
+  stats(): TftpStats;
+  port(): number;
+  workers(): number;
+  /** Serve another folder from the next request on. */
+  setRoot(dir: string): void;
+}
+
+export const MAX_AUTO_WORKERS = 4;
+const MAX_WORKERS = 32;
+const STOP_WAIT_MS = 5_000;
+
+/** The number of TFTP workers: `requested`, else $CORRAL_TFTP_WORKERS, else one per core (1..4). */
+export function tftpWorkerCount(requested?: number): number {
+  const env = process.env.CORRAL_TFTP_WORKERS;
+  const asked = requested ?? (env !== undefined && env.trim() !== '' ? Number(env) : undefined);
+  if (asked !== undefined && Number.isFinite(asked)) return Math.max(1, Math.min(MAX_WORKERS, Math.floor(asked)));
+  return Math.max(1, Math.min(MAX_AUTO_WORKERS, availableParallelism()));
+}
+
+export const emptyTftpStats = (): TftpStats => ({ transfers: 0, active: 0, completed: 0, failed: 0, aborted: 0, bytesSent: 0, dropped: 0, refused: 0 });
+
+interface Slot {
+  worker: Worker | undefined;
+  stats: TftpStats;
+  backoffMs: number;
+  restartTimer: ReturnType<typeof setTimeout> | undefined;
+  /** Worker i > 0 being started: the end of its channel worker 0 gets once it runs. */
+  pendingPeer: MessagePort | undefined;
+}
+
+export function createTftpThread(d: TftpThreadDeps): TftpThreads {
+  const n = tftpWorkerCount(d.workers);
+  const slots: Slot[] = Array.from({ length: n }, () => ({ worker: undefined, stats: emptyTftpStats(), backoffMs: 1_000, restartTimer: undefined, pendingPeer: undefined }));
+  const retired = emptyTftpStats(); // totals of workers that exited
+  let root = d.root();
+  let port = 0;
+  let stopping = false;
+  const warned = new Map<string, number>();
+  const warn = (what: string, e: unknown) => {
+    const now = Date.now();
+    if ((warned.get(what) ?? 0) > now - 60_000) return;
+    warned.set(what, now);
+    d.log.warn(`TFTP ${what}`, { error: e instanceof Error ? e.message : String(e) });
+  };
+  const send = (i: number, m: ToTftpWorker, transfer: MessagePort[] = []) => slots[i]?.worker?.postMessage(m, transfer);
+  const setRoot = (dir: string) => {
+    if (dir === root) return;
+    root = dir;
+    for (let i = 0; i < n; i++) send(i, { kind: 'root', root });
+  };
+  const onLoaded = () => setRoot(d.root());
+
+  function handle(slot: Slot, m: FromTftpWorker): void {
+    switch (m.kind) {
+      case 'sent':
+        d.sent(m.ip, m.file);
+        return;
+      case 'stats':
+        slot.stats = m.stats;
+        return;
+      case 'log':
+        d.log[m.level](m.msg, m.fields);
+        return;
+      default:
+    }
+  }
+
+  /** Starts worker i; resolves once its socket is bound, rejects with the bind error. */
+  function launch(i: number): Promise<void> {
+    const slot = slots[i]!;
+    const init: TftpWorkerInit = { index: i, workers: n, options: d.options, root, bootUrl: d.bootUrl, statsMs: d.statsMs ?? 200, ...(d.cache && { cache: d.cache }) };
+    const transferList: MessagePort[] = [];
+    if (i === 0 && n > 1) {
+      // A fresh channel to every running worker; they drop the one to the worker 0 that died.
+      init.peers = slots.map((s, j) => {
+        if (j === 0 || !s.worker) return null;
+        const ch = new MessageChannel();
+        send(j, { kind: 'listener', port: ch.port2 }, [ch.port2]);
+        transferList.push(ch.port1);
+        return ch.port1;
+      });
+    } else if (i > 0) {
+      const ch = new MessageChannel();
+      init.listener = ch.port2;
+      transferList.push(ch.port2);
+      slot.pendingPeer?.close();
+      slot.pendingPeer = ch.port1;
+    }
+    return new Promise((resolve, reject) => {
+      const w = startWorker(import.meta.url, 'tftp-worker', { workerData: init, transferList });
+      let started = false;
+      w.on('message', (m: FromTftpWorker) => {
+        if (m.kind === 'started') {
+          started = true;
+          slot.worker = w;
+          slot.backoffMs = 1_000;
+          if (i === 0) port = m.port;
+          const peer = slot.pendingPeer;
+          slot.pendingPeer = undefined;
+          if (peer && slots[0]!.worker) send(0, { kind: 'peer', index: i, port: peer }, [peer]);
+          else peer?.close(); // worker 0 makes a channel to this one when it starts
+          if (root !== init.root) send(i, { kind: 'root', root }); // moved while it started
+          resolve();
+        } else if (m.kind === 'failed') {
+          reject(Object.assign(new Error(m.message), m.code && { code: m.code }));
+        } else handle(slot, m);
+      });
+      w.on('error', (e) => {
+        if (!started) reject(e);
+        else d.log.error('TFTP worker failed', { worker: i, error: e.message });
+      });
+      w.on('exit', (code) => {
+        if (!started) return reject(new Error(`TFTP worker exited (${code}) before it started`));
+        if (slot.worker !== w) return;
+        slot.worker = undefined;
+        const { active: _active, ...ended } = slot.stats;
+        for (const k of Object.keys(ended) as (keyof typeof ended)[]) retired[k] += ended[k];
+        slot.stats = emptyTftpStats();
+        if (stopping) return;
+        if (i > 0) send(0, { kind: 'peer', index: i, port: null });
+        d.log.error('TFTP worker exited; restarting it', { worker: i, code, inMs: slot.backoffMs });
+        slot.restartTimer = setTimeout(() => {
+          slot.restartTimer = undefined;
+          if (!stopping) launch(i).catch((e: unknown) => warn('worker restart failed', e));
+        }, slot.backoffMs);
+        slot.backoffMs = Math.min(slot.backoffMs * 2, 30_000);
+      });
+    });
+  }
+
+  function stopOne(slot: Slot): Promise<void> {
+    if (slot.restartTimer) clearTimeout(slot.restartTimer);
+    slot.restartTimer = undefined;
+    slot.pendingPeer?.close();
+    slot.pendingPeer = undefined;
+    const w = slot.worker;
+    if (!w) return Promise.resolve();
+    return new Promise<void>((resolve) => {
+      const t = setTimeout(() => void w.terminate().then(() => resolve()), STOP_WAIT_MS);
+      w.on('message', (m: FromTftpWorker) => {
+        if (m.kind !== 'stopped') return;
+        clearTimeout(t);
+        // Its sockets are closed; end the thread now rather than when it idles out.
+        void w.terminate().then(() => resolve());
+      });
+      w.once('exit', () => {
+        clearTimeout(t);
+        resolve();
+      });
+      w.postMessage({ kind: 'stop' } satisfies ToTftpWorker);
+    });
+  }
+
+  const stopAll = () => Promise.all(slots.map(stopOne)).then(() => undefined);
+
+  return {
+    async start() {
+      stopping = false;
+      root = d.root();
+      try {
+        await launch(0);
+        await Promise.all(slots.slice(1).map((_, k) => launch(k + 1)));
+      } catch (e) {
+        stopping = true;
+        await stopAll();
+        throw e;
+      }
+      d.sot?.on('loaded', onLoaded);
+      return port;
+    },
+    async stop() {
+      stopping = true;
+      d.sot?.off('loaded', onLoaded);
+      await stopAll();
+    },
+    stats() {
+      const sum = { ...retired, active: 0 };
+      for (const s of slots) for (const k of Object.keys(sum) as (keyof TftpStats)[]) sum[k] += s.stats[k];
+      return sum;
+    },
+    port: () => port,
+    workers: () => n,
+    setRoot,
+  };
+}

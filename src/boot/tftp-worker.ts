@@ -1,0 +1,136 @@
+// One TFTP worker thread (tftp-thread.ts starts one or more). TFTP shares nothing with the main
+// thread's event loop: a long API request, a SoT reload or garbage collection of the main heap
+// cannot stretch a lock-step round trip (RFC 1350: every block waits for the previous ACK).
+// A worker owns its sockets and transfers and resolves files itself (the root folder comes from
+// the main thread, again whenever it changes); a file read to its end is posted to the main
+// thread as { ip, file }, where the client map names the host.
+// Worker 0 listens on the TFTP port and hands each new client's request to the least busy worker
+// (src/tftp/dispatch.ts), itself included, over a MessageChannel; the chosen worker opens the
+// transfer's own socket (its TID, RFC 1350 §4), so that client's ACKs reach that thread directly.
+import { parentPort, workerData, type MessagePort } from 'node:worker_threads';
+import { systemClock } from '../lib/clock.js';
+import type { LogFields, Logger, LogLevel } from '../lib/log.js';
+import { setThreadNice } from '../lib/thread-priority.js';
+import { TftpDispatcher } from '../tftp/dispatch.js';
+import { createTftpServer, type TftpServer } from '../tftp/server.js';
+import type { UdpPeer } from '../tftp/udp.js';
+import { createBootFiles } from './tftp-files.js';
+import type { FromTftpWorker, TftpPeerMessage, TftpWorkerInit, ToTftpWorker } from './tftp-messages.js';
+
+const parent = parentPort!;
+// Ahead of the API and background work when allowed (root or CAP_SYS_NICE), behind DHCP (-5),
+// whose replies are fewer and more urgent; a no-op otherwise.
+setThreadNice(-3);
+const init = workerData as TftpWorkerInit;
+const post = (m: FromTftpWorker) => parent.postMessage(m);
+
+function postingLogger(base: LogFields): Logger {
+  const emit = (level: LogLevel) => (msg: string, fields?: LogFields) => post({ kind: 'log', level, msg, fields: { ...base, ...fields } });
+  return { debug: emit('debug'), info: emit('info'), warn: emit('warn'), error: emit('error'), child: (f) => postingLogger({ ...base, ...f }) };
+}
+
+const log = postingLogger(init.workers > 1 ? { worker: init.index } : {});
+const keyOf = (c: UdpPeer) => `${c.address}:${c.port}`;
+let root = init.root;
+
+// Worker 0 of several: which worker serves whom, and the channel to each.
+const dispatcher = init.index === 0 && init.workers > 1 ? new TftpDispatcher(init.workers, init.options.maxTransfers ?? 256) : undefined;
+const peers: (MessagePort | null)[] = new Array<MessagePort | null>(init.workers).fill(null);
+function attachPeer(i: number, p: MessagePort | null): void {
+  peers[i]?.close();
+  peers[i] = p;
+  dispatcher?.setUp(i, false); // whatever the old one served is gone with it
+  if (!p) return;
+  dispatcher?.setUp(i, true);
+  p.on('message', (m: TftpPeerMessage) => {
+    if (m.kind === 'ended') dispatcher?.ended(i, m.key, m.open);
+  });
+}
+// Workers 1..: the channel to worker 0.
+let listener: MessagePort | null = null;
+function attachListener(p: MessagePort): void {
+  listener?.close();
+  listener = p;
+  p.on('message', (m: TftpPeerMessage) => {
+    if (m.kind === 'rrq') server?.accept(Buffer.from(m.msg.buffer, m.msg.byteOffset, m.msg.byteLength), { address: m.address, port: m.port });
+  });
+}
+
+let server: TftpServer | undefined;
+let statsTimer: ReturnType<typeof setInterval> | undefined;
+let lastStats = '';
+const sendStats = () => {
+  if (!server) return;
+  const stats = server.stats();
+  const text = JSON.stringify(stats);
+  if (text === lastStats) return;
+  lastStats = text;
+  post({ kind: 'stats', stats });
+};
+
+async function start(): Promise<void> {
+  const s = createTftpServer({
+    clock: systemClock,
+    log,
+    resolve: createBootFiles({ root: () => root, bootUrl: init.bootUrl, ...(init.cache && { cache: init.cache }), sent: (ip, file) => post({ kind: 'sent', ip, file }) }),
+    // Only worker 0 receives requests on the TFTP port; the others' listening socket is an
+    // ephemeral one, from which they answer refusals (an ERROR may come from any port: it ends
+    // the exchange, RFC 1350 §7).
+    options: { ...init.options, ...(init.index > 0 && { port: 0 }) },
+    ...(dispatcher && {
+      dispatch: (msg: Buffer, from: UdpPeer) => {
+        const w = dispatcher.route(keyOf(from));
+        if (w < 0) return 'busy' as const;
+        const p = peers[w];
+        if (w === 0 || !p) return 'here' as const;
+        // A copy: the datagram's Buffer may be a view on a larger one, all of which would be cloned.
+        const m: TftpPeerMessage = { kind: 'rrq', msg: new Uint8Array(msg), address: from.address, port: from.port };
+        p.postMessage(m);
+        return 'elsewhere' as const;
+      },
+    }),
+    onSessionEnd: (client, open) => {
+      if (dispatcher) dispatcher.ended(0, keyOf(client), open);
+      else listener?.postMessage({ kind: 'ended', key: keyOf(client), open } satisfies TftpPeerMessage);
+    },
+  });
+  init.peers?.forEach((p, i) => i > 0 && attachPeer(i, p));
+  if (init.listener) attachListener(init.listener);
+  server = s;
+  const bound = await s.listen().catch((e: unknown) => {
+    server = undefined;
+    throw e;
+  });
+  statsTimer = setInterval(sendStats, init.statsMs);
+  parent.on('message', (m: ToTftpWorker) => {
+    switch (m.kind) {
+      case 'root':
+        root = m.root;
+        return;
+      case 'peer':
+        return attachPeer(m.index, m.port);
+      case 'listener':
+        return attachListener(m.port);
+      default:
+        void stop();
+    }
+  });
+  post({ kind: 'started', port: bound.port });
+}
+
+async function stop(): Promise<void> {
+  if (statsTimer) clearInterval(statsTimer);
+  await server?.close();
+  sendStats();
+  for (const p of peers) p?.close();
+  listener?.close();
+  post({ kind: 'stopped' });
+  parent.close();
+}
+
+start().catch((e: unknown) => {
+  post({ kind: 'failed', message: (e as Error).message ?? String(e), ...((e as NodeJS.ErrnoException).code && { code: (e as NodeJS.ErrnoException).code }) });
+  for (const p of peers) p?.close();
+  listener?.close();
+  parent.close();
+});
