@@ -2,7 +2,7 @@
 // router discovery on an IPv4-only segment. One RA with router lifetime 0 and no prefix ends that
 // wait without giving anyone IPv6 (RFC 4861 §4.2: lifetime 0 = not a default router). Node has
 // no raw ICMPv6 sockets, so a tiny Python helper (Debian's python3) sends them: at once in answer
-// to each router solicitation, and every few seconds. Needs CAP_NET_RAW (root).
+// to each router solicitation (it joins all-routers to hear them), and every 3 s. Needs CAP_NET_RAW (root).
 //
 // The helper's life is tied to Corral's: it watches its stdin, a pipe only Corral holds, and
 // exits at EOF — which the kernel delivers even when Corral is killed with SIGKILL. An RA must
@@ -26,6 +26,10 @@ s.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_UNICAST_HOPS, 255)
 idx = socket.if_nametoindex(ifn)
 s.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_MULTICAST_IF, idx)
 s.setsockopt(socket.SOL_SOCKET, 25, ifn.encode())  # SO_BINDTODEVICE
+# Solicitations go to all-routers (ff02::2, RFC 4861 §6.3.7), a group a host that does not forward
+# never joins; a physical NIC's multicast filter drops frames for groups not joined
+# (33:33:00:00:00:02), and then a client waits for the next periodic RA (up to 3 s).
+s.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_JOIN_GROUP, socket.inet_pton(socket.AF_INET6, "ff02::2") + struct.pack("@I", idx))
 print("started", flush=True)  # privileges and interface are fine; now wait for an address
 def has_link_local():
     try:
@@ -44,7 +48,10 @@ while not has_link_local():
     if r and not os.read(sys.stdin.fileno(), 64):
         sys.exit(0)  # Corral is gone
 ra = struct.pack("!BBHBBHII", 134, 0, 0, 64, 0, 0, 0, 0)  # type 134, hop limit 64, lifetime 0
+last_sent = 0
 def send():
+    global last_sent
+    last_sent = time.time()
     try:
         s.sendto(ra, ("ff02::1", 0, 0, idx))
     except OSError as e:
@@ -60,7 +67,10 @@ while True:
         sys.exit(0)  # EOF: Corral is gone
     if s in r:
         data, addr = s.recvfrom(1500)
-        if data[:1] == b"\x85":  # router solicitation (type 133): answer at once
+        # Router solicitation (type 133): answer at once. The answer is multicast (§6.2.6), so one
+        # sent in the last 50 ms already reached this client too: a storm of solicitations
+        # costs at most 20 RAs a second.
+        if data[:1] == b"\x85" and time.time() - last_sent > 0.05:
             send()
 `;
 
