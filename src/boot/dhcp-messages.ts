@@ -1,8 +1,8 @@
 // The messages between the main thread and the DHCP worker thread (dhcp-thread.ts, dhcp-worker.ts).
 import type { DhcpHostEvent, DhcpSot } from '../dhcp/backend.js';
 import type { DhcpServerConfig, DhcpStats } from '../dhcp/server.js';
-import type { LogFields, LogLevel } from '../lib/log.js';
 import type { Lease, Mac } from '../model/index.js';
+import type { LogMessage } from './service-worker.js';
 
 /** What the worker is started with (workerData). */
 export interface DhcpWorkerInit {
@@ -27,5 +27,5 @@ export type FromDhcpWorker =
   | { kind: 'note'; subject: string; type: string; data: Record<string, unknown> }
   | { kind: 'discovered'; mac: Mac; ip: string; siteId: string }
   | { kind: 'stats'; stats: DhcpStats }
-  | { kind: 'log'; level: LogLevel; msg: string; fields: LogFields }
+  | LogMessage
   | { kind: 'stopped' };

@@ -10,6 +10,7 @@ import { startWorker } from '../lib/start-worker.js';
 import type { Mac, Sot } from '../model/index.js';
 import type { Store } from '../store/store.js';
 import type { DhcpWorkerInit, FromDhcpWorker } from './dhcp-messages.js';
+import { stopWorker, warnOncePerMinute } from './service-worker.js';
 
 export interface DhcpThreadDeps {
   /** The live SoT: its current one, and its `loaded` event. */
@@ -27,8 +28,6 @@ export interface DhcpThreadDeps {
   statsMs?: number;
 }
 
-const STOP_WAIT_MS = 5_000;
-
 export function createDhcpThread(d: DhcpThreadDeps): DhcpServer {
   let worker: Worker | undefined;
   let stats: DhcpStats = emptyDhcpStats();
@@ -36,13 +35,7 @@ export function createDhcpThread(d: DhcpThreadDeps): DhcpServer {
   let stopping = false;
   let backoffMs = 1_000;
   let restartTimer: ReturnType<typeof setTimeout> | undefined;
-  const warned = new Map<string, number>();
-  const warn = (what: string, e: unknown) => {
-    const now = Date.now();
-    if ((warned.get(what) ?? 0) > now - 60_000) return;
-    warned.set(what, now);
-    d.log.warn(`DHCP ${what}`, { error: e instanceof Error ? e.message : String(e) });
-  };
+  const warn = warnOncePerMinute(d.log, 'DHCP');
   const onLoaded = (sot: Sot) => worker?.postMessage({ kind: 'sot', sot: dhcpSot(sot) });
 
   function handle(m: FromDhcpWorker): void {
@@ -123,21 +116,7 @@ export function createDhcpThread(d: DhcpThreadDeps): DhcpServer {
       if (restartTimer) clearTimeout(restartTimer);
       const w = worker;
       worker = undefined;
-      if (!w) return;
-      await new Promise<void>((resolve) => {
-        const t = setTimeout(() => void w.terminate().then(() => resolve()), STOP_WAIT_MS);
-        w.on('message', (m: FromDhcpWorker) => {
-          if (m.kind !== 'stopped') return;
-          clearTimeout(t);
-          // Its sockets and store are closed; end the thread now rather than when it idles out.
-          void w.terminate().then(() => resolve());
-        });
-        w.once('exit', () => {
-          clearTimeout(t);
-          resolve();
-        });
-        w.postMessage({ kind: 'stop' });
-      });
+      if (w) await stopWorker(w);
     },
     stats: () => stats,
     ports: () => ({ ...ports }),

@@ -10,10 +10,10 @@ import { indexByMac, type DhcpBackend, type DhcpSot, type HostMatch } from '../d
 import { createDhcpServer, type DhcpServer } from '../dhcp/server.js';
 import { systemClock } from '../lib/clock.js';
 import { setThreadNice } from '../lib/thread-priority.js';
-import type { LogFields, Logger, LogLevel } from '../lib/log.js';
 import type { Mac } from '../model/index.js';
 import { openStore } from '../store/lowdb-store.js';
 import { ipxeScriptUrl } from './dhcp-backend.js';
+import { changedStatsPoster, postingLogger } from './service-worker.js';
 import type { DhcpWorkerInit, FromDhcpWorker, ToDhcpWorker } from './dhcp-messages.js';
 
 const port = parentPort!;
@@ -21,11 +21,6 @@ const port = parentPort!;
 setThreadNice(-5);
 const init = workerData as DhcpWorkerInit;
 const post = (m: FromDhcpWorker) => port.postMessage(m);
-
-function postingLogger(base: LogFields): Logger {
-  const emit = (level: LogLevel) => (msg: string, fields?: LogFields) => post({ kind: 'log', level, msg, fields: { ...base, ...fields } });
-  return { debug: emit('debug'), info: emit('info'), warn: emit('warn'), error: emit('error'), child: (f) => postingLogger({ ...base, ...f }) };
-}
 
 let sot: DhcpSot | undefined;
 let byMac = new Map<Mac, HostMatch>();
@@ -35,18 +30,10 @@ const serve = (next: DhcpSot | undefined) => {
 };
 serve(init.sot);
 
-const log = postingLogger({});
+const log = postingLogger(post);
 let server: DhcpServer | undefined;
 let statsTimer: ReturnType<typeof setInterval> | undefined;
-let lastStats = '';
-const sendStats = () => {
-  if (!server) return;
-  const stats = server.stats();
-  const text = JSON.stringify(stats);
-  if (text === lastStats) return;
-  lastStats = text;
-  post({ kind: 'stats', stats });
-};
+const sendStats = changedStatsPoster(() => server?.stats(), (stats) => post({ kind: 'stats', stats }));
 
 async function start(): Promise<void> {
   const store = await openStore({ dir: init.leasesDir, clock: systemClock, log });
