@@ -1,5 +1,6 @@
 // PowerPort over the BMC registry: finds the host's BMC in the served SoT and drives it.
-// Hosts without a BMC Corral can drive (none, ssh, custom) answer 'manual'. A BMC with Vaquero's
+// Hosts without a BMC Corral can drive (none, ssh, custom) answer 'manual'; ipmi, redfish and a
+// qemu pool VM's qemu BMC are driven. A BMC with Vaquero's
 // `soft_reboot` turns a running machine off gently first: an ACPI shutdown request, then a hard
 // off if it is still on after `soft_timeout` seconds (0: never forced; the job then fails after
 // SOFT_NEVER_MS and says so). A boot's commands run as one job of the BMC registry (job()):
@@ -62,7 +63,8 @@ export function createBmcPower(deps: BmcPowerDeps): PowerPort {
     if (!host) return undefined;
     try {
       const bmc = await bmcTargetFor(host, { baseDir: deps.sotDir, ...(deps.env && { env: deps.env }) });
-      return bmc.type === 'ipmi' || bmc.type === 'redfish' ? bmc : undefined;
+      // qemu: a qemu pool's VM, powered through the qemu provider (src/bmc/qemu.ts) like any BMC.
+      return bmc.type === 'ipmi' || bmc.type === 'redfish' || bmc.type === 'qemu' ? bmc : undefined;
     } catch (e) {
       // No BMC interface at all: a machine someone powers by hand. Anything else (a missing
       // password variable, say) is a real error the operator must see.

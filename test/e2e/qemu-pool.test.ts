@@ -1,0 +1,196 @@
+// A `provider: qemu` pool end to end: Corral's own lab (`corral lab up`, on-demand site) with a
+// SoT that adds pool `qpool` of one VM that Corral runs itself, its tap on the lab's bridge. With
+// no API call the pool manager installs the VM through Corral's real chain — the qemu BMC's
+// PXE-once and power-on, DHCP, iPXE, the lab kernel and initrd, the lab installer and its
+// checkpoints — and the VM becomes `ready`. A user checks it out over vmpooler's API and returns
+// it (DELETE): it is wiped (a second real boot, the lab payload with a wipe script) and installed
+// to ready again. Proven through the APIs: vmpooler's state, the host's journal, its console.
+// Needs root, QEMU and the lab's tools.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { api, labDown, labUp, labWhyNot, sh, token, waitFor, type Lab } from './lab-helpers.js';
+
+// Distinct from the other e2e labs (ports 18081, 18192, 18193, 18290).
+const LAB: Lab = { name: 'corral-qpool', dir: '/tmp/corral-qpool-lab', api: 'http://127.0.0.1:18390' };
+/** The SoT merged into the lab's (`lab up --sot`): present from Corral's first load. */
+const SEED = '/tmp/corral-qpool-seed';
+const POOL = 'qpool';
+const VM = `${POOL}-vm1`;
+/** The lab's subnet is 10.77.0.0/24; without ip_start a pool's one VM gets the top address. */
+const VM_IP = '10.77.0.254';
+const skip = labWhyNot();
+
+/**
+ * The pool: one small BIOS VM (SeaBIOS + the e1000's iPXE ROM, as the lab's BIOS machines boot)
+ * on the lab's site, subnet and bridge, installed with the lab's installer workflow. The lab
+ * writes no `wipe` workflow, which a pool needs for what comes back: this one boots the same lab
+ * payload with a script that zeroes what the installer wrote and calls its one checkpoint.
+ */
+function writeSeed(): void {
+  rmSync(SEED, { recursive: true, force: true });
+  const w = (rel: string, text: string) => {
+    mkdirSync(join(SEED, rel, '..'), { recursive: true });
+    writeFileSync(join(SEED, rel), text);
+  };
+  w('assets/untyped/corral-lab-wipe.sh', `#!/bin/sh
+# Wipes {{ .host.name }}: run by the lab payload's init with DISK set.
+echo "CORRAL-LAB: wiping {{ .host.name }} on \${DISK:-no disk}"
+[ -n "\${DISK:-}" ] || { echo "CORRAL-LAB: no disk to wipe"; exit 1; }
+dd if=/dev/zero of="$DISK" bs=512 count=2 conv=notrunc 2>/dev/null
+sync
+if timeout 20 wget -q -O /dev/null "{{ Checkpoint 1 }}"; then echo "CORRAL-LAB-WIPE-OK host={{ .host.name }}"; else echo "CORRAL-LAB: wipe checkpoint refused"; fi
+`);
+  w('boot/corral-lab-wipe.yml', 'id: corral-lab-wipe\nname: Corral lab wipe\noperating_system: corral-lab-installer\nunattended: {type: untyped, use: corral-lab-wipe.sh}\ncheckpoints: 1\n');
+  w('workflows/wipe.yml', '# Run on a pool host that comes back before it is installed again.\nid: wipe\nworkflow:\n  - boot: corral-lab-wipe\n');
+  w(`pools/${POOL}.yml`, `name: ${POOL}
+provider: qemu
+workflow: corral-lab-install
+size: 1
+vms: 1
+site: corral-lab
+subnet: corral-lab
+bridge: corral0
+firmware: bios
+cpus: 1
+memory: 256M
+disk: 64M
+`);
+}
+
+/** vmpooler's routes live under /api/v1, beside the operator API's /v1 (lab-helpers' api()). */
+async function vmp(path: string, init: RequestInit = {}): Promise<{ status: number; body: any }> {
+  const r = await fetch(`${LAB.api}/api/v1${path}`, { ...init, signal: AbortSignal.timeout(15_000) });
+  const text = await r.text();
+  let body: any = text;
+  try {
+    body = JSON.parse(text);
+  } catch {}
+  return { status: r.status, body };
+}
+
+type Ev = { seq: number; at: string; type: string; data?: any };
+const events = async (h: string) => (await api(LAB, `/hosts/${h}/events`)) as Ev[];
+const vmState = async (h: string) => (await vmp(`/vm/${h}`)).body?.[h]?.state as string | undefined;
+const consoleOf = async (h: string) => {
+  const r = await fetch(`${LAB.api}/v1/hosts/${h}/console?tail=1048576`, { signal: AbortSignal.timeout(15_000) });
+  return r.status === 200 ? await r.text() : '';
+};
+
+/** Types after the event `afterSeq` must include `want` in this order (a subsequence). */
+function assertInOrder(evs: Ev[], afterSeq: number, want: string[]): void {
+  const types = evs.filter((e) => e.seq > afterSeq).map((e) => e.type);
+  let i = 0;
+  for (const t of types) if (t === want[i]) i++;
+  assert.equal(i, want.length, `${VM}: expected ${want.join(' → ')} after seq ${afterSeq}, got ${types.join(', ')}`);
+}
+
+/** Where a boot's time went (printed, not asserted: TCG timings move with the machine's load). */
+function timeline(evs: Ev[], afterSeq: number): string {
+  const after = evs.filter((e) => e.seq > afterSeq && !e.type.startsWith('dhcp.offered'));
+  const t0 = Date.parse(after[0]?.at ?? '');
+  return after.map((e) => `${e.type} ${((Date.parse(e.at) - t0) / 1000).toFixed(1)}`).join(', ');
+}
+
+/** What the lab leaves behind if teardown failed: its namespace, this VM's QEMU, the VM's tap. */
+function leftovers(): string[] {
+  const out: string[] = [];
+  if (sh(`ip netns list | grep -qw '^${LAB.name}'`).status === 0) out.push(`namespace ${LAB.name}`);
+  const q = sh(`pgrep -f -- '-name ${VM} '`).stdout.trim();
+  if (q) out.push(`qemu of ${VM} (pid ${q})`);
+  if (existsSync(LAB.dir)) out.push(LAB.dir);
+  return out;
+}
+
+/** On failure, before teardown removes them: the VM's journal, console end and the lab's logs. */
+async function diagnose(): Promise<void> {
+  const tail = (f: string, n: number) => (existsSync(f) ? readFileSync(f, 'utf8').trimEnd().split('\n').slice(-n).join('\n') : `(no ${f})`);
+  try {
+    console.log(`# ${VM} journal:\n${(await events(VM)).map((e) => `${e.at} ${e.type} ${JSON.stringify(e.data ?? {})}`).join('\n')}`);
+  } catch (e) {
+    console.log(`# ${VM} journal unreadable: ${(e as Error).message}`);
+  }
+  console.log(`# ${VM} console:\n${tail(join(LAB.dir, 'console', `${VM}.log`), 40)}`);
+  console.log(`# corral.log:\n${tail(join(LAB.dir, 'corral.log'), 40)}`);
+  console.log(`# lab.log:\n${tail(join(LAB.dir, 'lab.log'), 20)}`);
+}
+
+const BOOT = ['power.acked', 'dhcp.acked', 'kernel.fetched', 'checkpoint'];
+
+test('a qemu pool VM PXE-boots through Corral, installs to ready, is checked out, returned, wiped and ready again', { skip, timeout: 9 * 60_000 }, async () => {
+  const t0 = Date.now();
+  const mark = (what: string) => console.log(`# ${what}: ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+  try {
+    labDown(LAB);
+    writeSeed();
+    // One lab machine (the site needs none, but lab up makes at least one; on-demand leaves it off).
+    labUp(LAB, ['--mode', 'on-demand', '--hosts', '1', '--uefi', '0', '--bmc', 'redfish', '--sot', SEED, '--timeout', '180']);
+    mark('lab up');
+
+    // The VM is an ordinary host of the lab's site, addressed from its subnet.
+    const host = await api(LAB, `/hosts/${VM}`);
+    assert.equal(host.id, VM, JSON.stringify(host));
+    assert.equal(host.site ?? host.site_id ?? 'corral-lab', 'corral-lab');
+
+    // 1. No call: the pool manager installs the VM through the chain, and it becomes ready.
+    await waitFor(`${VM} ready`, async () => ((await vmState(VM)) === 'ready' ? true : undefined), 4 * 60_000, 2000);
+    mark('VM installed and ready');
+    const evs = await events(VM);
+    console.log(`# install: ${timeline(evs, 0)}`);
+    assert.ok(evs.some((e) => e.type === 'pool.taken' && e.data?.pool === POOL), `${VM} taken by the pool`);
+    assertInOrder(evs, 0, ['pool.taken', 'provision.requested', ...BOOT, 'checkpoint']);
+    const acked = evs.find((e) => e.type === 'dhcp.acked');
+    assert.equal(acked?.data?.ip ?? acked?.data?.yiaddr ?? VM_IP, VM_IP, `DHCP gave ${VM} its pool address: ${JSON.stringify(acked?.data)}`);
+    assert.equal((await api(LAB, `/hosts/${VM}`)).lifecycle_state, 'active');
+    assert.match(await consoleOf(VM), new RegExp(`CORRAL-LAB-INSTALL-OK host=${VM}\\b`), "the lab installer's success marker on the VM's console");
+    const pools = (await vmp('/status?view=pools')).body.pools;
+    assert.deepEqual(pools[POOL], { ready: 1, running: 0, pending: 0, max: 1, alias: [] });
+    const list = await vmp('/vm');
+    assert.equal(list.status, 200);
+    assert.ok(JSON.stringify(list.body).includes(POOL), `GET /vm lists ${POOL}: ${JSON.stringify(list.body)}`);
+
+    // A user (not an admin) with a vmpooler token, as vmfloaty would get one.
+    const made = await fetch(`${LAB.api}/v1/users`, { method: 'POST', headers: { 'x-auth-token': token(LAB), 'content-type': 'application/json' }, body: JSON.stringify({ name: 'qpooluser', role: 'user', password: 'qpool-user-pw-1' }) });
+    assert.equal(made.status, 201, await made.text());
+    const tok = (await vmp('/token', { method: 'POST', headers: { authorization: `Basic ${Buffer.from('qpooluser:qpool-user-pw-1').toString('base64')}` } })).body.token as string;
+    assert.match(tok, /^[a-z0-9]{32}$/);
+    const user = { 'x-auth-token': tok, 'content-type': 'application/json' };
+
+    // 2. Check it out: the one VM, running in vmpooler's words, at its address.
+    const out = await vmp(`/vm/${POOL}`, { method: 'POST', headers: user });
+    assert.equal(out.status, 200, JSON.stringify(out.body));
+    assert.equal(out.body.ok, true);
+    assert.equal(out.body[POOL].hostname, VM);
+    const held = (await vmp(`/vm/${VM}`)).body[VM];
+    assert.equal(held.state, 'running');
+    assert.equal(held.ip, VM_IP);
+    assert.deepEqual((await vmp(`/token/${tok}`)).body[tok].vms.running, [VM]);
+    assert.equal((await vmp('/status?view=pools')).body.pools[POOL].ready, 0);
+
+    // 3. Return it: wiped through a second real boot, then installed again to ready.
+    const beforeReturn = (await events(VM)).at(-1)!.seq;
+    const del = await vmp(`/vm/${VM}`, { method: 'DELETE', headers: user });
+    assert.equal(del.status, 200, JSON.stringify(del.body));
+    await waitFor(`${VM} ready again`, async () => ((await vmState(VM)) === 'ready' ? true : undefined), 4 * 60_000, 2000);
+    mark('returned VM wiped and ready again');
+    const after = await events(VM);
+    console.log(`# return: ${timeline(after, beforeReturn)}`);
+    assert.equal(after.find((e) => e.seq > beforeReturn && e.type === 'pool.returned')?.data?.why, 'returned');
+    assertInOrder(after, beforeReturn, ['pool.returned', 'reclaim.requested', ...BOOT, 'provision.requested', ...BOOT, 'checkpoint']);
+    const text = await consoleOf(VM);
+    assert.match(text, new RegExp(`CORRAL-LAB-WIPE-OK host=${VM}\\b`), 'the wipe ran on the VM');
+    assert.equal(text.split(`CORRAL-LAB-INSTALL-OK host=${VM}`).length - 1, 2, 'installed twice');
+    assert.deepEqual((await vmp('/status?view=pools')).body.pools[POOL], { ready: 1, running: 0, pending: 0, max: 1, alias: [] });
+    assert.equal((await vmp(`/token/${tok}`)).body[tok].vms, undefined, 'nothing left checked out');
+    mark('done');
+  } catch (e) {
+    await diagnose();
+    throw e;
+  } finally {
+    labDown(LAB);
+    rmSync(SEED, { recursive: true, force: true });
+  }
+  // Teardown leaves nothing: the VM's QEMU, its tap (in the lab's namespace) and the namespace are gone.
+  assert.deepEqual(leftovers(), []);
+});
