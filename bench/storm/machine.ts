@@ -57,10 +57,14 @@ export class Relay {
     sock.on('error', () => this.stats.sendErrors++);
   }
 
-  /** Binds giaddr:port (67: Corral answers relays there; needs root or CAP_NET_BIND_SERVICE). */
-  static open(giaddr: string, port: number, server: { address: string; port: number }): Promise<Relay> {
+  /**
+   * Binds giaddr:port (67: Corral answers relays there; needs root or CAP_NET_BIND_SERVICE).
+   * reuseAddr: beside a Corral on the same host whose DHCP holds 0.0.0.0:67 (with SO_REUSEADDR,
+   * as it does); datagrams for giaddr still come here, the more specific binding.
+   */
+  static open(giaddr: string, port: number, server: { address: string; port: number }, o: { reuseAddr?: boolean } = {}): Promise<Relay> {
     return new Promise((resolve, reject) => {
-      const sock = dgram.createSocket({ type: 'udp4', recvBufferSize: 4 << 20 });
+      const sock = dgram.createSocket({ type: 'udp4', recvBufferSize: 4 << 20, reuseAddr: o.reuseAddr ?? false });
       sock.once('error', reject);
       sock.bind({ address: giaddr, port, exclusive: true }, () => {
         sock.off('error', reject);
@@ -158,10 +162,17 @@ export class MachineSim {
   private readonly xidRnd: () => number;
   private running = 0;
   peakRunning = 0;
+  /** Kernel and initrd downloads: bytes, and the window from the first request to the last byte (epoch ms). */
+  readonly assets = { bytes: 0, downloads: 0, firstStart: Infinity, lastEnd: 0 };
 
   constructor(private readonly o: MachineSimOptions) {
     this.byId = new Map(o.hosts.map((h) => [h.id, h]));
     this.xidRnd = hostRng(o.seed, -1, 0, 9);
+  }
+
+  /** Boots in progress (started, neither completed nor failed nor superseded yet). */
+  get inProgress(): number {
+    return this.running;
   }
 
   indexOf(hostId: string): number {
@@ -227,10 +238,10 @@ export class MachineSim {
         throw new StepFailed('script', `no kernel line (exit script: ${lines.find((l) => l.startsWith('echo')) ?? script.slice(0, 80)})`);
       }
       if (!cb) throw new StepFailed('script', 'no cb= checkpoint URL on the kernel line');
-      await step('kernel', () => this.httpGet(h, g, kernelUrl, false));
+      await step('kernel', () => this.asset(h, g, kernelUrl));
       for (const line of lines.filter((l) => l.startsWith('initrd '))) {
         const url = line.split(/\s+/)[1];
-        if (url) await step('initrd', () => this.httpGet(h, g, url, false));
+        if (url) await step('initrd', () => this.asset(h, g, url));
       }
       if (!(await this.o.sleeper.sleep(between(rnd, this.o.osMs)))) return;
       this.alive(h, g);
@@ -415,6 +426,16 @@ export class MachineSim {
     } finally {
       await new Promise<void>((resolve) => setImmediate(() => sock.close(() => resolve())));
     }
+  }
+
+  private async asset(h: StormHost, g: number, url: string): Promise<void> {
+    const t0 = Date.now();
+    const { bytes } = await this.httpGet(h, g, url, false);
+    const a = this.assets;
+    a.bytes += bytes;
+    a.downloads++;
+    a.firstStart = Math.min(a.firstStart, t0);
+    a.lastEnd = Math.max(a.lastEnd, Date.now());
   }
 
   /** GET from the machine's own address, no keep-alive; up to 3 tries on connection errors (iPXE retries too). */
