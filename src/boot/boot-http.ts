@@ -25,7 +25,7 @@ import type { CheckpointRefusal } from '../lifecycle/machine.js';
 import { createOrchestrator, type Orchestrator } from '../lifecycle/orchestrator.js';
 import { renderExitScript, renderIpxe, renderServedUnattended, runningWorkflow } from '../render/render.js';
 import { safePath, sendText, serveFile, type ServeResult } from '../http/static-file.js';
-import { decideScript, renderWaitScript, scriptText, waitRound } from './policy.js';
+import { decideScript, renderWaitScript, scriptText, WAIT_ROUNDS, waitRound } from './policy.js';
 import { discoveryTarget } from './discovery.js';
 import type { CallbackSecrets } from './callback-secret.js';
 import {
@@ -149,7 +149,7 @@ export function createBootHttp(deps: BootHttpDeps) {
     if (!hit) return unknownScript(req, res, macText);
     const { sot, host, mac } = hit;
     // Whether a run starts is the orchestrator's decision, with every rollout rule; this serves its answer.
-    const decision = decideScript(await orchestrator.networkBooted(host.id), round);
+    const decision = decideScript(await orchestrator.networkBooted(host.id, { lastAsk: round >= WAIT_ROUNDS }), round);
     if (decision.kind === 'exit') {
       stats.exits++;
       void deps.lifecycle.note(host.id, 'ipxe.exit', { reason: decision.reason, ip: clientIp(req) });

@@ -48,8 +48,12 @@ export interface Orchestrator {
   requestProvision(hostId: string, opts?: ProvisionOptions): Promise<HostRuntime | undefined>;
   /** Wipes a host by booting `workflow` (default "wipe"); it ends `inactive`, ready for a pool. */
   requestReclaim(hostId: string, workflow?: string): Promise<HostRuntime | undefined>;
-  /** A host network-booted by itself and asks what to boot: the same plan decides (docs/lifecycle.md). */
-  networkBooted(hostId: string): Promise<BootAnswer>;
+  /**
+   * A host network-booted by itself and asks what to boot: the same plan decides (docs/lifecycle.md).
+   * `lastAsk`: told to wait, it will not ask again (its wait rounds are spent: it boots its next
+   * device), so it no longer counts as booting: a later start must power-cycle it.
+   */
+  networkBooted(hostId: string, opts?: { lastAsk?: boolean }): Promise<BootAnswer>;
   reconcile(): Promise<RolloutPlan | undefined>;
   /** Why queued hosts are waiting. */
   waiting(): Map<string, string>;
@@ -189,7 +193,7 @@ export function createOrchestrator(
       const checkpoints = wf.boots.map((b) => sot.boots.find((x) => x.id === b)?.checkpoints ?? 1);
       return deps.lifecycle.report(hostId, { type: 'reclaim.requested', workflow: wf.id, boots: wf.boots.length, checkpoints }, { reason: 'requested' });
     },
-    async networkBooted(hostId) {
+    async networkBooted(hostId, ask = {}) {
       const sot = deps.sot.current();
       const host = deps.sot.index().hostsById.get(hostId);
       if (!sot || !host) return { kind: 'exit', reason: 'not a host of this appliance' };
@@ -200,7 +204,10 @@ export function createOrchestrator(
       if (isBusy(rt)) return { kind: 'boot', started: true };
       const held = waitingNow.get(hostId);
       // A halted rollout needs an operator or a SoT change, not another ask: the host boots on.
-      if (held && held.kind !== 'halted') return { kind: 'wait', reason: held.reason };
+      if (held && held.kind !== 'halted') {
+        if (ask.lastAsk) booting.delete(hostId);
+        return { kind: 'wait', reason: held.reason };
+      }
       booting.delete(hostId);
       if (held) return { kind: 'exit', reason: held.reason };
       const closed = gate(host, rt, desiredWorkflow(sot, host, rt?.role, activeVersions().fn));

@@ -37,6 +37,24 @@ test('max_concurrent: a second host waits and asks again; it starts, without a p
   }
 });
 
+test('a host whose wait rounds ran out boots its next device: started later, it is power-cycled', async () => {
+  const w = await oneOwnerWorld({ 'workflows/wf.yml': 'id: wf\nworkflow:\n  - boot: b1\ndeps: {max_concurrent: 1}\n' });
+  try {
+    assert.ok(isBoot(await w.script(MAC1)));
+    assert.ok(isWait(await w.script(MAC2), /max_concurrent 1 of wf reached/));
+    assert.ok(isExit(await w.script(MAC2, '?wait=20'), /still waiting after 10 min/), 'its last ask: it gives up');
+    // The slot frees; h2 is on its disk now, not in iPXE asking again: only a power cycle boots it.
+    await w.lifecycle.report('h1', { type: 'checkpoint', boot: 'b1' });
+    await waitFor(async () => {
+      await w.orch.reconcile();
+      return w.store.get('hosts', 'h2')!.state === 'provisioning';
+    }, { what: 'h2 started by the orchestrator' });
+    assert.deepEqual(w.effects.filter((e) => e.startsWith('h2:') && !e.endsWith(':notify')), ['h2:bootPxe', 'h2:power:cycle']);
+  } finally {
+    await w.close();
+  }
+});
+
 test('boot-storm limit: a host waits while others are in early boot stages', async () => {
   const w = await oneOwnerWorld({}, { stormLimit: 1 });
   try {
