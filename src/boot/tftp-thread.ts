@@ -12,6 +12,7 @@ import { MessageChannel, type MessagePort, type Worker } from 'node:worker_threa
 import type { Logger } from '../lib/log.js';
 import { startWorker } from '../lib/start-worker.js';
 import type { TftpServerOptions, TftpStats } from '../tftp/server.js';
+import { stopWorker, warnOncePerMinute } from './service-worker.js';
 import type { FromTftpWorker, TftpWorkerInit, ToTftpWorker } from './tftp-messages.js';
 
 export interface TftpThreadDeps {
@@ -46,7 +47,6 @@ export interface TftpThreads {
 
 export const MAX_AUTO_WORKERS = 4;
 const MAX_WORKERS = 32;
-const STOP_WAIT_MS = 5_000;
 
 /** The number of TFTP workers: `requested`, else $CORRAL_TFTP_WORKERS, else one per core (1..4). */
 export function tftpWorkerCount(requested?: number): number {
@@ -74,13 +74,7 @@ export function createTftpThread(d: TftpThreadDeps): TftpThreads {
   let root = d.root();
   let port = 0;
   let stopping = false;
-  const warned = new Map<string, number>();
-  const warn = (what: string, e: unknown) => {
-    const now = Date.now();
-    if ((warned.get(what) ?? 0) > now - 60_000) return;
-    warned.set(what, now);
-    d.log.warn(`TFTP ${what}`, { error: e instanceof Error ? e.message : String(e) });
-  };
+  const warn = warnOncePerMinute(d.log, 'TFTP');
   const send = (i: number, m: ToTftpWorker, transfer: MessagePort[] = []) => slots[i]?.worker?.postMessage(m, transfer);
   const setRoot = (dir: string) => {
     if (dir === root) return;
@@ -172,22 +166,7 @@ export function createTftpThread(d: TftpThreadDeps): TftpThreads {
     slot.restartTimer = undefined;
     slot.pendingPeer?.close();
     slot.pendingPeer = undefined;
-    const w = slot.worker;
-    if (!w) return Promise.resolve();
-    return new Promise<void>((resolve) => {
-      const t = setTimeout(() => void w.terminate().then(() => resolve()), STOP_WAIT_MS);
-      w.on('message', (m: FromTftpWorker) => {
-        if (m.kind !== 'stopped') return;
-        clearTimeout(t);
-        // Its sockets are closed; end the thread now rather than when it idles out.
-        void w.terminate().then(() => resolve());
-      });
-      w.once('exit', () => {
-        clearTimeout(t);
-        resolve();
-      });
-      w.postMessage({ kind: 'stop' } satisfies ToTftpWorker);
-    });
+    return slot.worker ? stopWorker(slot.worker) : Promise.resolve();
   }
 
   const stopAll = () => Promise.all(slots.map(stopOne)).then(() => undefined);

@@ -9,11 +9,11 @@
 // transfer's own socket (its TID, RFC 1350 §4), so that client's ACKs reach that thread directly.
 import { parentPort, workerData, type MessagePort } from 'node:worker_threads';
 import { systemClock } from '../lib/clock.js';
-import type { LogFields, Logger, LogLevel } from '../lib/log.js';
 import { setThreadNice } from '../lib/thread-priority.js';
 import { TftpDispatcher } from '../tftp/dispatch.js';
 import { createTftpServer, type TftpServer } from '../tftp/server.js';
 import type { UdpPeer } from '../tftp/udp.js';
+import { changedStatsPoster, postingLogger } from './service-worker.js';
 import { createBootFiles } from './tftp-files.js';
 import type { FromTftpWorker, TftpPeerMessage, TftpWorkerInit, ToTftpWorker } from './tftp-messages.js';
 
@@ -24,12 +24,7 @@ setThreadNice(-3);
 const init = workerData as TftpWorkerInit;
 const post = (m: FromTftpWorker) => parent.postMessage(m);
 
-function postingLogger(base: LogFields): Logger {
-  const emit = (level: LogLevel) => (msg: string, fields?: LogFields) => post({ kind: 'log', level, msg, fields: { ...base, ...fields } });
-  return { debug: emit('debug'), info: emit('info'), warn: emit('warn'), error: emit('error'), child: (f) => postingLogger({ ...base, ...f }) };
-}
-
-const log = postingLogger(init.workers > 1 ? { worker: init.index } : {});
+const log = postingLogger(post, init.workers > 1 ? { worker: init.index } : {});
 const keyOf = (c: UdpPeer) => `${c.address}:${c.port}`;
 let root = init.root;
 
@@ -58,15 +53,7 @@ function attachListener(p: MessagePort): void {
 
 let server: TftpServer | undefined;
 let statsTimer: ReturnType<typeof setInterval> | undefined;
-let lastStats = '';
-const sendStats = () => {
-  if (!server) return;
-  const stats = server.stats();
-  const text = JSON.stringify(stats);
-  if (text === lastStats) return;
-  lastStats = text;
-  post({ kind: 'stats', stats });
-};
+const sendStats = changedStatsPoster(() => server?.stats(), (stats) => post({ kind: 'stats', stats }));
 
 async function start(): Promise<void> {
   const s = createTftpServer({
