@@ -10,7 +10,7 @@
 //
 // Why 8 machines: the CPU is the limit, not memory. On this 2-core machine under TCG (each VM is
 // one busy TCG thread) one BIOS VM boots to its callback in ~18 s alone, 8 at once in 55-65 s,
-// and 8 beside the 200 downloaders in 95-135 s; their QEMU processes stay under ~1.5 GiB resident
+// and 8 beside the 200 downloaders in 95-135 s; their QEMU processes peak at ~1.8 GiB resident
 // of 23 GB. The whole test takes ~3 min. With 12 (CORRAL_STORM_VMS=12) the storm still completes,
 // but it took 271 s: TCG threads share two cores, so every boot stretches, and two VMs' first
 // network boots never reached Corral's DHCP (iPXE's timeouts run on the starved guest's clock)
