@@ -24,7 +24,7 @@ const USAGE = `Usage:
                [--dhcp-mode server|proxy] [--dhcp-port 67] [--dhcp-client-port 68] [--proxy-port 4011] [--tftp-port 69]
                [--no-dhcp] [--no-tftp] [--no-boot-http]
                [--storm-limit 50] [--bmc-concurrency 16] [--max-attempts 3] [--stage-timeout <stage>=<seconds> ...]
-               [--history-days 180] [--history-size 2G] [--asset-server builtin|nginx|auto]
+               [--history-days 180] [--history-size 2G] [--asset-server builtin|nginx|auto] [--tftp-workers N]
   corral user add <name> --role admin|user [--password-file <file>] [--data <dir>]
   corral user list [--data <dir>]
   corral user rm <name> [--data <dir>]

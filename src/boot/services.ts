@@ -88,6 +88,7 @@ export async function startBootServices(cfg: BootConfig, deps: BootDeps): Promis
       sot: deps.sot,
       bootUrl,
       sent: sentReporter(clients, deps.lifecycle),
+      ...(cfg.tftpWorkers !== undefined && { workers: cfg.tftpWorkers }),
     });
     try {
       const port = await tftp.start();

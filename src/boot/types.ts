@@ -31,6 +31,8 @@ export interface BootConfig {
   assetsDir?: string;
   /** Who sends /files/: Corral (default), nginx in front, or nginx when installed (assets-server.ts). */
   assetServer?: AssetServerMode;
+  /** TFTP worker threads (tftp-thread.ts); default $CORRAL_TFTP_WORKERS, else one per core up to 4. */
+  tftpWorkers?: number;
   dhcp: boolean;
   tftp: boolean;
   http: boolean;

@@ -12,6 +12,7 @@ export const BOOT_OPTIONS = {
   assets: { type: 'string' },
   'asset-server': { type: 'string' },
   'tftp-root': { type: 'string' },
+  'tftp-workers': { type: 'string' },
   'dhcp-mode': { type: 'string' },
   'dhcp-port': { type: 'string' },
   'dhcp-client-port': { type: 'string' },

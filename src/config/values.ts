@@ -84,6 +84,7 @@ export function bootConfig(v: BootValues, label: Label = flagLabel): BootConfig 
     ...(v['tftp-root'] && { tftpRoot: v['tftp-root'] }),
     ...(v.assets && { assetsDir: v.assets }),
     ...(assetServer && { assetServer }),
+    ...(v['tftp-workers'] !== undefined && { tftpWorkers: Math.min(32, positiveInt('tftp-workers', v['tftp-workers'], label)) }),
     ...(v['dhcp-mode'] && { dhcpMode: v['dhcp-mode'] as 'server' | 'proxy' }),
     dhcp: !v['no-dhcp'],
     tftp: !v['no-tftp'],

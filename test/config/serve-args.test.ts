@@ -19,7 +19,7 @@ test('every option reaches its field', () => {
     ...['--listen', '[::1]:9000', '--api-name', 'corral.lab', '--api-name', '10.0.0.5', '--token-ttl', '2', '--console-dir', '/var/log/consoles'],
     ...['--log-level', 'debug', '--log-format', 'pretty', '--no-watch', '--storm-limit', '5', '--bmc-concurrency', '4', '--max-attempts', '7'],
     ...['--stage-timeout', 'power=30', '--stage-timeout', 'kernel=600'],
-    ...['--interface', 'eth1', '--address', '10.0.0.1', '--http-port', '8081', '--boot-url', 'http://10.0.0.1:8081', '--assets', '/a', '--tftp-root', '/t'],
+    ...['--interface', 'eth1', '--address', '10.0.0.1', '--http-port', '8081', '--boot-url', 'http://10.0.0.1:8081', '--assets', '/a', '--tftp-root', '/t', '--tftp-workers', '3'],
     ...['--dhcp-mode', 'proxy', '--dhcp-port', '1067', '--dhcp-client-port', '1068', '--proxy-port', '4012', '--tftp-port', '1069', '--no-dhcp', '--no-tftp', '--no-boot-http'],
   ]);
   assert.deepEqual(c.log, { level: 'debug', format: 'pretty' });
@@ -46,6 +46,7 @@ test('every option reaches its field', () => {
       proxyPort: 4012,
       tftpRoot: '/t',
       assetsDir: '/a',
+      tftpWorkers: 3,
       dhcpMode: 'proxy',
       dhcp: false,
       tftp: false,
@@ -69,6 +70,14 @@ test('history bounds: days and binary sizes, 0 turns a bound off; too small or u
   fails([...BASE, '--history-size', '10'], /--history-size takes a size like 512M/);
   fails([...BASE, '--history-size', '1M'], /below 64M/);
   fails([...BASE, '--history-days', '2w'], /--history-days takes whole days/);
+});
+
+test('tftp-workers: a positive whole number, at most 32', () => {
+  const w = (n: string) => serveConfigFromArgs([...BASE, '--address', '10.0.0.1', '--tftp-workers', n]).appliance.boot?.tftpWorkers;
+  assert.equal(w('1'), 1);
+  assert.equal(w('100'), 32);
+  fails([...BASE, '--address', '10.0.0.1', '--tftp-workers', '0'], /--tftp-workers must be a positive integer/);
+  fails([...BASE, '--address', '10.0.0.1', '--tftp-workers', 'two'], /--tftp-workers must be a positive integer/);
 });
 
 test('listen forms: host:port, [v6]:port, :port and a bare port', () => {
