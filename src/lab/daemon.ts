@@ -117,9 +117,14 @@ function startCorral(spec: LabSpec, paths: ReturnType<typeof labPaths>): ChildPr
     '--interface', spec.bridge, '--address', spec.serverIp, '--http-port', '8080', '--assets', paths.files,
     '--console-dir', paths.console, '--log-format', 'json', ...(spec.serveArgs ?? [])];
   const out = openSync(paths.corralLog, 'a');
-  const p = spawn(cmd!, args, { stdio: ['ignore', out, out], env: { ...process.env } });
+  const p = spawn(cmd!, args, { stdio: ['ignore', out, out], env: labCorralEnv(spec) });
   closeSync(out);
   return p;
+}
+
+/** Corral's environment in the lab: qemu pool VMs (src/pools/qemu) run with the lab's --accel, as its machines do. */
+export function labCorralEnv(spec: Pick<LabSpec, 'accel'>, env: NodeJS.ProcessEnv = process.env): NodeJS.ProcessEnv {
+  return { ...env, CORRAL_QEMU_ACCEL: spec.accel };
 }
 
 async function waitApi(corral: ChildProcess, ms: number): Promise<void> {

@@ -1,11 +1,12 @@
-// A `provider: qemu` pool end to end: Corral's own lab (`corral lab up`, on-demand site) with a
-// SoT that adds pool `qpool` of one VM that Corral runs itself, its tap on the lab's bridge. With
-// no API call the pool manager installs the VM through Corral's real chain — the qemu BMC's
-// PXE-once and power-on, DHCP, iPXE, the lab kernel and initrd, the lab installer and its
-// checkpoints — and the VM becomes `ready`. A user checks it out over vmpooler's API and returns
-// it (DELETE): it is wiped (a second real boot, the lab payload with a wipe script) and installed
-// to ready again. Proven through the APIs: vmpooler's state, the host's journal, its console.
-// Needs root, QEMU and the lab's tools.
+// `provider: qemu` pools end to end: Corral's own lab (`corral lab up`, on-demand site) with a
+// SoT that adds two pools of one VM each that Corral runs itself, their taps on the lab's bridge:
+// `qpool` (BIOS: SeaBIOS and the e1000's iPXE ROM) and `qpool-uefi` (OVMF's PXE client, then
+// snponly.efi over TFTP). With no API call the pool manager installs both through Corral's real
+// chain — the qemu BMC's PXE-once and power-on, DHCP, iPXE, the lab kernel and initrd, the lab
+// installer and its checkpoints — and they become `ready`. A user checks the BIOS VM out over
+// vmpooler's API and returns it (DELETE): it is wiped (another real boot, the lab payload with a
+// wipe script) and installed to ready again. Proven through the APIs: vmpooler's state, the
+// hosts' journals, their consoles. Needs root, QEMU, qemu-img and the lab's tools.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -20,10 +21,13 @@ const POOL = 'qpool';
 const VM = `${POOL}-vm1`;
 /** The lab's subnet is 10.77.0.0/24; without ip_start a pool's one VM gets the top address. */
 const VM_IP = '10.77.0.254';
-const skip = labWhyNot();
+const UEFI_POOL = 'qpool-uefi';
+const UEFI_VM = `${UEFI_POOL}-vm1`;
+const UEFI_IP = '10.77.0.240';
+const skip = labWhyNot(['qemu-img']);
 
 /**
- * The pool: one small BIOS VM (SeaBIOS + the e1000's iPXE ROM, as the lab's BIOS machines boot)
+ * The pools: one small VM each, BIOS and UEFI (booting as the lab's BIOS and UEFI machines do),
  * on the lab's site, subnet and bridge, installed with the lab's installer workflow. The lab
  * writes no `wipe` workflow, which a pool needs for what comes back: this one boots the same lab
  * payload with a script that zeroes what the installer wrote and calls its one checkpoint.
@@ -44,7 +48,7 @@ if timeout 20 wget -q -O /dev/null "{{ Checkpoint 1 }}"; then echo "CORRAL-LAB-W
 `);
   w('boot/corral-lab-wipe.yml', 'id: corral-lab-wipe\nname: Corral lab wipe\noperating_system: corral-lab-installer\nunattended: {type: untyped, use: corral-lab-wipe.sh}\ncheckpoints: 1\n');
   w('workflows/wipe.yml', '# Run on a pool host that comes back before it is installed again.\nid: wipe\nworkflow:\n  - boot: corral-lab-wipe\n');
-  w(`pools/${POOL}.yml`, `name: ${POOL}
+  const pool = (name: string, firmware: string, extra = '') => `name: ${name}
 provider: qemu
 workflow: corral-lab-install
 size: 1
@@ -52,11 +56,14 @@ vms: 1
 site: corral-lab
 subnet: corral-lab
 bridge: corral0
-firmware: bios
+firmware: ${firmware}
 cpus: 1
 memory: 256M
 disk: 64M
-`);
+${extra}`;
+  w(`pools/${POOL}.yml`, pool(POOL, 'bios'));
+  // Its own address: both pools' one VM would otherwise take the subnet's top one.
+  w(`pools/${UEFI_POOL}.yml`, pool(UEFI_POOL, 'uefi', `ip_start: ${UEFI_IP}\n`));
 }
 
 /** vmpooler's routes live under /api/v1, beside the operator API's /v1 (lab-helpers' api()). */
@@ -79,11 +86,11 @@ const consoleOf = async (h: string) => {
 };
 
 /** Types after the event `afterSeq` must include `want` in this order (a subsequence). */
-function assertInOrder(evs: Ev[], afterSeq: number, want: string[]): void {
+function assertInOrder(evs: Ev[], afterSeq: number, want: string[], vm = VM): void {
   const types = evs.filter((e) => e.seq > afterSeq).map((e) => e.type);
   let i = 0;
   for (const t of types) if (t === want[i]) i++;
-  assert.equal(i, want.length, `${VM}: expected ${want.join(' → ')} after seq ${afterSeq}, got ${types.join(', ')}`);
+  assert.equal(i, want.length, `${vm}: expected ${want.join(' → ')} after seq ${afterSeq}, got ${types.join(', ')}`);
 }
 
 /** Where a boot's time went (printed, not asserted: TCG timings move with the machine's load). */
@@ -93,12 +100,14 @@ function timeline(evs: Ev[], afterSeq: number): string {
   return after.map((e) => `${e.type} ${((Date.parse(e.at) - t0) / 1000).toFixed(1)}`).join(', ');
 }
 
-/** What the lab leaves behind if teardown failed: its namespace, this VM's QEMU, the VM's tap. */
+/** What the lab leaves behind if teardown failed: its namespace (and the taps in it), the VMs' QEMU. */
 function leftovers(): string[] {
   const out: string[] = [];
   if (sh(`ip netns list | grep -qw '^${LAB.name}'`).status === 0) out.push(`namespace ${LAB.name}`);
-  const q = sh(`pgrep -f -- '-name ${VM} '`).stdout.trim();
-  if (q) out.push(`qemu of ${VM} (pid ${q})`);
+  for (const vm of [VM, UEFI_VM]) {
+    const q = sh(`pgrep -f -- '-name ${vm} '`).stdout.trim();
+    if (q) out.push(`qemu of ${vm} (pid ${q})`);
+  }
   if (existsSync(LAB.dir)) out.push(LAB.dir);
   return out;
 }
@@ -106,19 +115,21 @@ function leftovers(): string[] {
 /** On failure, before teardown removes them: the VM's journal, console end and the lab's logs. */
 async function diagnose(): Promise<void> {
   const tail = (f: string, n: number) => (existsSync(f) ? readFileSync(f, 'utf8').trimEnd().split('\n').slice(-n).join('\n') : `(no ${f})`);
-  try {
-    console.log(`# ${VM} journal:\n${(await events(VM)).map((e) => `${e.at} ${e.type} ${JSON.stringify(e.data ?? {})}`).join('\n')}`);
-  } catch (e) {
-    console.log(`# ${VM} journal unreadable: ${(e as Error).message}`);
+  for (const vm of [VM, UEFI_VM]) {
+    try {
+      console.log(`# ${vm} journal:\n${(await events(vm)).map((e) => `${e.at} ${e.type} ${JSON.stringify(e.data ?? {})}`).join('\n')}`);
+    } catch (e) {
+      console.log(`# ${vm} journal unreadable: ${(e as Error).message}`);
+    }
+    console.log(`# ${vm} console:\n${tail(join(LAB.dir, 'console', `${vm}.log`), 30)}`);
   }
-  console.log(`# ${VM} console:\n${tail(join(LAB.dir, 'console', `${VM}.log`), 40)}`);
   console.log(`# corral.log:\n${tail(join(LAB.dir, 'corral.log'), 40)}`);
   console.log(`# lab.log:\n${tail(join(LAB.dir, 'lab.log'), 20)}`);
 }
 
 const BOOT = ['power.acked', 'dhcp.acked', 'kernel.fetched', 'checkpoint'];
 
-test('a qemu pool VM PXE-boots through Corral, installs to ready, is checked out, returned, wiped and ready again', { skip, timeout: 9 * 60_000 }, async () => {
+test('qemu pool VMs (BIOS and UEFI) PXE-boot through Corral to ready; one is checked out, returned, wiped and ready again', { skip, timeout: 9 * 60_000 }, async () => {
   const t0 = Date.now();
   const mark = (what: string) => console.log(`# ${what}: ${((Date.now() - t0) / 1000).toFixed(1)} s`);
   try {
@@ -131,24 +142,33 @@ test('a qemu pool VM PXE-boots through Corral, installs to ready, is checked out
     // The VM is an ordinary host of the lab's site, addressed from its subnet.
     const host = await api(LAB, `/hosts/${VM}`);
     assert.equal(host.id, VM, JSON.stringify(host));
-    assert.equal(host.site ?? host.site_id ?? 'corral-lab', 'corral-lab');
+    assert.equal(host.site, 'corral-lab');
+    assert.equal(host.interfaces[0].ipv4, VM_IP);
+    assert.equal(host.interfaces[1].bmc.type, 'qemu');
 
-    // 1. No call: the pool manager installs the VM through the chain, and it becomes ready.
-    await waitFor(`${VM} ready`, async () => ((await vmState(VM)) === 'ready' ? true : undefined), 4 * 60_000, 2000);
-    mark('VM installed and ready');
+    // 1. No call: the pool manager installs each VM through the chain, and they become ready.
+    await waitFor(`${VM} and ${UEFI_VM} ready`, async () => ((await vmState(VM)) === 'ready' && (await vmState(UEFI_VM)) === 'ready' ? true : undefined), 4 * 60_000, 2000);
+    mark('VMs installed and ready');
     const evs = await events(VM);
     console.log(`# install: ${timeline(evs, 0)}`);
     assert.ok(evs.some((e) => e.type === 'pool.taken' && e.data?.pool === POOL), `${VM} taken by the pool`);
     assertInOrder(evs, 0, ['pool.taken', 'provision.requested', ...BOOT, 'checkpoint']);
     const acked = evs.find((e) => e.type === 'dhcp.acked');
-    assert.equal(acked?.data?.ip ?? acked?.data?.yiaddr ?? VM_IP, VM_IP, `DHCP gave ${VM} its pool address: ${JSON.stringify(acked?.data)}`);
+    assert.equal(acked?.data?.ip, VM_IP, `DHCP gave ${VM} its pool address: ${JSON.stringify(acked?.data)}`);
     assert.equal((await api(LAB, `/hosts/${VM}`)).lifecycle_state, 'active');
     assert.match(await consoleOf(VM), new RegExp(`CORRAL-LAB-INSTALL-OK host=${VM}\\b`), "the lab installer's success marker on the VM's console");
+    // The UEFI VM: OVMF's PXE client first, snponly.efi over TFTP, then the same chain.
+    const uevs = await events(UEFI_VM);
+    console.log(`# install (uefi): ${timeline(uevs, 0)}`);
+    assertInOrder(uevs, 0, ['pool.taken', 'provision.requested', 'power.acked', 'dhcp.acked', 'tftp.sent', 'ipxe.served', 'kernel.fetched', 'checkpoint', 'checkpoint'], UEFI_VM);
+    assert.equal(uevs.find((e) => e.type === 'dhcp.acked')?.data?.ip, UEFI_IP);
+    assert.match(await consoleOf(UEFI_VM), new RegExp(`CORRAL-LAB-INSTALL-OK host=${UEFI_VM}\\b`));
     const pools = (await vmp('/status?view=pools')).body.pools;
     assert.deepEqual(pools[POOL], { ready: 1, running: 0, pending: 0, max: 1, alias: [] });
+    assert.deepEqual(pools[UEFI_POOL], { ready: 1, running: 0, pending: 0, max: 1, alias: [] });
     const list = await vmp('/vm');
     assert.equal(list.status, 200);
-    assert.ok(JSON.stringify(list.body).includes(POOL), `GET /vm lists ${POOL}: ${JSON.stringify(list.body)}`);
+    assert.deepEqual([...list.body].sort(), [POOL, UEFI_POOL], `GET /vm lists both pools: ${JSON.stringify(list.body)}`);
 
     // A user (not an admin) with a vmpooler token, as vmfloaty would get one.
     const made = await fetch(`${LAB.api}/v1/users`, { method: 'POST', headers: { 'x-auth-token': token(LAB), 'content-type': 'application/json' }, body: JSON.stringify({ name: 'qpooluser', role: 'user', password: 'qpool-user-pw-1' }) });
@@ -183,6 +203,7 @@ test('a qemu pool VM PXE-boots through Corral, installs to ready, is checked out
     assert.equal(text.split(`CORRAL-LAB-INSTALL-OK host=${VM}`).length - 1, 2, 'installed twice');
     assert.deepEqual((await vmp('/status?view=pools')).body.pools[POOL], { ready: 1, running: 0, pending: 0, max: 1, alias: [] });
     assert.equal((await vmp(`/token/${tok}`)).body[tok].vms, undefined, 'nothing left checked out');
+    assert.equal(await vmState(UEFI_VM), 'ready', 'the other pool was left alone');
     mark('done');
   } catch (e) {
     await diagnose();

@@ -10,7 +10,7 @@ import { vmSpecOf, type VmNic, type VmPaths, type VmSpec } from './cmdline.js';
 import { PoolVm, prepareVm, type VmTools } from './vm.js';
 
 export interface QemuProviderOptions extends VmPaths, VmTools {
-  /** Default: kvm when /dev/kvm is usable, else tcg. */
+  /** Default: CORRAL_QEMU_ACCEL (kvm or tcg) when set, else kvm when /dev/kvm is usable, else tcg. */
   accel?: 'kvm' | 'tcg';
   /** Overrides every VM's NIC (tests without a bridge: none or user). */
   nic?: VmNic;
@@ -32,6 +32,18 @@ export function kvmUsable(): boolean {
   }
 }
 
+/**
+ * The accelerator pool VMs run with. CORRAL_QEMU_ACCEL lets whoever starts Corral pin it: the
+ * lab sets it to its own --accel, so a test lab's pool VMs run as its machines do (TCG: nested
+ * KVM on CI machines makes guests crawl, and a /dev/kvm that is present is not always fast).
+ */
+export function chooseAccel(env: NodeJS.ProcessEnv = process.env, kvm: () => boolean = kvmUsable): 'kvm' | 'tcg' {
+  const v = env.CORRAL_QEMU_ACCEL;
+  if (v === 'kvm' || v === 'tcg') return v;
+  if (v !== undefined && v !== '' && v !== 'auto') throw new Error(`CORRAL_QEMU_ACCEL must be kvm, tcg or auto, not "${v}"`);
+  return kvm() ? 'kvm' : 'tcg';
+}
+
 export class QemuProvider {
   private defs = new Map<string, VmDef>();
   private vms = new Map<string, PoolVm>();
@@ -39,7 +51,7 @@ export class QemuProvider {
   private readonly accel: 'kvm' | 'tcg';
 
   constructor(private readonly opts: QemuProviderOptions) {
-    this.accel = opts.accel ?? (kvmUsable() ? 'kvm' : 'tcg');
+    this.accel = opts.accel ?? chooseAccel();
   }
 
   /** Takes the VMs a SoT declares; a VM the SoT no longer has is powered off and forgotten (its files stay). */

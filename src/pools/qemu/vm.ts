@@ -7,8 +7,8 @@ import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';
 import { QemuMachine, ovmfFiles } from '../../lab/qemu.js';
 import { Qmp } from '../../lab/qmp.js';
-import { addTap } from '../../lab/net.js';
 import { hotplugBus, MAX_ADDED_DISKS, vmArgs, type VmSpec } from './cmdline.js';
+import { ensureTap } from './tap.js';
 
 const run = promisify(execFile);
 
@@ -135,7 +135,7 @@ export class PoolVm extends QemuMachine {
   private beforeStart(): void {
     for (const f of this.addedFiles()) rmSync(join(this.vm.dir, f), { force: true });
     const nic = this.vm.nic;
-    // A persistent tap on the provisioning bridge, made once (needs CAP_NET_ADMIN, as the .deb's unit grants).
-    if (nic.kind === 'tap' && !existsSync(`/sys/class/net/${nic.tap}`)) addTap(nic.tap, nic.bridge);
+    // A persistent tap on the provisioning bridge, checked at every start (tap.ts says why).
+    if (nic.kind === 'tap') ensureTap(nic.tap, nic.bridge);
   }
 }
