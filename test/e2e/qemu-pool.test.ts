@@ -129,14 +129,16 @@ async function diagnose(): Promise<void> {
 
 const BOOT = ['power.acked', 'dhcp.acked', 'kernel.fetched', 'checkpoint'];
 
-test('qemu pool VMs (BIOS and UEFI) PXE-boot through Corral to ready; one is checked out, returned, wiped and ready again', { skip, timeout: 9 * 60_000 }, async () => {
+test('qemu pool VMs (BIOS and UEFI) PXE-boot through Corral to ready; one is checked out, returned, wiped and ready again', { skip, timeout: 11 * 60_000 }, async () => {
+  // Every wait below is bounded (lab up 120 s, ready 3 min, ready again 4 min) well inside the
+  // test's timeout, so a failure still reaches the teardown in `finally`.
   const t0 = Date.now();
   const mark = (what: string) => console.log(`# ${what}: ${((Date.now() - t0) / 1000).toFixed(1)} s`);
   try {
     labDown(LAB);
     writeSeed();
     // One lab machine (the site needs none, but lab up makes at least one; on-demand leaves it off).
-    labUp(LAB, ['--mode', 'on-demand', '--hosts', '1', '--uefi', '0', '--bmc', 'redfish', '--sot', SEED, '--timeout', '180']);
+    labUp(LAB, ['--mode', 'on-demand', '--hosts', '1', '--uefi', '0', '--bmc', 'redfish', '--sot', SEED, '--timeout', '120']);
     mark('lab up');
 
     // The VM is an ordinary host of the lab's site, addressed from its subnet.
@@ -147,7 +149,7 @@ test('qemu pool VMs (BIOS and UEFI) PXE-boot through Corral to ready; one is che
     assert.equal(host.interfaces[1].bmc.type, 'qemu');
 
     // 1. No call: the pool manager installs each VM through the chain, and they become ready.
-    await waitFor(`${VM} and ${UEFI_VM} ready`, async () => ((await vmState(VM)) === 'ready' && (await vmState(UEFI_VM)) === 'ready' ? true : undefined), 4 * 60_000, 2000);
+    await waitFor(`${VM} and ${UEFI_VM} ready`, async () => ((await vmState(VM)) === 'ready' && (await vmState(UEFI_VM)) === 'ready' ? true : undefined), 3 * 60_000, 2000);
     mark('VMs installed and ready');
     const evs = await events(VM);
     console.log(`# install: ${timeline(evs, 0)}`);
