@@ -37,7 +37,14 @@ type Orch = Pick<Orchestrator, 'requestProvision' | 'requestReclaim'>;
 
 export function createPoolManager(deps: { sot: LiveSot; store: Store; orchestrator: Orch; clock: Clock; log: Logger }, opts: PoolManagerOptions = {}): PoolManager {
   const { store, clock, log } = deps;
-  const asked = new Map<string, number>();
+  // Hosts asked to install or wipe, with their state then: the ask counts as under way until the
+  // state moves (the orchestrator took it: provisioning, reclaiming, or done) or the grace ends
+  // (it was queued or refused; asked again then).
+  const asked = new Map<string, { at: number; state: string | undefined; attempt: number | undefined }>();
+  const ask = (hostId: string, at: number) => {
+    const rt = store.get('hosts', hostId);
+    asked.set(hostId, { at, state: rt?.state, attempt: rt?.bootAttempt });
+  };
   let timer: TimerHandle | undefined;
   let unsubscribe: (() => void) | undefined;
   let stopped = true;
@@ -48,7 +55,10 @@ export function createPoolManager(deps: { sot: LiveSot; store: Store; orchestrat
     const sot = deps.sot.current();
     if (!sot || stopped) return;
     const now = clock.now();
-    for (const [h, at] of asked) if (now - at > grace) asked.delete(h);
+    for (const [h, a] of asked) {
+      const rt = store.get('hosts', h);
+      if (now - a.at > grace || rt?.state !== a.state || rt?.bootAttempt !== a.attempt) asked.delete(h);
+    }
     const settings = readSettings(store);
     const ondemand = allOndemand(store);
     const actions = decide({
@@ -102,7 +112,7 @@ export function createPoolManager(deps: { sot: LiveSot; store: Store; orchestrat
       case 'reclaim': {
         const cur = [holdId('pool', a.hostId), holdId('checkout', a.hostId)].map((id) => store.get('allocations', id)).find(Boolean);
         if (cur) await store.transact((tx) => returnInTx(tx, cur, now, a.why));
-        asked.set(a.hostId, now);
+        ask(a.hostId, now);
         // A SoT without a "wipe" workflow makes this throw (logged by the pass): pools need one.
         await deps.orchestrator.requestReclaim(a.hostId);
         log.info('pool host wiped', { host: a.hostId, why: a.why });
@@ -153,7 +163,7 @@ export function createPoolManager(deps: { sot: LiveSot; store: Store; orchestrat
   }
 
   async function provision(hostId: string, workflow: string, pool: string): Promise<void> {
-    asked.set(hostId, clock.now());
+    ask(hostId, clock.now());
     await deps.orchestrator.requestProvision(hostId, { workflow, reason: `pool ${pool}` });
   }
 

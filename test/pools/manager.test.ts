@@ -7,7 +7,7 @@ import { createLiveSot } from '../../src/sot/live.js';
 import { syncHostRecords } from '../../src/lifecycle/sync.js';
 import { nullLogger } from '../../src/lib/log.js';
 import { createPoolManager } from '../../src/pools/manager.js';
-import { checkOut } from '../../src/pools/checkout.js';
+import { checkOut, checkoutOf, returnInTx } from '../../src/pools/checkout.js';
 import { OVERRIDES_KEY, poolHolds, phaseOf } from '../../src/pools/model.js';
 import { holdHosts } from '../../src/plans/holds.js';
 import { FakeClock } from '../fakes/fake-clock.js';
@@ -109,6 +109,26 @@ test('check-out, expiry on the clock with no call, wipe, then installed again to
   await m.settle();
   assert.deepEqual(orch.calls.at(-1), { op: 'provision', host: 'p1', workflow: 'rhel' });
   assert.equal(phases(store).p1, 'pool');
+  await m.stop();
+  cleanup();
+});
+
+test('a host returned right after its install is wiped at once, not after the ask grace', async () => {
+  const { store, orch, m, clock, sot, cleanup } = await world();
+  m.start();
+  await m.settle();
+  await become(store, 'p1', 'provisioning', 'rhel');
+  await become(store, 'p1', 'active', 'rhel');
+  await m.settle();
+  await become(store, 'p2', 'provisioning', 'rhel');
+  await become(store, 'p2', 'active', 'rhel');
+  await m.settle();
+  // All within the grace of the installs' asks (1 s here): the clock has not moved.
+  const got = await checkOut(store, sot.current()!, { wants: [{ name: 'centos', count: 1 }], owner: 'dev', now: clock.now() });
+  const host = got.centos![0]!;
+  await store.transact((tx) => returnInTx(tx, checkoutOf(store, host)!, clock.now(), 'returned'));
+  await m.settle();
+  assert.deepEqual(orch.calls.find((c) => c.op === 'reclaim'), { op: 'reclaim', host, workflow: 'wipe' }, 'the install took effect: its ask no longer holds the wipe back');
   await m.stop();
   cleanup();
 });
