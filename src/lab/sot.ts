@@ -1,7 +1,7 @@
 // The lab's SoT: the given SoT folder (if any) copied, plus a site "corral-lab" whose hosts are
 // the lab's machines, with the installer payload as its OS and an installer workflow. Corral
 // watches this copy, so tests and users may edit it while the lab runs.
-import { cpSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { LAB_SITE, LAB_WORKFLOW, type LabMachineSpec, type LabSpec } from './spec.js';
 
@@ -22,6 +22,21 @@ export function writeLabSot(spec: LabSpec, sotDir: string, bmcPassword: string):
   w(`boot/${LAB_SITE}-install.yml`, BOOT_YAML);
   w(`workflows/${LAB_WORKFLOW}.yml`, `# Written by corral lab: one boot of the lab installer.\nid: ${LAB_WORKFLOW}\nworkflow:\n  - boot: ${LAB_SITE}-install\n`);
   w(`assets/untyped/${LAB_SITE}-install.sh`, INSTALL_SH);
+  // Pools wipe what comes back with the workflow "wipe" (docs/sot.md, pools): the lab brings one
+  // unless the given SoT has its own.
+  if (!definesWorkflow(sotDir, 'wipe')) {
+    w(`boot/${LAB_SITE}-wipe.yml`, WIPE_BOOT_YAML);
+    w('workflows/wipe.yml', `# Written by corral lab: run on a pool host that comes back (returned or expired) before it is installed again.\nid: wipe\nworkflow:\n  - boot: ${LAB_SITE}-wipe\n`);
+    w(`assets/untyped/${LAB_SITE}-wipe.sh`, WIPE_SH);
+  }
+}
+
+/** Whether a workflow file of the SoT folder declares this id (top-level `id:`). */
+function definesWorkflow(sotDir: string, id: string): boolean {
+  const dir = join(sotDir, 'workflows');
+  if (!existsSync(dir)) return false;
+  const re = new RegExp(`^id:\\s*["']?${id}["']?\\s*(#.*)?$`, 'm');
+  return readdirSync(dir).some((f) => /\.ya?ml$/.test(f) && re.test(readFileSync(join(dir, f), 'utf8')));
 }
 
 function siteYaml(spec: LabSpec): string {
@@ -116,5 +131,23 @@ echo "CORRAL-LAB: disk written"
 if timeout 20 wget -q -O /dev/null "${v.checkpoint(2)}"; then echo "CORRAL-LAB-INSTALL-OK host=${v.host}"; else echo "CORRAL-LAB: checkpoint 2 refused"; fi
 `;
 }
+
+const WIPE_BOOT_YAML = `# Written by corral lab: the same payload with a script that wipes what the installer wrote.
+id: ${LAB_SITE}-wipe
+name: Corral lab wipe
+operating_system: ${LAB_SITE}-installer
+unattended: {type: untyped, use: ${LAB_SITE}-wipe.sh}
+checkpoints: 1
+`;
+
+/** Zeroes the boot sector and install record the installer wrote, then calls the one checkpoint. */
+const WIPE_SH = `#!/bin/sh
+# Wipes {{ .host.name }}: run by the lab payload's init with DISK set.
+echo "CORRAL-LAB: wiping {{ .host.name }} on \${DISK:-no disk}"
+[ -n "\${DISK:-}" ] || { echo "CORRAL-LAB: no disk to wipe"; exit 1; }
+dd if=/dev/zero of="$DISK" bs=512 count=2 conv=notrunc 2>/dev/null
+sync
+if timeout 20 wget -q -O /dev/null "{{ Checkpoint 1 }}"; then echo "CORRAL-LAB-WIPE-OK host={{ .host.name }}"; else echo "CORRAL-LAB: wipe checkpoint refused"; fi
+`;
 
 const INSTALL_SH = labInstallScript({ host: '{{ .host.name }}', os: '{{ .os.name }}', boot: '{{ .boot.id }}', checkpoint: (n) => `{{ Checkpoint ${n} }}` });

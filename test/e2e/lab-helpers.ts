@@ -75,3 +75,32 @@ export function consoleText(lab: Lab, machineName: string): string {
   const f = join(lab.dir, 'console', `${machineName}.log`);
   return existsSync(f) ? readFileSync(f, 'utf8').replace(/\r/g, '') : '';
 }
+
+/** vmpooler's routes live under /api/v1, beside the operator API's /v1 (api() above): status and body. */
+export async function vmpooler(lab: Lab, path: string, init: RequestInit = {}): Promise<{ status: number; body: any }> {
+  const r = await fetch(`${lab.api}/api/v1${path}`, { ...init, signal: AbortSignal.timeout(15_000) });
+  const text = await r.text();
+  let body: any = text;
+  try {
+    body = JSON.parse(text);
+  } catch {}
+  return { status: r.status, body };
+}
+
+/** A host journal entry as GET /v1/hosts/{id}/events lists it. */
+export type JournalEvent = { seq: number; at: string; type: string; data?: any };
+
+/** The types after event `afterSeq` must include `want` in this order (a subsequence). */
+export function assertEventsInOrder(host: string, evs: JournalEvent[], afterSeq: number, want: string[]): void {
+  const types = evs.filter((e) => e.seq > afterSeq).map((e) => e.type);
+  let i = 0;
+  for (const t of types) if (t === want[i]) i++;
+  if (i !== want.length) throw new Error(`${host}: expected ${want.join(' → ')} after seq ${afterSeq}, got ${types.join(', ')}`);
+}
+
+/** Where a boot's time went, in s from the first event after `afterSeq` (printed, not asserted: TCG timings move with load). */
+export function eventTimeline(evs: JournalEvent[], afterSeq: number): string {
+  const after = evs.filter((e) => e.seq > afterSeq && !e.type.startsWith('dhcp.offered'));
+  const t0 = Date.parse(after[0]?.at ?? '');
+  return after.map((e) => `${e.type} ${((Date.parse(e.at) - t0) / 1000).toFixed(1)}`).join(', ');
+}

@@ -11,7 +11,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { api, consoleText, labDown, labUp, labWhyNot, token, waitFor, type Lab } from './lab-helpers.js';
+import { api, assertEventsInOrder, consoleText, eventTimeline, labDown, labUp, labWhyNot, token, vmpooler, waitFor, type JournalEvent, type Lab } from './lab-helpers.js';
 
 // Distinct from lab.test.ts (corral-e2e, 18092) and lifecycle-bmc.test.ts (corral-lc, 18081); 18090-18093 are often taken on shared machines.
 const LAB: Lab = { name: 'corral-pool', dir: '/tmp/corral-pool-lab', api: 'http://127.0.0.1:18193' };
@@ -23,10 +23,8 @@ const LIFETIME_S = 60;
 const skip = labWhyNot();
 
 /**
- * The lab writes an installer workflow but no `wipe` (src/lab/sot.ts), which a pool needs for
- * what comes back. This one boots the same lab payload (kernel + busybox initramfs) with another
- * unattended file: it zeroes the boot sector and the install record the installer wrote, and calls
- * its one checkpoint, which ends the reclaim (the host goes `inactive`, then the pool installs it).
+ * The pool over the lab's two machines; its `wipe` workflow is the lab's own (src/lab/sot.ts:
+ * the same payload, a script that zeroes what the installer wrote and calls one checkpoint).
  */
 function writeSeed(): void {
   rmSync(SEED, { recursive: true, force: true });
@@ -34,50 +32,19 @@ function writeSeed(): void {
     mkdirSync(join(SEED, rel, '..'), { recursive: true });
     writeFileSync(join(SEED, rel), text);
   };
-  w('assets/untyped/corral-lab-wipe.sh', `#!/bin/sh
-# Wipes {{ .host.name }}: run by the lab payload's init with DISK set.
-echo "CORRAL-LAB: wiping {{ .host.name }} on \${DISK:-no disk}"
-[ -n "\${DISK:-}" ] || { echo "CORRAL-LAB: no disk to wipe"; exit 1; }
-dd if=/dev/zero of="$DISK" bs=512 count=2 conv=notrunc 2>/dev/null
-sync
-if timeout 20 wget -q -O /dev/null "{{ Checkpoint 1 }}"; then echo "CORRAL-LAB-WIPE-OK host={{ .host.name }}"; else echo "CORRAL-LAB: wipe checkpoint refused"; fi
-`);
-  w('boot/corral-lab-wipe.yml', 'id: corral-lab-wipe\nname: Corral lab wipe\noperating_system: corral-lab-installer\nunattended: {type: untyped, use: corral-lab-wipe.sh}\ncheckpoints: 1\n');
-  w('workflows/wipe.yml', '# Run on a pool host that comes back (returned or expired) before it is installed again.\nid: wipe\nworkflow:\n  - boot: corral-lab-wipe\n');
   w(`pools/${POOL}.yml`, `name: ${POOL}\nworkflow: corral-lab-install\nsize: 2\nselector:\n  sites: [corral-lab]\n  hosts: [${HOSTS.join(', ')}]\n# Seconds: the test waits for an expiry; PUT /vm sets whole hours only.\nlifetime: ${LIFETIME_S}s\nmax_lifetime: 2h\n`);
 }
 
-/** vmpooler's routes live under /api/v1, beside the operator API's /v1 (lab-helpers' api()). */
-async function vmp(path: string, init: RequestInit = {}): Promise<{ status: number; body: any }> {
-  const r = await fetch(`${LAB.api}/api/v1${path}`, { ...init, signal: AbortSignal.timeout(15_000) });
-  const text = await r.text();
-  let body: any = text;
-  try {
-    body = JSON.parse(text);
-  } catch {}
-  return { status: r.status, body };
-}
+const vmp = (path: string, init: RequestInit = {}) => vmpooler(LAB, path, init);
 
-const events = async (h: string) => (await api(LAB, `/hosts/${h}/events`)) as { seq: number; at: string; type: string; data?: any }[];
 const vmState = async (h: string) => (await vmp(`/vm/${h}`)).body?.[h]?.state as string | undefined;
 const ready = async () => (await vmp(`/poolstat?pool=${POOL}`)).body?.pools?.[POOL]?.ready as number | undefined;
 
-/** Types after the event `afterSeq` must include `want` in this order (a subsequence). */
-function assertInOrder(host: string, evs: { seq: number; type: string }[], afterSeq: number, want: string[]): void {
-  const types = evs.filter((e) => e.seq > afterSeq).map((e) => e.type);
-  let i = 0;
-  for (const t of types) if (t === want[i]) i++;
-  assert.equal(i, want.length, `${host}: expected ${want.join(' → ')} after seq ${afterSeq}, got ${types.join(', ')}`);
-}
+const assertInOrder = assertEventsInOrder;
 
 const BOOT = ['power.acked', 'dhcp.acked', 'kernel.fetched', 'checkpoint'];
 
-/** Where a reclaim's time went (printed, not asserted: TCG timings move with the machine's load). */
-function timeline(host: string, evs: { seq: number; at: string; type: string }[], afterSeq: number): string {
-  const after = evs.filter((e) => e.seq > afterSeq && !e.type.startsWith('dhcp.offered'));
-  const t0 = Date.parse(after[0]?.at ?? '');
-  return `${host}: ${after.map((e) => `${e.type} ${((Date.parse(e.at) - t0) / 1000).toFixed(1)}`).join(', ')}`;
-}
+const timeline = (host: string, evs: JournalEvent[], afterSeq: number) => `${host}: ${eventTimeline(evs, afterSeq)}`;
 
 test('a pool on an on-demand lab site: filled through BMCs, checked out, returned and expired hosts wiped and re-installed to ready', { skip, timeout: 25 * 60_000 }, async () => {
   const t0 = Date.now();

@@ -11,7 +11,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { api, labDown, labUp, labWhyNot, sh, token, waitFor, type Lab } from './lab-helpers.js';
+import { api, assertEventsInOrder, eventTimeline, labDown, labUp, labWhyNot, sh, token, vmpooler, waitFor, type JournalEvent, type Lab } from './lab-helpers.js';
 
 // Distinct from the other e2e labs (ports 18081, 18192, 18193, 18290).
 const LAB: Lab = { name: 'corral-qpool', dir: '/tmp/corral-qpool-lab', api: 'http://127.0.0.1:18390' };
@@ -28,9 +28,8 @@ const skip = labWhyNot(['qemu-img']);
 
 /**
  * The pools: one small VM each, BIOS and UEFI (booting as the lab's BIOS and UEFI machines do),
- * on the lab's site, subnet and bridge, installed with the lab's installer workflow. The lab
- * writes no `wipe` workflow, which a pool needs for what comes back: this one boots the same lab
- * payload with a script that zeroes what the installer wrote and calls its one checkpoint.
+ * on the lab's site, subnet and bridge, installed with the lab's installer workflow; what comes
+ * back is wiped with the lab's own `wipe` workflow (src/lab/sot.ts).
  */
 function writeSeed(): void {
   rmSync(SEED, { recursive: true, force: true });
@@ -38,16 +37,6 @@ function writeSeed(): void {
     mkdirSync(join(SEED, rel, '..'), { recursive: true });
     writeFileSync(join(SEED, rel), text);
   };
-  w('assets/untyped/corral-lab-wipe.sh', `#!/bin/sh
-# Wipes {{ .host.name }}: run by the lab payload's init with DISK set.
-echo "CORRAL-LAB: wiping {{ .host.name }} on \${DISK:-no disk}"
-[ -n "\${DISK:-}" ] || { echo "CORRAL-LAB: no disk to wipe"; exit 1; }
-dd if=/dev/zero of="$DISK" bs=512 count=2 conv=notrunc 2>/dev/null
-sync
-if timeout 20 wget -q -O /dev/null "{{ Checkpoint 1 }}"; then echo "CORRAL-LAB-WIPE-OK host={{ .host.name }}"; else echo "CORRAL-LAB: wipe checkpoint refused"; fi
-`);
-  w('boot/corral-lab-wipe.yml', 'id: corral-lab-wipe\nname: Corral lab wipe\noperating_system: corral-lab-installer\nunattended: {type: untyped, use: corral-lab-wipe.sh}\ncheckpoints: 1\n');
-  w('workflows/wipe.yml', '# Run on a pool host that comes back before it is installed again.\nid: wipe\nworkflow:\n  - boot: corral-lab-wipe\n');
   const pool = (name: string, firmware: string, extra = '') => `name: ${name}
 provider: qemu
 workflow: corral-lab-install
@@ -67,17 +56,9 @@ ${extra}`;
 }
 
 /** vmpooler's routes live under /api/v1, beside the operator API's /v1 (lab-helpers' api()). */
-async function vmp(path: string, init: RequestInit = {}): Promise<{ status: number; body: any }> {
-  const r = await fetch(`${LAB.api}/api/v1${path}`, { ...init, signal: AbortSignal.timeout(15_000) });
-  const text = await r.text();
-  let body: any = text;
-  try {
-    body = JSON.parse(text);
-  } catch {}
-  return { status: r.status, body };
-}
+const vmp = (path: string, init: RequestInit = {}) => vmpooler(LAB, path, init);
 
-type Ev = { seq: number; at: string; type: string; data?: any };
+type Ev = JournalEvent;
 const events = async (h: string) => (await api(LAB, `/hosts/${h}/events`)) as Ev[];
 const vmState = async (h: string) => (await vmp(`/vm/${h}`)).body?.[h]?.state as string | undefined;
 const consoleOf = async (h: string) => {
@@ -85,20 +66,8 @@ const consoleOf = async (h: string) => {
   return r.status === 200 ? await r.text() : '';
 };
 
-/** Types after the event `afterSeq` must include `want` in this order (a subsequence). */
-function assertInOrder(evs: Ev[], afterSeq: number, want: string[], vm = VM): void {
-  const types = evs.filter((e) => e.seq > afterSeq).map((e) => e.type);
-  let i = 0;
-  for (const t of types) if (t === want[i]) i++;
-  assert.equal(i, want.length, `${vm}: expected ${want.join(' → ')} after seq ${afterSeq}, got ${types.join(', ')}`);
-}
-
-/** Where a boot's time went (printed, not asserted: TCG timings move with the machine's load). */
-function timeline(evs: Ev[], afterSeq: number): string {
-  const after = evs.filter((e) => e.seq > afterSeq && !e.type.startsWith('dhcp.offered'));
-  const t0 = Date.parse(after[0]?.at ?? '');
-  return after.map((e) => `${e.type} ${((Date.parse(e.at) - t0) / 1000).toFixed(1)}`).join(', ');
-}
+const assertInOrder = (evs: Ev[], afterSeq: number, want: string[], vm = VM) => assertEventsInOrder(vm, evs, afterSeq, want);
+const timeline = eventTimeline;
 
 /** What the lab leaves behind if teardown failed: its namespace (and the taps in it), the VMs' QEMU. */
 function leftovers(): string[] {
