@@ -104,3 +104,6 @@ export function eventTimeline(evs: JournalEvent[], afterSeq: number): string {
   const t0 = Date.parse(after[0]?.at ?? '');
   return after.map((e) => `${e.type} ${((Date.parse(e.at) - t0) / 1000).toFixed(1)}`).join(', ');
 }
+
+/** A host's journal (GET /v1/hosts/{id}/events). */
+export const hostEvents = async (lab: Lab, host: string) => (await api(lab, `/hosts/${host}/events`)) as JournalEvent[];

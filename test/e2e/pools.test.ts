@@ -11,7 +11,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { api, assertEventsInOrder, consoleText, eventTimeline, labDown, labUp, labWhyNot, token, vmpooler, waitFor, type JournalEvent, type Lab } from './lab-helpers.js';
+import { api, assertEventsInOrder, consoleText, eventTimeline, hostEvents, labDown, labUp, labWhyNot, token, vmpooler, waitFor, type JournalEvent, type Lab } from './lab-helpers.js';
 
 // Distinct from lab.test.ts (corral-e2e, 18092) and lifecycle-bmc.test.ts (corral-lc, 18081); 18090-18093 are often taken on shared machines.
 const LAB: Lab = { name: 'corral-pool', dir: '/tmp/corral-pool-lab', api: 'http://127.0.0.1:18193' };
@@ -36,6 +36,7 @@ function writeSeed(): void {
 }
 
 const vmp = (path: string, init: RequestInit = {}) => vmpooler(LAB, path, init);
+const events = (h: string) => hostEvents(LAB, h);
 
 const vmState = async (h: string) => (await vmp(`/vm/${h}`)).body?.[h]?.state as string | undefined;
 const ready = async () => (await vmp(`/poolstat?pool=${POOL}`)).body?.pools?.[POOL]?.ready as number | undefined;

@@ -11,7 +11,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { api, assertEventsInOrder, eventTimeline, labDown, labUp, labWhyNot, sh, token, vmpooler, waitFor, type JournalEvent, type Lab } from './lab-helpers.js';
+import { api, assertEventsInOrder, eventTimeline, hostEvents, labDown, labUp, labWhyNot, sh, token, vmpooler, waitFor, type JournalEvent, type Lab } from './lab-helpers.js';
 
 // Distinct from the other e2e labs (ports 18081, 18192, 18193, 18290).
 const LAB: Lab = { name: 'corral-qpool', dir: '/tmp/corral-qpool-lab', api: 'http://127.0.0.1:18390' };
@@ -59,7 +59,7 @@ ${extra}`;
 const vmp = (path: string, init: RequestInit = {}) => vmpooler(LAB, path, init);
 
 type Ev = JournalEvent;
-const events = async (h: string) => (await api(LAB, `/hosts/${h}/events`)) as Ev[];
+const events = (h: string) => hostEvents(LAB, h);
 const vmState = async (h: string) => (await vmp(`/vm/${h}`)).body?.[h]?.state as string | undefined;
 const consoleOf = async (h: string) => {
   const r = await fetch(`${LAB.api}/v1/hosts/${h}/console?tail=1048576`, { signal: AbortSignal.timeout(15_000) });

@@ -172,7 +172,7 @@ test(`boot storm: ${VMS} lab VMs and ${CLIENTS} simulated hosts pulling a ${INIT
     const retries = events.filter((e) => e.type === 'timeout' || e.type === 'provision.retry' || e.type === 'boot.retry');
     vmLines.push(`    ${name} ${name === VM_NAMES.at(-1) && UEFI ? 'uefi' : 'bios'}: ${((done - requested) / 1000).toFixed(1)} s${retries.length ? `; ${retries.map((e) => `${e.type} ${JSON.stringify(e.data ?? {})}`).join(', ')}` : ''}`);
   }
-  for (const h of hosts.filter((x) => x.id.startsWith('storm-'))) {
+  for (const h of hosts.filter((x: { id: string }) => x.id.startsWith('storm-'))) {
     const events = (await api(LAB, `/hosts/${h.id}/events`)) as any[];
     const types = events.map((e) => e.type);
     assert.ok(types.includes('ipxe.served') && types.includes('kernel.fetched') && types.includes('checkpoint'), `${h.id}: ${types.join(', ')}`);

@@ -11,9 +11,9 @@ import { loadSot } from '../../src/sot/load.js';
 
 const spec = (sot?: string): LabSpec => ({
   name: 'corral-t', dir: '/tmp/x', cacheDir: '/tmp/x', bridge: 'corral0', serverIp: '10.77.0.1', api: { host: '127.0.0.1', port: 18080 },
-  dhcpMode: 'server', siteDhcp: false, mode: 'on-demand', accel: 'tcg', machines: [], corral: [], privilege: 'root', server: 'corral', serveArgs: [],
+  dhcpMode: 'server', siteDhcp: false, mode: 'on-demand', accel: 'tcg', machines: [], corral: [], privilege: 'root', server: 'corral', serveArgs: [], bmcUser: 'admin',
   ...(sot && { sot }),
-} as LabSpec);
+});
 
 test('the lab SoT loads clean and has a wipe workflow booting the lab payload', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'corral-labsot-'));
