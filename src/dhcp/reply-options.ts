@@ -85,21 +85,30 @@ export interface BootInfo {
 const fileField = (name: string): string | undefined => (Buffer.byteLength(name, 'latin1') <= 127 && /^[\x20-\x7e]*$/.test(name) ? name : undefined);
 
 /**
- * What the client boots next (decideBoot) as reply fields. TFTP: siaddr + file + 66 + 67 and
- * 60 "PXEClient"; HTTP: siaddr, 67 (and file) the URL, 60 "HTTPClient" for UEFI HTTP boot (UEFI
- * 2.5 §24.7.2: the client ignores offers without it). iPXE gets its script URL and no 60.
+ * What the client boots next (decideBoot) as reply fields. TFTP: siaddr + file + 66 + 67, and
+ * 60 "PXEClient" except for UEFI firmware (below); HTTP: siaddr, 67 (and file) the URL, 60
+ * "HTTPClient" for UEFI HTTP boot (UEFI 2.5 §24.7.2: the client ignores offers without it). iPXE
+ * gets its script URL and no 60. A proxy reply always carries 60 "PXEClient" (proxy.ts adds it):
+ * there it is what makes the offer a PXE one.
+ *
+ * UEFI firmware PXE: EDK2's PXE driver (NetworkPkg UefiPxeBcDxe, PxeBcDhcp4.c) takes an offer
+ * with 60 "PXEClient" but no 43 for a BINL offer: it then asks the boot server on port 4011 and
+ * waits out that exchange's timeout (~1 s measured in the lab) before its TFTP request. Without 60
+ * the same answer is a DHCP-only offer with a boot file (PXE 2.1 §2.2.1), which it boots at once,
+ * as it does dnsmasq's.
  */
 export function bootInfo(client: BootClient, s: BootTarget): BootInfo {
   const decision = decideBoot(client, s);
   const biosPxe = client.isPxe && !client.isIpxe && client.arch === 0;
   const ipxe = client.isIpxe;
+  const uefiFirmware = client.isPxe && !client.isIpxe && !client.isHttpClient && client.arch !== undefined && client.arch !== 0;
   if (decision.kind === 'none') return { options: [], decision, biosPxe, ipxe };
   if (decision.kind === 'tftp') {
     return {
       siaddr: decision.nextServer,
       file: fileField(decision.file),
       options: [
-        [Opt.vendorClass, text('PXEClient')],
+        ...(uefiFirmware ? [] : ([[Opt.vendorClass, text('PXEClient')]] satisfies OptionList)),
         [Opt.tftpServerName, text(decision.nextServer)],
         [Opt.bootfileName, text(decision.file)],
       ],

@@ -2,7 +2,7 @@
 // and INFORM, over the SoT reservations and the lease view.
 import { parseIpv4 } from '../lib/ip.js';
 import type { Site, Subnet } from '../model/index.js';
-import { Opt, type DhcpMessageType } from './options.js';
+import type { DhcpMessageType } from './options.js';
 import { getRequestedIp, getServerId, ZERO_IP, type DhcpPacket } from './packet.js';
 import {
   hostEvent, inRange, leaseFor, leaseSeconds, nak,
@@ -59,7 +59,7 @@ function addressReply(type: 'OFFER' | 'ACK', req: DhcpPacket, ctx: Ctx, c: Clien
   const options: OptionList = [...subnetOptions(ctx.subnet)];
   if (c.known) options.push(...hostOptions(c.known.host, c.iface));
   if (ip !== undefined) options.push(...leaseOptions(leaseSeconds(ctx.subnet)));
-  if (boot) options.push(...(uefiPxeFirmware(ctx) && boot.decision.kind === 'tftp' ? boot.options.filter(([code]) => code !== Opt.vendorClass) : boot.options));
+  if (boot) options.push(...boot.options);
   // iPXE: do not wait 2-3 s for ProxyDHCP offers (ipxeNoProxyWait); also for a host without boot.
   if (ctx.client.isIpxe) options.push(ipxeNoProxyWait());
   return buildReply(req, {
@@ -70,20 +70,6 @@ function addressReply(type: 'OFFER' | 'ACK', req: DhcpPacket, ctx: Ctx, c: Clien
     file: boot?.file,
     options: orderOptions(req, options),
   });
-}
-
-/**
- * A UEFI firmware PXE client (not iPXE, not HTTP boot). EDK2's PXE driver (NetworkPkg
- * UefiPxeBcDxe, PxeBcDhcp4.c) takes an offer with option 60 "PXEClient" but no option 43 for a
- * BINL offer: it then asks the boot server on port 4011 and waits out that exchange's timeout
- * (~1 s measured in the lab) before its TFTP request. Without option 60 the same answer is a
- * DHCP-only offer with a boot file (PXE 2.1 §2.2.1), which it boots at once, as it does
- * dnsmasq's; siaddr, the file field and options 66/67 still name the NBP. Proxy mode keeps
- * option 60: there it is what makes the offer a PXE one.
- */
-function uefiPxeFirmware(ctx: Ctx): boolean {
-  const c = ctx.client;
-  return c.isPxe && !c.isIpxe && !c.isHttpClient && c.arch !== undefined && c.arch !== 0;
 }
 
 /** §4.3.1: DHCPOFFER with the chosen address; the offer is remembered in memory only. */
