@@ -2,7 +2,7 @@
 import type { DhcpHostEvent, DhcpSot } from '../dhcp/backend.js';
 import type { DhcpServerConfig, DhcpStats } from '../dhcp/server.js';
 import type { Lease, Mac } from '../model/index.js';
-import type { LogMessage } from './service-worker.js';
+import type { FailedMessage, LogMessage } from './service-worker.js';
 
 /** What the worker is started with (workerData). */
 export interface DhcpWorkerInit {
@@ -22,7 +22,7 @@ export type ToDhcpWorker = { kind: 'sot'; sot: DhcpSot | undefined } | { kind: '
 
 export type FromDhcpWorker =
   | { kind: 'started'; ports: { server: number; proxy?: number; client?: number }; imported: string[] }
-  | { kind: 'failed'; message: string; code?: string }
+  | FailedMessage
   | { kind: 'report'; hostId: string; event: DhcpHostEvent; data: Record<string, unknown> }
   | { kind: 'note'; subject: string; type: string; data: Record<string, unknown> }
   | { kind: 'discovered'; mac: Mac; ip: string; siteId: string }

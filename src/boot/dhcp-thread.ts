@@ -10,7 +10,7 @@ import { startWorker } from '../lib/start-worker.js';
 import type { Mac, Sot } from '../model/index.js';
 import type { Store } from '../store/store.js';
 import type { DhcpWorkerInit, FromDhcpWorker } from './dhcp-messages.js';
-import { stopWorker, warnOncePerMinute } from './service-worker.js';
+import { errorOf, stopWorker, warnOncePerMinute } from './service-worker.js';
 
 export interface DhcpThreadDeps {
   /** The live SoT: its current one, and its `loaded` event. */
@@ -83,7 +83,7 @@ export function createDhcpThread(d: DhcpThreadDeps): DhcpServer {
           if (m.imported.length > 0) d.store.transact((tx) => m.imported.forEach((mac) => tx.del('leases', mac))).catch((e: unknown) => warn('cannot drop migrated leases', e));
           resolve();
         } else if (m.kind === 'failed') {
-          reject(Object.assign(new Error(m.message), m.code && { code: m.code }));
+          reject(errorOf(m));
         } else handle(m);
       });
       w.on('error', (e) => {

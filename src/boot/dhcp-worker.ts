@@ -13,7 +13,7 @@ import { setThreadNice } from '../lib/thread-priority.js';
 import type { Mac } from '../model/index.js';
 import { openStore } from '../store/lowdb-store.js';
 import { ipxeScriptUrl } from './dhcp-backend.js';
-import { changedStatsPoster, postingLogger } from './service-worker.js';
+import { changedStatsPoster, failedMessage, postingLogger } from './service-worker.js';
 import type { DhcpWorkerInit, FromDhcpWorker, ToDhcpWorker } from './dhcp-messages.js';
 
 const port = parentPort!;
@@ -74,6 +74,6 @@ async function stop(closeStore: () => Promise<void>): Promise<void> {
 }
 
 start().catch((e: unknown) => {
-  post({ kind: 'failed', message: (e as Error).message ?? String(e), ...((e as NodeJS.ErrnoException).code && { code: (e as NodeJS.ErrnoException).code }) });
+  post(failedMessage(e));
   port.close();
 });

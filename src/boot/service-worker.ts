@@ -6,6 +6,18 @@ import type { LogFields, Logger, LogLevel } from '../lib/log.js';
 
 export type LogMessage = { kind: 'log'; level: LogLevel; msg: string; fields: LogFields };
 
+/** A worker that could not start: the error's message and its errno code (EADDRINUSE, EACCES: the bind hints key on it). */
+export type FailedMessage = { kind: 'failed'; message: string; code?: string };
+
+/** In a worker: the start error as it crosses to the main thread. */
+export function failedMessage(e: unknown): FailedMessage {
+  const code = (e as NodeJS.ErrnoException).code;
+  return { kind: 'failed', message: (e as Error).message ?? String(e), ...(code && { code }) };
+}
+
+/** On the main thread: the worker's start error again, code included. */
+export const errorOf = (m: FailedMessage): Error => Object.assign(new Error(m.message), m.code && { code: m.code });
+
 /** In a worker: a Logger whose lines go to the main thread's logger. */
 export function postingLogger(post: (m: LogMessage) => void, base: LogFields = {}): Logger {
   const emit = (level: LogLevel) => (msg: string, fields?: LogFields) => post({ kind: 'log', level, msg, fields: { ...base, ...fields } });

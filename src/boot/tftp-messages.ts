@@ -1,7 +1,7 @@
 // The messages between the main thread and the TFTP worker threads (tftp-thread.ts,
 // tftp-worker.ts), and between the worker that listens on the TFTP port and the others.
 import type { MessagePort } from 'node:worker_threads';
-import type { LogMessage } from './service-worker.js';
+import type { FailedMessage, LogMessage } from './service-worker.js';
 import type { TftpServerOptions, TftpStats } from '../tftp/server.js';
 
 /** What a worker is started with (workerData; the MessagePorts go in its transferList). */
@@ -38,7 +38,7 @@ export type TftpPeerMessage =
 
 export type FromTftpWorker =
   | { kind: 'started'; port: number }
-  | { kind: 'failed'; message: string; code?: string }
+  | FailedMessage
   /** A file was read to its end for the client at ip (the main thread maps ip -> host). */
   | { kind: 'sent'; ip: string; file: string }
   | { kind: 'stats'; stats: TftpStats }

@@ -12,7 +12,7 @@ import { MessageChannel, type MessagePort, type Worker } from 'node:worker_threa
 import type { Logger } from '../lib/log.js';
 import { startWorker } from '../lib/start-worker.js';
 import type { TftpServerOptions, TftpStats } from '../tftp/server.js';
-import { stopWorker, warnOncePerMinute } from './service-worker.js';
+import { errorOf, stopWorker, warnOncePerMinute } from './service-worker.js';
 import type { FromTftpWorker, TftpWorkerInit, ToTftpWorker } from './tftp-messages.js';
 
 export interface TftpThreadDeps {
@@ -135,7 +135,7 @@ export function createTftpThread(d: TftpThreadDeps): TftpThreads {
           if (root !== init.root) send(i, { kind: 'root', root }); // moved while it started
           resolve();
         } else if (m.kind === 'failed') {
-          reject(Object.assign(new Error(m.message), m.code && { code: m.code }));
+          reject(errorOf(m));
         } else handle(slot, m);
       });
       w.on('error', (e) => {

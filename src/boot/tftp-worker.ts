@@ -13,7 +13,7 @@ import { setThreadNice } from '../lib/thread-priority.js';
 import { TftpDispatcher } from '../tftp/dispatch.js';
 import { createTftpServer, type TftpServer } from '../tftp/server.js';
 import type { UdpPeer } from '../tftp/udp.js';
-import { changedStatsPoster, postingLogger } from './service-worker.js';
+import { changedStatsPoster, failedMessage, postingLogger } from './service-worker.js';
 import { createBootFiles } from './tftp-files.js';
 import type { FromTftpWorker, TftpPeerMessage, TftpWorkerInit, ToTftpWorker } from './tftp-messages.js';
 
@@ -116,7 +116,7 @@ async function stop(): Promise<void> {
 }
 
 start().catch((e: unknown) => {
-  post({ kind: 'failed', message: (e as Error).message ?? String(e), ...((e as NodeJS.ErrnoException).code && { code: (e as NodeJS.ErrnoException).code }) });
+  post(failedMessage(e));
   for (const p of peers) p?.close();
   listener?.close();
   parent.close();
