@@ -5,14 +5,28 @@
 // test (test/e2e/storm.test.ts, through bench/storm/lab.ts) inside a lab's namespace, where Corral
 // answers relays on port 67 only, so the relay binds <giaddr>:67 there.
 import dgram from 'node:dgram';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { decodeDhcp, encodeDhcp } from '../src/dhcp/codec.js';
 import { getMessageType, getServerId, type DhcpPacket } from '../src/dhcp/packet.js';
 import { fixture } from '../test/dhcp/sot-fixture.js';
 
 const LO = '127.0.0.1';
-/** The hosts the probe asks for (bench/assets-server.ts puts the same ones in its SoT). */
+/** The hosts the probe asks for (writeProbeSubnet puts them in a SoT). */
 export const PROBE_HOSTS = 20;
 export const probeMac = (i: number) => `52:54:00:aa:00:${i.toString(16).padStart(2, '0')}`;
+
+/**
+ * Adds to a SoT from bench/sot-gen.ts (site0) the loopback subnet 127.0.0.0/24 and the probe's
+ * hosts on it (probe-i at 127.0.0.(10+i)), for a relay on 127.0.0.1.
+ */
+export function writeProbeSubnet(sotDir: string): void {
+  const env = join(sotDir, 'sites/site0/env.yml');
+  writeFileSync(env, readFileSync(env, 'utf8').replace('subnets:\n', 'subnets:\n  - id: loop\n    cidr: 127.0.0.0/24\n    lease_time: 600\n'));
+  let hosts = 'id: loop\n';
+  for (let i = 0; i < PROBE_HOSTS; i++) hosts += `---\nname: loop-${i}\ninterfaces:\n  - mac: "${probeMac(i)}"\n    subnet: loop\n    ipv4: 127.0.0.${10 + i}\nworkflow: wf\n`;
+  writeFileSync(join(sotDir, 'sites/site0/loop.yml'), hosts);
+}
 
 /** Where a probe sends: a port on 127.0.0.1, or an address and port. */
 export type Target = number | { address: string; port: number };

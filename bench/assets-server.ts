@@ -2,9 +2,10 @@
 // ASSET_SERVER = builtin|nginx) and DHCP, both on 127.0.0.1, DHCP answering a relay on loopback
 // (DHCP_RELAY_PORT: the bench's probe) for 20 hosts on 127.0.0.0/24, API on API_PORT. Prints
 // "ready" once up; runs until SIGTERM. Run: node --import tsx bench/assets-server.ts
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { writeProbeSubnet } from './assets-probe.js';
 import { generateSot } from './sot-gen.js';
 import { startAppliance } from '../src/appliance.js';
 import { nullLogger } from '../src/lib/log.js';
@@ -14,17 +15,10 @@ const env = (k: string) => {
   if (v === undefined) throw new Error(`${k} is not set`);
   return v;
 };
-export const LOOP_HOSTS = 20;
-export const loopMac = (i: number) => `52:54:00:aa:00:${i.toString(16).padStart(2, '0')}`;
-
 const root = mkdtempSync(join(tmpdir(), 'corral-assets-bench-'));
 const sotDir = join(root, 'sot');
 generateSot(sotDir, 100, { mode: 'on-demand', bmc: false });
-const envFile = join(sotDir, 'sites/site0/env.yml');
-writeFileSync(envFile, readFileSync(envFile, 'utf8').replace('subnets:\n', 'subnets:\n  - id: loop\n    cidr: 127.0.0.0/24\n    lease_time: 600\n'));
-let hosts = 'id: loop\n';
-for (let i = 0; i < LOOP_HOSTS; i++) hosts += `---\nname: loop-${i}\ninterfaces:\n  - mac: "${loopMac(i)}"\n    subnet: loop\n    ipv4: 127.0.0.${10 + i}\nworkflow: wf\n`;
-writeFileSync(join(sotDir, 'sites/site0/loop.yml'), hosts);
+writeProbeSubnet(sotDir);
 
 const app = await startAppliance(
   {

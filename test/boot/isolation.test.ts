@@ -10,11 +10,12 @@
 // 3-9 ms, p95 28-76 ms, max 92-270 ms; on the quiet machine: p50 1.6-1.8 ms, max 28-47 ms. Asserted: every exchange answered, p95 of all messages under
 // 100 ms (the goal), none over 1 s.
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
+import { PROBE_HOSTS, probeMac, writeProbeSubnet } from '../../bench/assets-probe.js';
 import { generateSot } from '../../bench/sot-gen.js';
 import { startAppliance, type Appliance } from '../../src/appliance.js';
 import type { Worker } from 'node:worker_threads';
@@ -22,17 +23,11 @@ import { nullLogger } from '../../src/lib/log.js';
 import { startWorker } from '../../src/lib/start-worker.js';
 
 const LO = '127.0.0.1';
-const LOOP_HOSTS = 20;
-const loopMac = (i: number) => `52:54:00:aa:00:${i.toString(16).padStart(2, '0')}`;
 
 /** The bench SoT (10,000 on-demand hosts, no BMCs) plus a loopback subnet with 20 hosts on it. */
 function writeSot(dir: string): void {
   generateSot(dir, 10_000, { mode: 'on-demand', bmc: false });
-  const env = join(dir, 'sites/site0/env.yml');
-  writeFileSync(env, readFileSync(env, 'utf8').replace('subnets:\n', 'subnets:\n  - id: loop\n    cidr: 127.0.0.0/24\n    lease_time: 600\n'));
-  let hosts = 'id: loop\n';
-  for (let i = 0; i < LOOP_HOSTS; i++) hosts += `---\nname: loop-${i}\ninterfaces:\n  - mac: "${loopMac(i)}"\n    subnet: loop\n    ipv4: 127.0.0.${10 + i}\nworkflow: wf\n`;
-  writeFileSync(join(dir, 'sites/site0/loop.yml'), hosts);
+  writeProbeSubnet(dir);
 }
 
 /** One 50 MB cluster file: 500 hosts, each with ~100 KB of inventory metadata. */
@@ -50,7 +45,7 @@ function bigFile(): string {
 
 /** The DHCP client thread (dhcp-probe-worker.ts): its first message is its relay port. */
 async function probeThread(): Promise<{ port: number; w: Worker; next: () => Promise<ProbeMessage> }> {
-  const w = startWorker(import.meta.url, 'dhcp-probe-worker', { workerData: { hosts: LOOP_HOSTS, macOf: loopMac(0).replace(/00$/, 'XX'), min: 20, max: 400 } });
+  const w = startWorker(import.meta.url, 'dhcp-probe-worker', { workerData: { hosts: PROBE_HOSTS, macOf: probeMac(0).replace(/00$/, 'XX'), min: 20, max: 400 } });
   const queue: ProbeMessage[] = [];
   const waiters: ((m: ProbeMessage) => void)[] = [];
   w.on('message', (m: ProbeMessage) => (waiters.length ? waiters.shift()!(m) : queue.push(m)));
@@ -141,7 +136,7 @@ test('DHCP is answered promptly while the API serves 10,000 hosts and the SoT re
     loading = false;
     clearInterval(meter);
     await Promise.all(apiLoad);
-    assert.equal(app.sot.current()!.hosts.length, 10_000 + LOOP_HOSTS + 500);
+    assert.equal(app.sot.current()!.hosts.length, 10_000 + PROBE_HOSTS + 500);
 
     const all = [...offers, ...acks];
     const fmt = (xs: number[]) => `p50 ${pct(xs, 50).toFixed(1)} p95 ${pct(xs, 95).toFixed(1)} max ${Math.max(...xs).toFixed(1)} ms`;
