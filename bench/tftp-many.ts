@@ -4,8 +4,9 @@
 //
 // Usage: sudo node --import tsx bench/tftp-many.ts [--rounds 3] [--size-mib 32] [--small-kib 70]
 //          [--clients 100] [--many-mib 32] [--servers "tftpd-hpa atftpd corral"] [--cpu-prof DIR]
-//   --servers may also name corral-1w (Corral with one TFTP worker thread, TFTP_WORKERS=1) and
-//   corral-main (the library on the main thread, TFTP_IN_THREAD=1); ratios are against `corral`.
+//   --servers may also name corral-1w (Corral with one TFTP worker thread, TFTP_WORKERS=1),
+//   corral-main (the library on the main thread, TFTP_IN_THREAD=1) and corral-js (no pump: every
+//   transfer in JavaScript, CORRAL_TFTP_PUMP=off, src/tftp/pump.ts); ratios are against `corral`.
 //   (npm run bench:tftp-many -- ...)
 // Rows, each against every server in turn (the order rotates per round, so load from other
 // work on the machine falls on all alike):
@@ -25,7 +26,7 @@
 // A Node client would cost per packet about what Corral does and become the bottleneck.
 // All runs in a namespace of its own on its loopback (MTU 65536; packets are 1472 bytes, so no
 // fragmentation either way): tftpd-hpa on 127.0.0.11, atftpd on .12, Corral (bench/tftp-server.ts,
-// in its worker threads as the appliance runs it) on .13 (corral-1w .14, corral-main .15), all on port 69. Every single download and every small one is compared byte for byte;
+// in its worker threads as the appliance runs it) on .13 (corral-1w .14, corral-main .15, corral-js .16), all on port 69. Every single download and every small one is compared byte for byte;
 // of the big N-client row the first client's file is, the others go to /dev/null; any client
 // failing (exit status) is a FAIL.
 // atftpd: the one on PATH, else the Debian package unpacked by bench/tftp.sh into
@@ -77,7 +78,7 @@ if (opt.servers.includes('atftpd') && !existsSync(ATFTPD)) die(`atftpd not found
 
 const NS = `corral-tftpmany-${process.pid}`;
 let CLIENT: string | null = null; // bench/tftp-client, compiled below
-const ADDR: Record<string, string> = { 'tftpd-hpa': '127.0.0.11', atftpd: '127.0.0.12', corral: '127.0.0.13', 'corral-1w': '127.0.0.14', 'corral-main': '127.0.0.15' };
+const ADDR: Record<string, string> = { 'tftpd-hpa': '127.0.0.11', atftpd: '127.0.0.12', corral: '127.0.0.13', 'corral-1w': '127.0.0.14', 'corral-main': '127.0.0.15', 'corral-js': '127.0.0.16' };
 const ip = (...a: string[]) => {
   const r = spawnSync('ip', a, { encoding: 'utf8' });
   if (r.status !== 0) die(`ip ${a.join(' ')}: ${r.stderr.trim()}`);
@@ -148,8 +149,9 @@ function startServer(name: string): ChildProcess {
     default: {
       const prof = opt.cpuProf ? ['--cpu-prof', `--cpu-prof-dir=${opt.cpuProf}`] : [];
       // corral: as the appliance runs it (one worker thread per core, at most 4); corral-1w: one
-      // worker thread; corral-main: the library on the main thread.
-      const how = name === 'corral-1w' ? ['TFTP_WORKERS=1'] : name === 'corral-main' ? ['TFTP_IN_THREAD=1'] : [];
+      // worker thread; corral-main: the library on the main thread; corral-js: without the pump.
+      const variants: Record<string, string[]> = { 'corral-1w': ['TFTP_WORKERS=1'], 'corral-main': ['TFTP_IN_THREAD=1'], 'corral-js': ['CORRAL_TFTP_PUMP=off'] };
+      const how = variants[name] ?? [];
       cmd = ['env', `TFTP_ROOT=${files}`, `LAB_SERVER_IP=${addr}`, ...how, process.execPath, ...prof, '--import', 'tsx', 'bench/tftp-server.ts'];
     }
   }

@@ -10,6 +10,7 @@ import { createTftpThread } from '../src/boot/tftp-thread.js';
 import { systemClock } from '../src/lib/clock.js';
 import { createLogger, type LogLevel } from '../src/lib/log.js';
 import { createFileResolver } from '../src/tftp/files.js';
+import { createTftpPump, findTftpPump } from '../src/tftp/pump.js';
 import { createTftpServer, type TftpServerOptions, type TftpStats } from '../src/tftp/server.js';
 
 interface Running {
@@ -35,14 +36,17 @@ async function main(): Promise<void> {
   let running: Running;
   let what: string;
   if (process.env.TFTP_IN_THREAD === '1') {
+    const bin = findTftpPump(); // CORRAL_TFTP_PUMP=off: none
+    const pump = bin ? createTftpPump({ bin, log }) : undefined;
     const server = createTftpServer({
+      ...(pump && { pump }),
       clock: systemClock,
       log,
       resolve: createFileResolver({ root, cacheFileMaxBytes: cache.fileMaxBytes, cacheTotalMaxBytes: cache.totalMaxBytes }),
       options,
     });
     const a = await server.listen();
-    running = { stats: () => server.stats(), stop: () => server.close() };
+    running = { stats: () => server.stats(), stop: () => server.close().then(() => pump?.close()) };
     what = `${a.address}:${a.port}, on the main thread`;
   } else {
     const threads = createTftpThread({

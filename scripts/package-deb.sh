@@ -2,6 +2,7 @@
 # npm run package:deb -> dist/packages/corral_<version>_<arch>.deb: the headless appliance (no
 # Electron), built with Debian's own dpkg-deb. Layout:
 #   /usr/lib/corral/{package.json,bin,dist,pxe/*.tpl,node_modules}  the app, production deps only
+#   /usr/lib/corral/build/native/corral-tftp-pump  the TFTP pump (native/tftp-pump.c)
 #   /usr/bin/corral                        launcher: /usr/bin/node /usr/lib/corral/bin/corral.js
 #   /usr/lib/systemd/system/corral.service  User=corral, CAP_NET_BIND_SERVICE + CAP_NET_RAW
 #   /etc/corral/sot/ (the example lab SoT), /etc/default/corral   conffiles
@@ -68,6 +69,10 @@ cp pxe/*.tpl "$lib/pxe/"
 tar -C dist --exclude=./electron --exclude=./test --exclude=./bench --exclude=./packages \
   --exclude='*.map' -cf - . | tar -C "$lib/dist" -xf -
 cp -a "$cache/node_modules" "$lib/"
+# The TFTP pump (native/tftp-pump.c, src/tftp/pump.ts finds it under build/native/ of the app).
+CORRAL_REQUIRE_NATIVE=1 bash scripts/build-native.sh
+mkdir -p "$lib/build/native"
+install -m 0755 build/native/corral-tftp-pump "$lib/build/native/corral-tftp-pump"
 install -m 0755 packaging/deb/corral.sh "$stage/usr/bin/corral"
 install -m 0644 packaging/deb/corral.service "$stage/usr/lib/systemd/system/corral.service"
 install -m 0644 packaging/deb/default "$stage/etc/default/corral"
@@ -80,9 +85,10 @@ for s in postinst prerm postrm; do install -m 0755 "packaging/deb/$s" "$stage/DE
 # Normal modes whatever the checkout's umask was.
 find "$stage" -type d -exec chmod 0755 {} +
 find "$stage/usr/lib/corral" "$stage/etc" "$stage/usr/share" -type f -exec chmod 0644 {} +
+chmod 0755 "$lib/build/native/corral-tftp-pump"
 
-# Pure JavaScript (no compiled addons) runs on any architecture Node runs on.
-if find "$lib/node_modules" -name '*.node' -type f | grep -q .; then arch=$(dpkg --print-architecture); else arch=all; fi
+# The TFTP pump is compiled for this machine: the package is for its architecture.
+arch=$(dpkg --print-architecture)
 size=$(du -sk --exclude=DEBIAN "$stage" | cut -f1)
 cat >"$stage/DEBIAN/control" <<CONTROL
 Package: corral

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The whole test suite, from a fresh clone. As root it first installs the Debian packages the
 # tests need (QEMU and qemu-img, iPXE, OVMF, ipmitool, ipmi_sim, Redfish clients, openssl, DHCP/TFTP
-# clients and baselines, Chromium), then `npm ci` (which also compiles TypeScript), then runs every
+# clients and baselines, Chromium, gcc), then `npm ci` (which also compiles TypeScript and the TFTP
+# pump, native/tftp-pump.c), then runs every
 # test with node:test.
 # Tests that need root, QEMU or network namespaces say why when they skip; every skip is listed at
 # the end (scripts/skip-reporter.mjs). With CI=true as root, where everything is installed, a skip
@@ -12,7 +13,7 @@ export ELECTRON_SKIP_BINARY_DOWNLOAD=1
 
 APT_PACKAGES="qemu-system-x86 ipxe-qemu ipxe ovmf dnsmasq openipmi ipmitool freeipmi-tools busybox-static
   cpio socat tftp-hpa atftp tftpd-hpa kea-admin curl tshark chromium isc-dhcp-client iproute2 wrk
-  redfishtool python3-sushy openssl qemu-utils"
+  redfishtool python3-sushy openssl qemu-utils gcc libc6-dev"
 
 if [ "$(id -u)" = 0 ]; then
   missing=""
@@ -32,6 +33,9 @@ if [ "${CORRAL_SKIP_NPM_CI:-}" != 1 ]; then
   echo "== npm ci"
   npm ci --no-audit --no-fund
 fi
+# The TFTP pump (native/tftp-pump.c): `npm ci` builds it; built here too when npm ci is skipped.
+# As root (where gcc was installed above) a missing compiler is an error, not a silent fallback.
+if [ "$(id -u)" = 0 ]; then CORRAL_REQUIRE_NATIVE=1 bash scripts/build-native.sh; else bash scripts/build-native.sh; fi
 
 shopt -s globstar nullglob
 # Arguments, if any, are the test files to run (same reporting and CI rules); default: all.

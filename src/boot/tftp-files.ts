@@ -68,15 +68,22 @@ export function createTftpResolver(opts: TftpFilesOptions): TftpResolver {
 
 function reportingWhenDone(src: TftpSource, done: () => void): TftpSource {
   let reported = false;
+  const report = () => {
+    if (reported) return;
+    reported = true;
+    done();
+  };
   return {
     size: src.size,
+    ...(src.file !== undefined && { file: src.file }),
     read(offset, length) {
-      if (!reported && offset + length >= src.size) {
-        reported = true;
-        done();
-      }
+      if (offset + length >= src.size) report();
       return src.read(offset, length);
     },
-    ...(src.close && { close: () => src.close!() }),
+    // A pumped transfer (src/tftp/pump.ts) never calls read(): its completion is the report.
+    close(completed) {
+      if (completed) report();
+      return src.close?.(completed);
+    },
   };
 }

@@ -4,13 +4,16 @@
 // through the caller (the client map lives on this thread), forwards their log lines and sums
 // their statistics. A worker that dies is restarted (backoff 1 s doubling to 30 s); the others go
 // on serving their transfers meanwhile.
-// How many workers: one per core (os.availableParallelism()), at most MAX_AUTO_WORKERS, unless
-// configured (`workers`, else CORRAL_TFTP_WORKERS). Lock-step transfers (RFC 1350) of many clients
-// are bound by CPU per packet, so spreading them over the cores is what lets them add up.
+// How many workers (tftpWorkerCount): one when the pump sends the files (it runs the transfers on
+// its own threads); without it one per core (os.availableParallelism()), at most
+// MAX_AUTO_WORKERS: lock-step transfers (RFC 1350) of many clients are bound by CPU per packet,
+// so spreading them over the cores is what lets them add up. `workers` or CORRAL_TFTP_WORKERS
+// override either.
 import { availableParallelism } from 'node:os';
 import { MessageChannel, type MessagePort, type Worker } from 'node:worker_threads';
 import type { Logger } from '../lib/log.js';
 import { startWorker } from '../lib/start-worker.js';
+import { findTftpPump } from '../tftp/pump.js';
 import type { TftpServerOptions, TftpStats } from '../tftp/server.js';
 import { errorOf, stopWorker, warnOncePerMinute } from './service-worker.js';
 import type { FromTftpWorker, TftpWorkerInit, ToTftpWorker } from './tftp-messages.js';
@@ -26,7 +29,7 @@ export interface TftpThreadDeps {
   bootUrl: string;
   /** A file was read to its end for the client at ip (called on this thread). */
   sent(ip: string, file: string): void;
-  /** Number of worker threads; default CORRAL_TFTP_WORKERS, else one per core up to 4. */
+  /** Number of worker threads; default CORRAL_TFTP_WORKERS, else tftpWorkerCount's choice. */
   workers?: number;
   cache?: TftpWorkerInit['cache'];
   /** How often a worker sends changed statistics (default 200 ms). */
@@ -48,11 +51,18 @@ export interface TftpThreads {
 export const MAX_AUTO_WORKERS = 4;
 const MAX_WORKERS = 32;
 
-/** The number of TFTP workers: `requested`, else $CORRAL_TFTP_WORKERS, else one per core (1..4). */
-export function tftpWorkerCount(requested?: number): number {
+/**
+ * The number of TFTP workers: `requested`, else $CORRAL_TFTP_WORKERS, else one when the pump
+ * (src/tftp/pump.ts) sends the files, else one per core (1..4). With the pump a worker only
+ * handles requests (one datagram per file); a second one would only add a hand-off to each
+ * request (measured: 100 clients of a 70 KiB file, 128 ms with two workers, 111 ms with one,
+ * same throughput for big files, docs/benchmarks.md).
+ */
+export function tftpWorkerCount(requested?: number, pump = findTftpPump() !== null): number {
   const env = process.env.CORRAL_TFTP_WORKERS;
   const asked = requested ?? (env !== undefined && env.trim() !== '' ? Number(env) : undefined);
   if (asked !== undefined && Number.isFinite(asked)) return Math.max(1, Math.min(MAX_WORKERS, Math.floor(asked)));
+  if (pump) return 1;
   return Math.max(1, Math.min(MAX_AUTO_WORKERS, availableParallelism()));
 }
 

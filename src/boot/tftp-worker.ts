@@ -11,6 +11,7 @@ import { parentPort, workerData, type MessagePort } from 'node:worker_threads';
 import { systemClock } from '../lib/clock.js';
 import { setThreadNice } from '../lib/thread-priority.js';
 import { TftpDispatcher } from '../tftp/dispatch.js';
+import { createTftpPump, findTftpPump, type TftpPump } from '../tftp/pump.js';
 import { createTftpServer, type TftpServer } from '../tftp/server.js';
 import type { UdpPeer } from '../tftp/udp.js';
 import { changedStatsPoster, failedMessage, postingLogger } from './service-worker.js';
@@ -52,6 +53,9 @@ function attachListener(p: MessagePort): void {
 }
 
 let server: TftpServer | undefined;
+// The data phase of files on disk runs in the pump when it was built (src/tftp/pump.ts).
+const pumpBin = findTftpPump();
+const pump: TftpPump | undefined = pumpBin ? createTftpPump({ bin: pumpBin, log }) : undefined;
 let statsTimer: ReturnType<typeof setInterval> | undefined;
 const sendStats = changedStatsPoster(() => server?.stats(), (stats) => post({ kind: 'stats', stats }));
 
@@ -64,6 +68,7 @@ async function start(): Promise<void> {
     // ephemeral one, from which they answer refusals (an ERROR may come from any port: it ends
     // the exchange, RFC 1350 §7).
     options: { ...init.options, ...(init.index > 0 && { port: 0 }) },
+    ...(pump && { pump }),
     ...(dispatcher && {
       dispatch: (msg: Buffer, from: UdpPeer) => {
         const w = dispatcher.route(keyOf(from));
@@ -89,6 +94,10 @@ async function start(): Promise<void> {
     throw e;
   });
   statsTimer = setInterval(sendStats, init.statsMs);
+  if (init.index === 0) {
+    if (pumpBin) log.info('tftp: files on disk are sent by the pump', { bin: pumpBin });
+    else log.info('tftp: no pump (scripts/build-native.sh builds it); transfers run in JavaScript');
+  }
   parent.on('message', (m: ToTftpWorker) => {
     switch (m.kind) {
       case 'root':
@@ -108,6 +117,7 @@ async function start(): Promise<void> {
 async function stop(): Promise<void> {
   if (statsTimer) clearInterval(statsTimer);
   await server?.close();
+  await pump?.close();
   sendStats();
   for (const p of peers) p?.close();
   listener?.close();

@@ -116,7 +116,7 @@ export function createFileResolver(opts: FileResolverOptions): TftpResolver {
     });
     if (!st || st.isDirectory()) return null;
     if (!st.isFile()) throw denied('not a regular file');
-    if (st.size <= fileMax) return bufferSource(await cached(real, st));
+    if (st.size <= fileMax) return { ...bufferSource(await cached(real, st)), file: real };
     return openFileSource(real);
   };
 }
@@ -137,6 +137,7 @@ export async function openFileSource(file: string): Promise<TftpSource> {
   }
   return {
     size: st.size,
+    file,
     async read(offset, length) {
       const buf = Buffer.allocUnsafe(length);
       let got = 0;

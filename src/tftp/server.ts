@@ -9,6 +9,9 @@
 // a connected transfer socket goes straight to the transfer (the kernel already filtered other
 // peers), which answers with a DATA packet laid out in advance; retransmission deadlines are
 // checked by one Ticker for the whole server, not a timer per transfer.
+// Files served as they are on disk go to the pump when there is one (pump.ts: a child process
+// that runs the data phase, reading the file and the ACKs itself); generated content, netascii
+// and everything while no pump runs are served here, in JavaScript.
 // Several servers can share the load of one port (dispatch.ts): the one listening on port 69 hands
 // each new request to another through `dispatch`, which passes it to that server's `accept`; the
 // transfer's own socket (its TID) is then opened by, and its ACKs delivered to, that server.
@@ -16,14 +19,15 @@
 import type { Clock } from '../lib/clock.js';
 import type { Logger } from '../lib/log.js';
 import {
-  decode, encodeError, ErrorCode, MAX_BLKSIZE, MIN_BLKSIZE, Opcode, TftpCodecError, TftpRequestError,
+  decode, encodeError, encodeOack, ErrorCode, MAX_BLKSIZE, MIN_BLKSIZE, Opcode, TftpCodecError, TftpRequestError,
   type RequestPacket, type TftpPacket,
 } from './codec.js';
 import type { TftpClient, TftpResolver } from './files.js';
 import { netasciiSource, type TftpSource } from './source.js';
 import { BusyPoll } from './busypoll.js';
 import { Ticker } from './ticker.js';
-import { DEFAULT_LIMITS, ReadTransfer, type TransferResult } from './transfer.js';
+import { DEFAULT_LIMITS, negotiate, ReadTransfer, type TransferResult } from './transfer.js';
+import type { PumpedTransfer, TftpPump } from './pump.js';
 import { openTid, udpBind, type BindFn, type UdpPeer, type UdpSocket } from './udp.js';
 
 export interface TftpServerOptions {
@@ -45,6 +49,8 @@ export interface TftpServerDeps {
   /** null -> ERROR 1 File not found; a thrown TftpRequestError -> that error code. */
   resolve: TftpResolver;
   bind?: BindFn;
+  /** Runs the data phase of files served as they are on disk (pump.ts); without: all here. */
+  pump?: TftpPump;
   options?: Partial<TftpServerOptions>;
   /**
    * Where a read request received on the listening socket is served (after the checks every
@@ -83,7 +89,10 @@ interface Session {
   client: TftpClient;
   filename: string;
   request: string; // filename, mode and options: tells a retransmitted RRQ from a new one
-  transfer: ReadTransfer | null;
+  transfer: ReadTransfer | null; // served here
+  pumped: PumpedTransfer | null; // served by the pump
+  progressed: boolean; // the client acknowledged something: a retransmitted RRQ is not meant
+  completed: boolean;
   socket: UdpSocket | null; // the transfer's TID, connected to the client when possible
   connected: boolean; // socket is connected: it only receives the client's packets
   others: UdpSocket | null; // same port, receives other peers' packets (-> ERROR 5)
@@ -174,14 +183,14 @@ export function createTftpServer(deps: TftpServerDeps): TftpServer {
     const old = sessions.get(key);
     if (old) {
       // RFC 1350: a client retransmits its RRQ when the first reply is late; do not start twice.
-      if (old.request === signature(req) && !old.transfer?.progressed) return;
+      if (old.request === signature(req) && !(old.progressed || old.transfer?.progressed)) return;
       cancel(old, 'client restarted', false); // same TID, new request: the old one is over
     }
     if (closing) return;
     if (sessions.size >= opt.maxTransfers) return refuse(from, ErrorCode.NOT_DEFINED, 'server busy');
     const s: Session = {
       key, client: { address: from.address, port: from.port }, filename: req.filename, request: signature(req), transfer: null,
-      socket: null, connected: false, others: null, port: 0, source: null, cancelled: false, startedAt: clock.now(),
+      pumped: null, progressed: false, completed: false, socket: null, connected: false, others: null, port: 0, source: null, cancelled: false, startedAt: clock.now(),
     };
     sessions.set(key, s);
     track(serve(s, req).catch((err: unknown) => serveFailed(s, err)));
@@ -194,6 +203,7 @@ export function createTftpServer(deps: TftpServerDeps): TftpServer {
       return end(s);
     }
     // netascii (RFC 1350) is converted; octet is served as is.
+    if (req.mode === 'octet' && s.source.file !== undefined && !s.cancelled && pumpTransfer(s, req, s.source.file, s.source.size)) return;
     const source = req.mode === 'netascii' ? await netasciiSource(s.source, opt.maxNetasciiBytes) : s.source;
     if (!s.cancelled) await openSockets(s);
     if (s.cancelled) return end(s);
@@ -206,6 +216,35 @@ export function createTftpServer(deps: TftpServerDeps): TftpServer {
     st.transfers++;
     log.debug('tftp: transfer started', { client: s.key, file: s.filename, ...s.transfer.negotiated.oack });
     s.transfer.start();
+  }
+
+  /** Hands the transfer to the pump; false when none runs now (it is served here then). */
+  function pumpTransfer(s: Session, req: RequestPacket, file: string, size: number): boolean {
+    if (!deps.pump) return false;
+    const n = negotiate(req.options, size, limits);
+    let ended!: () => void;
+    const done = new Promise<void>((resolve) => (ended = resolve));
+    const job = deps.pump.start(
+      {
+        bindHost: opt.host, client: s.client, file, size, blksize: n.blksize, windowsize: n.windowsize,
+        timeoutMs: n.timeoutMs, retries: limits.retries, maxBackoffMs: limits.maxBackoffMs ?? 10_000,
+        busyPollUs: opt.busyPollUs, busyPollMaxTransfers: opt.busyPollMaxTransfers, oack: n.oack ? encodeOack(n.oack) : null,
+      },
+      {
+        progressed: () => (s.progressed = true),
+        ended: (r) => {
+          st.dropped += r.dropped;
+          finished(s, r);
+          ended();
+        },
+      },
+    );
+    if (!job) return false;
+    s.pumped = job;
+    track(done);
+    st.transfers++;
+    log.debug('tftp: transfer started in the pump', { client: s.key, file: s.filename, ...n.oack });
+    return true;
   }
 
   async function openSockets(s: Session): Promise<void> {
@@ -276,7 +315,8 @@ export function createTftpServer(deps: TftpServerDeps): TftpServer {
   }
 
   function finished(s: Session, r: TransferResult): void {
-    if (r.status === 'completed' && s.socket?.queued?.() === 0) s.transfer?.releaseBuffers();
+    s.completed = r.status === 'completed';
+    if (s.completed && s.socket?.queued?.() === 0) s.transfer?.releaseBuffers();
     st[r.status]++;
     st.bytesSent += r.bytesSent;
     const fields = {
@@ -291,6 +331,7 @@ export function createTftpServer(deps: TftpServerDeps): TftpServer {
   function cancel(s: Session, reason: string, notifyClient: boolean): void {
     s.cancelled = true;
     if (s.transfer) s.transfer.cancel(reason, notifyClient); // -> finished -> end
+    else if (s.pumped) s.pumped.cancel(reason, notifyClient); // -> ended -> finished -> end
     else if (sessions.get(s.key) === s) sessions.delete(s.key); // serve() ends it when it resumes
   }
 
@@ -306,7 +347,7 @@ export function createTftpServer(deps: TftpServerDeps): TftpServer {
     s.source = null;
     const closeAll = async () => {
       await Promise.all([socket?.close(), others?.close()]);
-      await source?.close?.();
+      await source?.close?.(s.completed);
     };
     track(closeAll().catch((err: unknown) => log.warn('tftp: close failed', { client: s.key, err: errText(err) })));
   }

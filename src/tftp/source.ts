@@ -9,8 +9,16 @@ export interface TftpSource {
   readonly size: number;
   /** Exactly min(length, size - offset) bytes starting at offset. */
   read(offset: number, length: number): Promise<Uint8Array> | Uint8Array;
-  /** Releases what the source holds (file descriptor); called once when the transfer ends. */
-  close?(): void | Promise<void>;
+  /**
+   * The bytes are exactly this regular file's (its real path), so the transfer may be handed to
+   * the pump (pump.ts), which reads the file itself; absent for generated or converted content.
+   */
+  readonly file?: string;
+  /**
+   * Releases what the source holds (file descriptor); called once when the transfer ends,
+   * `completed` when the client acknowledged every block (a pumped transfer never calls read()).
+   */
+  close?(completed?: boolean): void | Promise<void>;
 }
 
 /** A source over bytes already in memory (generated content, cached hot files). */

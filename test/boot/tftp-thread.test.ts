@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import dgram from 'node:dgram';
 import { EventEmitter } from 'node:events';
-import { mkdirSync, readdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { createClientMap } from '../../src/boot/client-map.js';
@@ -65,8 +65,10 @@ describe('TFTP in its worker threads', () => {
     tmp.cleanup();
   });
 
-  it('chooses one worker per core, 1 to 4, unless told', () => {
-    assert.ok(tftpWorkerCount() >= 1 && tftpWorkerCount() <= 4);
+  it('chooses one worker with the pump, else one per core (1 to 4), unless told', () => {
+    assert.equal(tftpWorkerCount(undefined, true), 1, 'the pump sends the files: one worker takes the requests');
+    const cores = tftpWorkerCount(undefined, false);
+    assert.ok(cores >= 1 && cores <= 4);
     assert.equal(tftpWorkerCount(0), 1);
     assert.equal(tftpWorkerCount(3), 3);
     assert.equal(tftp.workers(), 2);
@@ -120,6 +122,15 @@ describe('TFTP in its worker threads', () => {
     const running = threads();
     await tftp.stop();
     await waitFor(() => threads() <= running - 2, { what: 'both worker threads gone' });
+    // Their pumps too (src/tftp/pump.ts): no child of this process is left.
+    const children = () => readdirSync('/proc').filter((p) => /^\d+$/.test(p)).filter((p) => {
+      try {
+        return readFileSync(`/proc/${p}/stat`, 'utf8').replace(/^.*\) /, '').split(' ')[1] === String(process.pid) && readFileSync(`/proc/${p}/comm`, 'utf8').startsWith('corral-tftp');
+      } catch {
+        return false; // exited meanwhile
+      }
+    });
+    await waitFor(() => children().length === 0, { what: 'no TFTP pump left' });
     const s = dgram.createSocket('udp4');
     await new Promise<void>((resolve, reject) => {
       s.once('error', reject);

@@ -5,6 +5,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { decode, encodeAck, encodeError, encodeRequest, type TftpPacket } from '../../src/tftp/codec.js';
+import { createTftpPump, findTftpPump } from '../../src/tftp/pump.js';
+import { createTftpServer, type TftpServer, type TftpServerDeps } from '../../src/tftp/server.js';
 
 export function tempDir(prefix = 'corral-tftp-'): { dir: string; cleanup: () => void } {
   const dir = mkdtempSync(path.join(os.tmpdir(), prefix));
@@ -169,4 +171,22 @@ export async function tftpGet(port: number, filename: string, o: GetOptions = {}
   }
   res.data = Buffer.concat(chunks);
   return res;
+}
+
+/** How transfers are served: all in JavaScript, or files on disk by the pump (src/tftp/pump.ts). */
+export type Engine = 'javascript' | 'pump';
+export const ENGINES: readonly Engine[] = ['javascript', 'pump'];
+export const PUMP_BIN = findTftpPump();
+
+/** describe() options: the pump's cases skip, saying why, when it was not built. */
+export function skipUnless(engine: Engine): { skip: string | false } {
+  return { skip: engine === 'pump' && !PUMP_BIN ? 'the TFTP pump is not built: scripts/build-native.sh needs a C compiler (apt-get install gcc)' : false };
+}
+
+/** A server of that engine; closing it also stops its pump. */
+export function engineServer(engine: Engine, deps: TftpServerDeps): TftpServer {
+  if (engine === 'javascript' || !PUMP_BIN) return createTftpServer(deps);
+  const pump = createTftpPump({ bin: PUMP_BIN, log: deps.log });
+  const server = createTftpServer({ ...deps, pump });
+  return { ...server, close: () => server.close().then(() => pump.close()) };
 }
