@@ -69,7 +69,10 @@ typedef struct transfer {
     int others; /* same port, unconnected: other peers' datagrams (-> ERROR 5), or -1 */
     int fd;     /* the file */
     int wake;   /* eventfd: a cancel request */
-    int port;
+    int port;           /* 0 until its socket is bound */
+    addr_t local;       /* bind-ip, port 0 */
+    socklen_t local_len;
+    char *path;
     addr_t client;
     socklen_t client_len;
     int64_t size;
@@ -328,12 +331,44 @@ static void release(transfer_t *t) {
     if (t->wake >= 0) close(t->wake);
     free(t->oack);
     free(t->block);
+    free(t->path);
     free(t);
+}
+
+static int open_tid(transfer_t *t);
+
+/*
+ * The file and the sockets are opened here, in the transfer's thread, not in the thread reading
+ * commands: when a rack asks at once, the set-ups run side by side on the cores.
+ */
+static int setup(transfer_t *t) {
+    char why[160] = "";
+    struct stat st;
+    t->fd = open(t->path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+    if (t->fd < 0) snprintf(why, sizeof why, "open: %s", strerror(errno));
+    else if (fstat(t->fd, &st) != 0 || !S_ISREG(st.st_mode)) snprintf(why, sizeof why, "open: not a regular file");
+    /* Corral stat()ed it and announced its size (RFC 2349 tsize): replaced since, it fails and
+     * the client's next request sees the new one, rather than the new bytes cut to the old size. */
+    else if (st.st_size != t->size) snprintf(why, sizeof why, "file changed");
+    else if (open_tid(t) < 0) snprintf(why, sizeof why, "socket: %s", strerror(errno));
+    if (why[0]) {
+        end_event(t, "failed", why);
+        return -1;
+    }
+    emit("P %ld %d\n", t->id, t->port);
+    return 0;
 }
 
 static void *run(void *arg) {
     transfer_t *t = arg;
-    transmit(t);
+    if (setup(t) < 0) {
+        release(t);
+        return NULL;
+    }
+    pthread_mutex_lock(&lock);
+    int cancelled = t->cancel_reason[0] != 0; /* while it was set up: poll() below sees it */
+    pthread_mutex_unlock(&lock);
+    if (!cancelled) transmit(t);
     while (!t->ended) {
         if (spin(t)) continue;
         struct pollfd fds[3] = {{.fd = t->sock, .events = POLLIN}, {.fd = t->wake, .events = POLLIN}, {.fd = t->others, .events = POLLIN}};
@@ -394,8 +429,9 @@ static int udp_socket(const addr_t *bind_to, socklen_t len) {
  * (SO_REUSEADDR; Linux prefers the connected one for the client's datagrams) for other peers.
  * SO_REUSEADDR may hand out a port another transfer holds: another is tried then.
  */
-static int open_tid(transfer_t *t, const addr_t *local, socklen_t local_len) {
-    addr_t any = *local;
+static int open_tid(transfer_t *t) {
+    addr_t any = t->local;
+    socklen_t local_len = t->local_len;
     if (any.sa.sa_family == AF_INET) any.v4.sin_port = 0;
     else any.v6.sin6_port = 0;
     t->sock = udp_socket(&any, local_len);
@@ -406,12 +442,7 @@ static int open_tid(transfer_t *t, const addr_t *local, socklen_t local_len) {
         close(t->sock);
         t->sock = next;
     }
-    if (t->sock >= 0) {
-        t->port = bound_port(t->sock);
-        t->next = running;
-        running = t;
-        __atomic_add_fetch(&nrunning, 1, __ATOMIC_RELAXED);
-    }
+    if (t->sock >= 0) t->port = bound_port(t->sock);
     pthread_mutex_unlock(&lock);
     if (t->sock < 0) return -1;
     addr_t same = any;
@@ -438,8 +469,6 @@ static void cmd_start(char **f, int nf) {
     if (!t) return start_failed(id, "out of memory");
     t->id = id;
     t->sock = t->others = t->fd = t->wake = -1;
-    addr_t local;
-    socklen_t local_len;
     unsigned char path[4097];
     size_t path_len;
     char why[160] = "";
@@ -452,7 +481,7 @@ static void cmd_start(char **f, int nf) {
     t->busy_max = atoi(f[11]);
     t->size = atoll(f[13]);
     size_t oack_hex = strcmp(f[14], "-") ? strlen(f[14]) : 0;
-    if (parse_addr(f[2], 0, &local, &local_len) != 0) snprintf(why, sizeof why, "bad bind address");
+    if (parse_addr(f[2], 0, &t->local, &t->local_len) != 0) snprintf(why, sizeof why, "bad bind address");
     else if (parse_addr(f[3], atoi(f[4]), &t->client, &t->client_len) != 0) snprintf(why, sizeof why, "bad client address");
     else if (unhex(f[12], path, sizeof path - 1, &path_len) != 0) snprintf(why, sizeof why, "bad file name");
     else if (t->blksize < 8 || t->blksize > MAX_BLKSIZE || t->windowsize < 1 || t->timeout_ms < 1 || t->size < 0)
@@ -460,25 +489,20 @@ static void cmd_start(char **f, int nf) {
     else if (!(t->block = malloc(4 + (size_t)t->blksize)) || (oack_hex && !(t->oack = malloc(oack_hex / 2 + 1))))
         snprintf(why, sizeof why, "out of memory");
     else if (oack_hex && unhex(f[14], t->oack, oack_hex / 2, &t->oack_len) != 0) snprintf(why, sizeof why, "bad OACK");
-    if (!why[0]) {
-        path[path_len] = 0;
-        struct stat st;
-        t->fd = open((char *)path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
-        if (t->fd < 0) snprintf(why, sizeof why, "open: %s", strerror(errno));
-        else if (fstat(t->fd, &st) != 0 || !S_ISREG(st.st_mode)) snprintf(why, sizeof why, "open: not a regular file");
-        /* Corral stat()ed it and announced its size (RFC 2349 tsize): replaced since, it fails and
-         * the client's next request sees the new one, rather than the new bytes cut to the old size. */
-        else if (st.st_size != t->size) snprintf(why, sizeof why, "file changed");
-        else if ((t->wake = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK)) < 0 || open_tid(t, &local, local_len) < 0)
-            snprintf(why, sizeof why, "socket: %s", strerror(errno));
-    }
+    else if (path[path_len] = 0, !(t->path = strdup((char *)path))) snprintf(why, sizeof why, "out of memory");
+    else if ((t->wake = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK)) < 0) snprintf(why, sizeof why, "eventfd: %s", strerror(errno));
     if (why[0]) {
         start_failed(id, why);
         return release(t);
     }
     t->last_block = t->size / t->blksize + 1;
     t->base = t->oack ? -1 : 0;
-    emit("P %ld %d\n", id, t->port);
+    /* Known from now on: a cancel (X) reaches it even while its thread sets it up. */
+    pthread_mutex_lock(&lock);
+    t->next = running;
+    running = t;
+    __atomic_add_fetch(&nrunning, 1, __ATOMIC_RELAXED);
+    pthread_mutex_unlock(&lock);
     pthread_attr_t attr;
     pthread_attr_init(&attr);
     pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);

@@ -1,6 +1,7 @@
 // The messages between the main thread and the DHCP worker thread (dhcp-thread.ts, dhcp-worker.ts).
 import type { DhcpHostEvent, DhcpSot } from '../dhcp/backend.js';
 import type { DhcpServerConfig, DhcpStats } from '../dhcp/server.js';
+import type { LogLevel } from '../lib/log.js';
 import type { Lease, Mac } from '../model/index.js';
 import type { FailedMessage, LogMessage } from './service-worker.js';
 
@@ -16,6 +17,8 @@ export interface DhcpWorkerInit {
   sot: DhcpSot | undefined;
   /** How often changed statistics are sent to the main thread. */
   statsMs: number;
+  /** The main logger's level: lower lines are not posted. */
+  logLevel?: LogLevel;
 }
 
 export type ToDhcpWorker = { kind: 'sot'; sot: DhcpSot | undefined } | { kind: 'stop' };

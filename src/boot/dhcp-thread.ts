@@ -69,6 +69,7 @@ export function createDhcpThread(d: DhcpThreadDeps): DhcpServer {
       importLeases: d.store.list('leases'),
       sot: current ? dhcpSot(current) : undefined,
       statsMs: d.statsMs ?? 200,
+      ...(d.log.level && { logLevel: d.log.level }),
     };
     return new Promise((resolve, reject) => {
       const w = startWorker(import.meta.url, 'dhcp-worker', { workerData: init });

@@ -30,7 +30,7 @@ const serve = (next: DhcpSot | undefined) => {
 };
 serve(init.sot);
 
-const log = postingLogger(post);
+const log = postingLogger(post, {}, init.logLevel);
 let server: DhcpServer | undefined;
 let statsTimer: ReturnType<typeof setInterval> | undefined;
 const sendStats = changedStatsPoster(() => server?.stats(), (stats) => post({ kind: 'stats', stats }));

@@ -18,10 +18,17 @@ export function failedMessage(e: unknown): FailedMessage {
 /** On the main thread: the worker's start error again, code included. */
 export const errorOf = (m: FailedMessage): Error => Object.assign(new Error(m.message), m.code && { code: m.code });
 
-/** In a worker: a Logger whose lines go to the main thread's logger. */
-export function postingLogger(post: (m: LogMessage) => void, base: LogFields = {}): Logger {
-  const emit = (level: LogLevel) => (msg: string, fields?: LogFields) => post({ kind: 'log', level, msg, fields: { ...base, ...fields } });
-  return { debug: emit('debug'), info: emit('info'), warn: emit('warn'), error: emit('error'), child: (f) => postingLogger(post, { ...base, ...f }) };
+const ORDER: Record<LogLevel, number> = { debug: 10, info: 20, warn: 30, error: 40 };
+
+/**
+ * In a worker: a Logger whose lines go to the main thread's logger. Lines below `level` (the main
+ * logger's) are dropped here: a message posted costs a copy and a wake-up of the main thread,
+ * per TFTP transfer or DHCP exchange.
+ */
+export function postingLogger(post: (m: LogMessage) => void, base: LogFields = {}, level: LogLevel = 'debug'): Logger {
+  const min = ORDER[level];
+  const emit = (l: LogLevel) => (ORDER[l] < min ? () => undefined : (msg: string, fields?: LogFields) => post({ kind: 'log', level: l, msg, fields: { ...base, ...fields } }));
+  return { level, debug: emit('debug'), info: emit('info'), warn: emit('warn'), error: emit('error'), child: (f) => postingLogger(post, { ...base, ...f }, level) };
 }
 
 /** In a worker: posts the statistics when they changed since the last post (call it on a timer). */

@@ -19,6 +19,8 @@ export interface BootFilesOptions {
   sent?: (ip: string, file: string) => void;
   /** Files up to fileMaxBytes are kept in memory, at most totalMaxBytes in all (files.ts). */
   cache?: { fileMaxBytes?: number; totalMaxBytes?: number };
+  /** Blocking name lookups (files.ts `blocking`): in the TFTP workers. */
+  blocking?: boolean;
 }
 
 export function createBootFiles(opts: BootFilesOptions): TftpResolver {
@@ -31,6 +33,7 @@ export function createBootFiles(opts: BootFilesOptions): TftpResolver {
         virtual: { 'boot.ipxe': () => `#!ipxe\nchain ${opts.bootUrl}/ipxe?mac=\${netX/mac}\n` },
         ...(opts.cache?.fileMaxBytes !== undefined && { cacheFileMaxBytes: opts.cache.fileMaxBytes }),
         ...(opts.cache?.totalMaxBytes !== undefined && { cacheTotalMaxBytes: opts.cache.totalMaxBytes }),
+        ...(opts.blocking && { blocking: true }),
       });
       current = { root, resolve: chainResolvers(files) };
     }

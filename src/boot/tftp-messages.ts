@@ -1,6 +1,7 @@
 // The messages between the main thread and the TFTP worker threads (tftp-thread.ts,
 // tftp-worker.ts), and between the worker that listens on the TFTP port and the others.
 import type { MessagePort } from 'node:worker_threads';
+import type { LogLevel } from '../lib/log.js';
 import type { FailedMessage, LogMessage } from './service-worker.js';
 import type { TftpServerOptions, TftpStats } from '../tftp/server.js';
 
@@ -15,6 +16,8 @@ export interface TftpWorkerInit {
   bootUrl: string;
   cache?: { fileMaxBytes?: number; totalMaxBytes?: number };
   statsMs: number;
+  /** The main logger's level: lower lines are not posted. */
+  logLevel?: LogLevel;
   /** Worker 0: the channel to each other worker (index 0 and workers not running: null). */
   peers?: (MessagePort | null)[];
   /** Workers 1..: the channel to worker 0. */
@@ -40,7 +43,8 @@ export type FromTftpWorker =
   | { kind: 'started'; port: number }
   | FailedMessage
   /** A file was read to its end for the client at ip (the main thread maps ip -> host). */
-  | { kind: 'sent'; ip: string; file: string }
+  /** Files read to their end, for the client at `ip` (those of one event-loop turn together). */
+  | { kind: 'sent'; files: { ip: string; file: string }[] }
   | { kind: 'stats'; stats: TftpStats }
   | LogMessage
   | { kind: 'stopped' };

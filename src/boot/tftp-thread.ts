@@ -96,7 +96,7 @@ export function createTftpThread(d: TftpThreadDeps): TftpThreads {
   function handle(slot: Slot, m: FromTftpWorker): void {
     switch (m.kind) {
       case 'sent':
-        d.sent(m.ip, m.file);
+        for (const f of m.files) d.sent(f.ip, f.file);
         return;
       case 'stats':
         slot.stats = m.stats;
@@ -111,7 +111,7 @@ export function createTftpThread(d: TftpThreadDeps): TftpThreads {
   /** Starts worker i; resolves once its socket is bound, rejects with the bind error. */
   function launch(i: number): Promise<void> {
     const slot = slots[i]!;
-    const init: TftpWorkerInit = { index: i, workers: n, options: d.options, root, bootUrl: d.bootUrl, statsMs: d.statsMs ?? 200, ...(d.cache && { cache: d.cache }) };
+    const init: TftpWorkerInit = { index: i, workers: n, options: d.options, root, bootUrl: d.bootUrl, statsMs: d.statsMs ?? 200, ...(d.cache && { cache: d.cache }), ...(d.log.level && { logLevel: d.log.level }) };
     const transferList: MessagePort[] = [];
     if (i === 0 && n > 1) {
       // A fresh channel to every running worker; they drop the one to the worker 0 that died.

@@ -25,7 +25,7 @@ setThreadNice(-3);
 const init = workerData as TftpWorkerInit;
 const post = (m: FromTftpWorker) => parent.postMessage(m);
 
-const log = postingLogger(post, init.workers > 1 ? { worker: init.index } : {});
+const log = postingLogger(post, init.workers > 1 ? { worker: init.index } : {}, init.logLevel);
 const keyOf = (c: UdpPeer) => `${c.address}:${c.port}`;
 let root = init.root;
 
@@ -52,6 +52,19 @@ function attachListener(p: MessagePort): void {
   });
 }
 
+// Files sent, posted once per event-loop turn: a message wakes the main thread, and a hundred
+// clients finishing together would wake it a hundred times.
+let sentQueue: { ip: string; file: string }[] = [];
+function postSent(ip: string, file: string): void {
+  if (sentQueue.length === 0) {
+    setImmediate(() => {
+      post({ kind: 'sent', files: sentQueue });
+      sentQueue = [];
+    });
+  }
+  sentQueue.push({ ip, file });
+}
+
 let server: TftpServer | undefined;
 // The data phase of files on disk runs in the pump when it was built (src/tftp/pump.ts).
 const pumpBin = findTftpPump();
@@ -63,7 +76,7 @@ async function start(): Promise<void> {
   const s = createTftpServer({
     clock: systemClock,
     log,
-    resolve: createBootFiles({ root: () => root, bootUrl: init.bootUrl, ...(init.cache && { cache: init.cache }), sent: (ip, file) => post({ kind: 'sent', ip, file }) }),
+    resolve: createBootFiles({ root: () => root, bootUrl: init.bootUrl, blocking: true, ...(init.cache && { cache: init.cache }), sent: postSent }),
     // Only worker 0 receives requests on the TFTP port; the others' listening socket is an
     // ephemeral one, from which they answer refusals (an ERROR may come from any port: it ends
     // the exchange, RFC 1350 §7).

@@ -10,6 +10,8 @@ export interface Logger {
   warn(msg: string, fields?: LogFields): void;
   error(msg: string, fields?: LogFields): void;
   child(fields: LogFields): Logger;
+  /** The lowest level written, when known: a worker thread drops lower ones before posting them. */
+  readonly level?: LogLevel;
 }
 
 const ORDER: Record<LogLevel, number> = { debug: 10, info: 20, warn: 30, error: 40 };
@@ -37,6 +39,7 @@ export function createLogger(opts: LoggerOptions = {}, base: LogFields = {}): Lo
     }
   };
   return {
+    level: opts.level ?? 'info',
     debug: (m, f) => emit('debug', m, f),
     info: (m, f) => emit('info', m, f),
     warn: (m, f) => emit('warn', m, f),

@@ -3,7 +3,7 @@
 // cached in memory (boot loaders are fetched by every machine), large ones are read with
 // positioned reads through a file handle.
 
-import { constants, promises as fs, type Stats } from 'node:fs';
+import { constants, promises as fs, realpathSync, statSync, type Stats } from 'node:fs';
 import path from 'node:path';
 import { ErrorCode, TftpRequestError } from './codec.js';
 import { bufferSource, type TftpSource } from './source.js';
@@ -27,6 +27,13 @@ export interface FileResolverOptions {
   cacheFileMaxBytes?: number;
   /** Total cache budget, least recently used files go first (default 64 MiB). */
   cacheTotalMaxBytes?: number;
+  /**
+   * Look names up with blocking calls (realpath(3), stat(2)) instead of through libuv's thread
+   * pool: for a thread that does nothing but TFTP requests (the TFTP workers, whose transfers run
+   * in the pump). From the page cache they take microseconds; a round trip through the pool takes
+   * far longer when a hundred requests arrive at once. Default false.
+   */
+  blocking?: boolean;
 }
 
 const denied = (why: string) => new TftpRequestError(ErrorCode.ACCESS_VIOLATION, `access violation: ${why}`);
@@ -62,6 +69,8 @@ export function createFileResolver(opts: FileResolverOptions): TftpResolver {
   const fileMax = opts.cacheFileMaxBytes ?? 8 * 1024 * 1024;
   const totalMax = opts.cacheTotalMaxBytes ?? 64 * 1024 * 1024;
   const cache = new Map<string, CacheEntry>(); // by real path, in LRU order
+  const realpath = opts.blocking ? async (p: string) => realpathSync.native(p) : (p: string) => fs.realpath(p);
+  const stat = opts.blocking ? async (p: string) => statSync(p) : (p: string) => fs.stat(p);
   let realRoot: Promise<string> | null = null;
 
   const cached = (real: string, st: Stats): Promise<Buffer> => {
@@ -102,7 +111,7 @@ export function createFileResolver(opts: FileResolverOptions): TftpResolver {
     });
     let real: string;
     try {
-      real = await fs.realpath(path.join(root, name));
+      real = await realpath(path.join(root, name));
     } catch (err) {
       const code = errnoOf(err);
       if (code === 'ENOENT' || code === 'ENOTDIR' || code === 'ENAMETOOLONG') return null;
@@ -110,7 +119,7 @@ export function createFileResolver(opts: FileResolverOptions): TftpResolver {
       throw err;
     }
     if (!isInside(root, real)) throw denied('outside the TFTP root'); // symlink escaping the root
-    const st = await fs.stat(real).catch((err: unknown) => {
+    const st = await stat(real).catch((err: unknown) => {
       if (errnoOf(err) === 'ENOENT') return null; // removed meanwhile
       throw err;
     });

@@ -94,6 +94,19 @@ export function createTftpPump(deps: { bin: string; log: Logger; now?: () => num
   let closing = false;
   let nextId = 1;
   let exited: Promise<void> = Promise.resolve();
+  // Commands wait for the end of the event-loop turn and go out in one write: a burst of requests
+  // (a rack powering on) costs the pump one wake-up, not one per transfer.
+  let queued: string[] = [];
+  const flush = () => {
+    const lines = queued.join('');
+    queued = [];
+    if (child?.stdin?.writable) child.stdin.write(lines);
+  };
+  const send = (c: ChildProcess, line: string) => {
+    if (c !== child) return;
+    if (queued.length === 0) setImmediate(flush);
+    queued.push(line);
+  };
 
   function fail(status: 'failed' | 'aborted', reason: string): void {
     for (const [id, l] of live) end(id, l, { status, reason, bytesSent: 0, retransmits: 0, dropped: 0 });
@@ -126,12 +139,12 @@ export function createTftpPump(deps: { bin: string; log: Logger; now?: () => num
     exited = new Promise((resolve) => {
       c.on('error', (err) => {
         deps.log.warn('tftp pump failed to start; transfers run in JavaScript', { bin: deps.bin, err: err.message });
-        if (child === c) child = null;
+        if (child === c) [child, queued] = [null, []];
         fail('failed', `tftp pump failed: ${err.message}`);
         resolve();
       });
       c.on('exit', (code, signal) => {
-        if (child === c) child = null;
+        if (child === c) [child, queued] = [null, []]; // commands for it must not reach the next one
         if (!closing) deps.log.warn('tftp pump exited; it is started again at the next transfer', { code, signal });
         if (closing) fail('aborted', 'server shutting down');
         else fail('failed', 'tftp pump exited');
@@ -153,16 +166,17 @@ export function createTftpPump(deps: { bin: string; log: Logger; now?: () => num
         'T', id, spec.bindHost, spec.client.address, spec.client.port, spec.blksize, spec.windowsize,
         spec.timeoutMs, spec.retries, spec.maxBackoffMs, spec.busyPollUs, spec.busyPollMaxTransfers, hex(spec.file), spec.size, spec.oack ? hex(spec.oack) : '-',
       ];
-      c.stdin.write(`${fields.join(' ')}\n`);
+      send(c, `${fields.join(' ')}\n`);
       return {
         cancel(reason, notify) {
-          if (!l.ended && c.stdin?.writable) c.stdin.write(`X ${id} ${notify ? 1 : 0} ${hex(reason.slice(0, 200))}\n`);
+          if (!l.ended) send(c, `X ${id} ${notify ? 1 : 0} ${hex(reason.slice(0, 200))}\n`);
         },
       };
     },
     pid: () => child?.pid,
     async close() {
       closing = true;
+      flush();
       const c = child;
       child = null;
       c?.stdin?.end(); // end of input: the pump closes its transfers and exits

@@ -20,7 +20,8 @@ async function rejectsWith(p: Promise<unknown>, code: number): Promise<void> {
   await assert.rejects(p, (err: unknown) => err instanceof TftpRequestError && err.code === code);
 }
 
-describe('tftp file resolver', () => {
+// Every case with lookups through libuv's thread pool and with blocking ones (the TFTP workers').
+for (const blocking of [false, true]) describe(`tftp file resolver${blocking ? ', blocking lookups' : ''}`, () => {
   const tmp = tempDir();
   const root = path.join(tmp.dir, 'root');
   before(() => {
@@ -44,7 +45,7 @@ describe('tftp file resolver', () => {
   });
 
   it('serves files under the root and reports missing files and directories as null', async () => {
-    const resolve = createFileResolver({ root });
+    const resolve = createFileResolver({ root, blocking });
     assert.equal((await readAll((await resolve('/undionly.kpxe', client))!)).toString(), 'UNDI');
     assert.equal((await readAll((await resolve('efi\\snponly.efi', client))!)).toString(), 'SNP');
     assert.equal((await readAll((await resolve('inside', client))!)).toString(), 'SNP', 'symlink inside the root');
@@ -55,7 +56,7 @@ describe('tftp file resolver', () => {
   });
 
   it('refuses traversal and symlinks escaping the root with an access violation', async () => {
-    const resolve = createFileResolver({ root });
+    const resolve = createFileResolver({ root, blocking });
     await rejectsWith(resolve('../secret', client), 2);
     await rejectsWith(resolve('escape', client), 2);
     await rejectsWith(resolve('outdir/secret', client), 2);
@@ -63,7 +64,7 @@ describe('tftp file resolver', () => {
 
   it('refuses non-regular files without opening them', async () => {
     execFileSync('mkfifo', [path.join(root, 'fifo')]);
-    const resolve = createFileResolver({ root });
+    const resolve = createFileResolver({ root, blocking });
     await rejectsWith(resolve('fifo', client), 2);
   });
 
@@ -79,12 +80,12 @@ describe('tftp file resolver', () => {
     assert.equal((await readAll((await resolve('/pxelinux.cfg/default', client))!)).toString(), 'host 10.0.0.5\n');
     assert.equal((await readAll((await resolve('undionly.kpxe', client))!)).toString(), 'VIRTUAL');
     assert.equal(await resolve('nothing', client), null);
-    const chained = chainResolvers(async () => null, createFileResolver({ root }));
+    const chained = chainResolvers(async () => null, createFileResolver({ root, blocking }));
     assert.equal((await readAll((await chained('efi/snponly.efi', client))!)).toString(), 'SNP');
   });
 
   it('caches small files but notices changes; reads large files with positioned reads', async () => {
-    const resolve = createFileResolver({ root, cacheFileMaxBytes: 10 });
+    const resolve = createFileResolver({ root, blocking, cacheFileMaxBytes: 10 });
     const f = path.join(root, 'hot.bin');
     writeFileSync(f, 'v1');
     assert.equal((await readAll((await resolve('hot.bin', client))!)).toString(), 'v1');
