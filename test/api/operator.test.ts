@@ -21,6 +21,11 @@ before(async () => {
   assert.equal(await live.reload(), true);
   const store = createMemoryStore();
   await syncHostRecords(store, live.current()!, 1_700_000_000_000);
+  // a history of more than one event for h1 (the events route's limit keeps the newest)
+  await store.transact((tx) => {
+    tx.event({ subject: 'h1', type: 'tftp.sent', at: 1_700_000_001_000, data: { file: 'undionly.kpxe' } });
+    tx.event({ subject: 'h1', type: 'ipxe.served', at: 1_700_000_002_000 });
+  });
   app = createApi({ sot: live, store, clock: systemClock, log: nullLogger, version: 'test' });
 });
 
@@ -87,6 +92,12 @@ test('GET /v1/hosts/{id}/events lists history oldest first', async () => {
   assert.equal(res.body[0].type, 'host.added');
   assert.match(res.body[0].at, /^\d{4}-\d\d-\d\dT/);
   await request(app).get('/v1/hosts/h1/events?limit=0').expect(400);
+  // limit: the newest N, still oldest first among them
+  const last = (await request(app).get('/v1/hosts/h1/events?limit=1').expect(200)).body;
+  assert.deepEqual(last, [res.body.at(-1)]);
+  assert.ok(res.body.length >= 3);
+  const two = (await request(app).get('/v1/hosts/h1/events?limit=2').expect(200)).body;
+  assert.deepEqual(two.map((e: { type: string }) => e.type), ['tftp.sent', 'ipxe.served']);
 });
 
 test('GET /v1/sot reports the served revision and no problems', async () => {
