@@ -189,6 +189,16 @@ static void send_error(int sock, const addr_t *to, socklen_t to_len, int code, c
     else send(sock, pkt, 5 + n, MSG_DONTWAIT);
 }
 
+/* Where to send: nowhere to name when the socket is connected (open_tid connects it exactly when
+ * the second socket exists), else the client's address. */
+static const addr_t *client_of(const transfer_t *t) { return t->others >= 0 ? NULL : &t->client; }
+
+static void to_client(transfer_t *t, const void *p, size_t n) {
+    const addr_t *to = client_of(t);
+    if (to) sendto(t->sock, p, n, 0, &to->sa, t->client_len);
+    else send(t->sock, p, n, 0);
+}
+
 static void end_event(transfer_t *t, const char *status, const char *reason) {
     char hex[401];
     emit("E %ld %s %lld %lld %lld %s\n", t->id, status, (long long)t->bytes, (long long)t->retransmits, (long long)t->dropped, hexed(reason, hex));
@@ -216,7 +226,7 @@ static int send_block(transfer_t *t, int64_t k) {
     t->block[1] = OP_DATA;
     t->block[2] = (unsigned char)((k >> 8) & 0xff);
     t->block[3] = (unsigned char)(k & 0xff);
-    send(t->sock, t->block, (size_t)(4 + want), 0); /* a lost datagram is retransmitted */
+    to_client(t, t->block, (size_t)(4 + want)); /* a lost datagram is retransmitted */
     t->bytes += want;
     return 0;
 }
@@ -234,7 +244,7 @@ static void transmit(transfer_t *t) {
     t->sent_at_us = now_us();
     t->deadline_ms = t->sent_at_us / 1000 + interval(t);
     if (t->base < 0) {
-        send(t->sock, t->oack, t->oack_len, 0);
+        to_client(t, t->oack, t->oack_len);
         return;
     }
     int64_t to = t->base + t->windowsize;
@@ -243,7 +253,7 @@ static void transmit(transfer_t *t) {
         if (send_block(t, k) < 0) {
             char reason[128];
             snprintf(reason, sizeof reason, "read error: %s", strerror(errno));
-            send_error(t->sock, NULL, 0, 0, "read error");
+            send_error(t->sock, client_of(t), t->client_len, 0, "read error");
             end_event(t, "failed", reason);
             return;
         }
@@ -293,7 +303,8 @@ static int on_readable(transfer_t *t, int which) {
         if (errno == ECONNREFUSED && !which) end_event(t, "aborted", "client port unreachable");
         return errno != EAGAIN && errno != EWOULDBLOCK;
     }
-    if (!which || same_peer(&from, &t->client)) on_client_packet(t, rx, n);
+    /* the connected socket only receives the client's; an unconnected one (no second socket) all */
+    if ((!which && t->others >= 0) || same_peer(&from, &t->client)) on_client_packet(t, rx, n);
     /* RFC 1350 §4: another TID -> ERROR 5 to it, the transfer goes on; an ERROR is never answered */
     else if (!(n >= 2 && rx[0] == 0 && rx[1] == OP_ERROR)) send_error(fd, &from, from_len, 5, "unknown transfer ID");
     return 1;
@@ -379,7 +390,7 @@ static void *run(void *arg) {
             break;
         }
         if (fds[1].revents) {
-            if (t->cancel_notify) send_error(t->sock, t->others >= 0 ? NULL : &t->client, t->client_len, 0, t->cancel_reason);
+            if (t->cancel_notify) send_error(t->sock, client_of(t), t->client_len, 0, t->cancel_reason);
             end_event(t, "aborted", t->cancel_reason);
             break;
         }

@@ -47,6 +47,7 @@ describe('corral .deb', { skip: noDpkg, timeout: 600_000 }, () => {
       '/usr/lib/corral/dist/src/config/serve.js',
       '/usr/lib/corral/pxe/host.ipxe.tpl',
       '/usr/lib/corral/node_modules/express/package.json',
+      '/usr/lib/corral/build/native/corral-tftp-pump',
       '/usr/lib/systemd/system/corral.service',
       '/etc/default/corral',
       '/etc/corral/sot/sites/pxelab/env.yml',
@@ -58,6 +59,8 @@ describe('corral .deb', { skip: noDpkg, timeout: 600_000 }, () => {
     assert.deepEqual(dev.map((e) => e.path).slice(0, 5), [], 'no development files');
     assert.ok(entries.every((e) => e.owner === 'root/root'), 'all files root-owned in the package');
     assert.equal(entries.find((e) => e.path === '/usr/bin/corral')!.mode, '-rwxr-xr-x');
+    // The TFTP pump (native/tftp-pump.c), where src/tftp/pump.ts looks for it.
+    assert.equal(entries.find((e) => e.path === '/usr/lib/corral/build/native/corral-tftp-pump')?.mode, '-rwxr-xr-x');
     // /var/lib/corral is made by postinst (owned by corral), not shipped root-owned.
     assert.ok(!entries.some((e) => e.path.startsWith('/var/')));
   });
