@@ -92,7 +92,9 @@ export async function startBootServices(cfg: BootConfig, deps: BootDeps): Promis
     });
     try {
       const port = await tftp.start();
-      st.tftp = { state: 'running', address: `${address}:${port}`, stats: () => tftp.stats(), folder: () => folders.tftp() };
+      // How it runs, beside the counters: worker threads, and whether the pump sends the files.
+      const how = { workers: tftp.workers(), sender: tftp.pump() ? 'pump' : 'javascript' };
+      st.tftp = { state: 'running', address: `${address}:${port}`, stats: () => ({ ...tftp.stats(), ...how }), folder: () => folders.tftp() };
       closers.push(() => tftp.stop());
     } catch (e) {
       st.tftp = { state: 'failed', reason: bindHint(e, `UDP ${address}:${cfg.tftpPort}`) };

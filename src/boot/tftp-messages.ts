@@ -10,6 +10,8 @@ export interface TftpWorkerInit {
   /** 0: listens on options.port and hands requests to the others; 1..: an ephemeral port. */
   index: number;
   workers: number;
+  /** The TFTP pump binary (src/tftp/pump.ts), null: transfers in JavaScript. */
+  pump: string | null;
   options: Partial<TftpServerOptions>;
   /** The folder served; re-sent ({ kind: 'root' }) when it changes. */
   root: string;

@@ -44,6 +44,8 @@ export interface TftpThreads {
   stats(): TftpStats;
   port(): number;
   workers(): number;
+  /** The TFTP pump the workers send files on disk with (src/tftp/pump.ts), or null: JavaScript. */
+  pump(): string | null;
   /** Serve another folder from the next request on. */
   setRoot(dir: string): void;
 }
@@ -78,7 +80,8 @@ interface Slot {
 }
 
 export function createTftpThread(d: TftpThreadDeps): TftpThreads {
-  const n = tftpWorkerCount(d.workers);
+  const pumpBin = findTftpPump(); // one choice for all workers (CORRAL_TFTP_PUMP, build/native)
+  const n = tftpWorkerCount(d.workers, pumpBin !== null);
   const slots: Slot[] = Array.from({ length: n }, () => ({ worker: undefined, stats: emptyTftpStats(), backoffMs: 1_000, restartTimer: undefined, pendingPeer: undefined }));
   const retired = emptyTftpStats(); // totals of workers that exited
   let root = d.root();
@@ -111,7 +114,7 @@ export function createTftpThread(d: TftpThreadDeps): TftpThreads {
   /** Starts worker i; resolves once its socket is bound, rejects with the bind error. */
   function launch(i: number): Promise<void> {
     const slot = slots[i]!;
-    const init: TftpWorkerInit = { index: i, workers: n, options: d.options, root, bootUrl: d.bootUrl, statsMs: d.statsMs ?? 200, ...(d.cache && { cache: d.cache }), ...(d.log.level && { logLevel: d.log.level }) };
+    const init: TftpWorkerInit = { index: i, workers: n, pump: pumpBin, options: d.options, root, bootUrl: d.bootUrl, statsMs: d.statsMs ?? 200, ...(d.cache && { cache: d.cache }), ...(d.log.level && { logLevel: d.log.level }) };
     const transferList: MessagePort[] = [];
     if (i === 0 && n > 1) {
       // A fresh channel to every running worker; they drop the one to the worker 0 that died.
@@ -208,6 +211,7 @@ export function createTftpThread(d: TftpThreadDeps): TftpThreads {
     },
     port: () => port,
     workers: () => n,
+    pump: () => pumpBin,
     setRoot,
   };
 }

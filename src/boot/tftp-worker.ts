@@ -11,7 +11,7 @@ import { parentPort, workerData, type MessagePort } from 'node:worker_threads';
 import { systemClock } from '../lib/clock.js';
 import { setThreadNice } from '../lib/thread-priority.js';
 import { TftpDispatcher } from '../tftp/dispatch.js';
-import { createTftpPump, findTftpPump, type TftpPump } from '../tftp/pump.js';
+import { createTftpPump, type TftpPump } from '../tftp/pump.js';
 import { createTftpServer, type TftpServer } from '../tftp/server.js';
 import type { UdpPeer } from '../tftp/udp.js';
 import { changedStatsPoster, failedMessage, postingLogger } from './service-worker.js';
@@ -67,7 +67,7 @@ function postSent(ip: string, file: string): void {
 
 let server: TftpServer | undefined;
 // The data phase of files on disk runs in the pump when it was built (src/tftp/pump.ts).
-const pumpBin = findTftpPump();
+const pumpBin = init.pump;
 const pump: TftpPump | undefined = pumpBin ? createTftpPump({ bin: pumpBin, log }) : undefined;
 let statsTimer: ReturnType<typeof setInterval> | undefined;
 const sendStats = changedStatsPoster(() => server?.stats(), (stats) => post({ kind: 'stats', stats }));

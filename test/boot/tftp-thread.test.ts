@@ -13,7 +13,7 @@ import { createTftpThread, tftpWorkerCount, type TftpThreads } from '../../src/b
 import type { Lifecycle } from '../../src/lifecycle/runner.js';
 import type { Logger, LogFields } from '../../src/lib/log.js';
 import { waitFor } from '../fakes/wait.js';
-import { randomBytes, tempDir, tftpGet } from '../tftp/helpers.js';
+import { PUMP_BIN, randomBytes, tempDir, tftpGet } from '../tftp/helpers.js';
 
 const LO = '127.0.0.1';
 
@@ -72,6 +72,7 @@ describe('TFTP in its worker threads', () => {
     assert.equal(tftpWorkerCount(0), 1);
     assert.equal(tftpWorkerCount(3), 3);
     assert.equal(tftp.workers(), 2);
+    assert.equal(tftp.pump(), PUMP_BIN, 'the workers send files with the pump when it was built');
   });
 
   it('serves files whole, lock-step and windowed, from both workers at once, and the generated boot.ipxe', async () => {

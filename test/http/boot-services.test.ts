@@ -14,6 +14,8 @@ import { createLifecycle } from '../../src/lifecycle/runner.js';
 import { nullLogger } from '../../src/lib/log.js';
 import { systemClock } from '../../src/lib/clock.js';
 import { createMemoryStore } from '../fakes/memory-store.js';
+import { findTftpPump } from '../../src/tftp/pump.js';
+import { tftpWorkerCount } from '../../src/boot/tftp-thread.js';
 import { BASE, writeSot } from '../sot/helpers.js';
 
 test('boot HTTP: key in the data folder, configured URLs only, refusals counted in the status', async () => {
@@ -53,5 +55,29 @@ test('boot HTTP: key in the data folder, configured URLs only, refusals counted 
     live.stop();
     w.cleanup();
     rmSync(data, { recursive: true, force: true });
+  }
+});
+
+test('TFTP in the service status: running, its worker threads and whether the pump sends the files', async () => {
+  const w = writeSot(BASE);
+  const data = mkdtempSync(join(tmpdir(), 'corral-data-'));
+  const live = createLiveSot({ root: w.dir, clock: systemClock, log: nullLogger, pollMs: 0 });
+  const store = createMemoryStore();
+  const lifecycle = createLifecycle({ store, clock: systemClock, log: nullLogger, effects: { run() {} } });
+  assert.equal(await live.reload(), true);
+  const cfg: BootConfig = { address: '127.0.0.1', httpPort: 0, tftpPort: 0, dhcpPort: 0, dhcpClientPort: 0, proxyPort: 0, tftpRoot: w.dir, dhcp: false, tftp: true, http: false };
+  const services = await startBootServices(cfg, { sot: live, store, lifecycle, clock: systemClock, log: nullLogger, dataDir: data });
+  try {
+    const tftp = services.status().tftp as { state: string; stats: { workers: number; sender: string; completed: number } };
+    assert.equal(tftp.state, 'running');
+    assert.equal(tftp.stats.sender, findTftpPump() ? 'pump' : 'javascript');
+    assert.equal(tftp.stats.workers, findTftpPump() ? 1 : tftpWorkerCount(undefined, false));
+    assert.equal(tftp.stats.completed, 0);
+  } finally {
+    await services.stop();
+    lifecycle.stop();
+    live.stop();
+    rmSync(data, { recursive: true, force: true });
+    w.cleanup();
   }
 });
