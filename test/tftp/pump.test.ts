@@ -138,6 +138,42 @@ describe('tftp pump', skipUnless('pump'), () => {
     }
   });
 
+  it('lock-step: a duplicate ACK draws nothing, a lost one a retransmission after the timeout, not before', async () => {
+    const pump = createTftpPump({ bin: PUMP_BIN!, log: nullLogger });
+    const server = createTftpServer({
+      clock: systemClock, log: nullLogger, pump, resolve: createFileResolver({ root: tmp.dir }),
+      options: { host: '127.0.0.1', port: 0, timeoutMs: 400, retries: 3 },
+    });
+    const { port } = await server.listen();
+    const c = await RawSocket.open();
+    try {
+      c.send(encodeRequest('rrq', 'f.bin', 'octet'), port);
+      const d1 = await c.next();
+      assert.deepEqual([d1?.pkt?.op, (d1?.pkt as { block: number }).block], ['data', 1]);
+      const tid = d1!.from.port;
+      c.send(encodeAck(1), tid);
+      const d2 = await c.next();
+      const sentAt = performance.now();
+      assert.equal((d2?.pkt as { block: number }).block, 2);
+      // RFC 1123 §4.2.3.1 (Sorcerer's Apprentice): a duplicate ACK is not answered. A quiet window on
+      // purpose: only a wrong answer would arrive in it, 150 ms is well under the 400 ms timeout.
+      c.send(encodeAck(1), tid);
+      assert.equal(await c.next(150), null, 'no DATA for a duplicate ACK');
+      const again = await c.next(2000);
+      assert.equal((again?.pkt as { block: number }).block, 2, 'block 2 again');
+      assert.ok(performance.now() - sentAt >= 380, `retransmitted after ${Math.round(performance.now() - sentAt)} ms, before the 400 ms timeout`);
+      c.send(encodeAck(2), tid);
+      assert.equal(((await c.next())?.pkt as { block: number }).block, 3, 'the transfer goes on');
+      c.send(Buffer.from([0, 5, 0, 0, ...Buffer.from('enough'), 0]), tid); // ERROR: ends it, unanswered
+      await waitFor(() => server.stats().aborted === 1 && server.stats().active === 0, { what: 'the transfer aborted by the client' });
+      assert.equal(await c.next(100), null, 'an ERROR is never answered');
+    } finally {
+      await c.close();
+      await server.close();
+      await pump.close();
+    }
+  });
+
   describe('what it takes', () => {
     let pump: TftpPump;
     let server: TftpServer;
