@@ -8,7 +8,8 @@
 // transfers (RFC 1350) are one datagram each way per block (docs/benchmarks.md).
 // Commands and events are lines on the child's stdin/stdout (the protocol is in the C file). A
 // pump that exits fails the transfers it had (clients start over: their RRQ is retransmitted or
-// re-sent) and is started again at the next transfer, at most once per second; meanwhile, and
+// re-sent) and is started again at the next transfer, 1 s after it ended, the wait doubling up to
+// 30 s while each pump dies within 10 s of its start (a broken binary); meanwhile, and
 // when there is no pump at all, transfers run in JavaScript (transfer.ts), as they always can.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -91,6 +92,8 @@ export function createTftpPump(deps: { bin: string; log: Logger; now?: () => num
   const live = new Map<number, Live>();
   let child: ChildProcess | null = null;
   let lastSpawn = -Infinity;
+  let nextSpawn = -Infinity; // no start before this time
+  let backoffMs = 1_000;
   let closing = false;
   let nextId = 1;
   let exited: Promise<void> = Promise.resolve();
@@ -130,22 +133,33 @@ export function createTftpPump(deps: { bin: string; log: Logger; now?: () => num
     }
   }
 
+  /** After a pump ended: the wait before the next start (returned), doubled while pumps die young. */
+  function waitAfterEnd(): number {
+    const quick = now() - lastSpawn < 10_000;
+    if (!quick) backoffMs = 1_000;
+    const wait = backoffMs;
+    nextSpawn = now() + wait;
+    if (quick) backoffMs = Math.min(backoffMs * 2, 30_000);
+    return wait;
+  }
+
   function spawnPump(): ChildProcess | null {
-    if (closing || now() - lastSpawn < 1000) return null;
+    if (closing || now() < nextSpawn) return null;
     lastSpawn = now();
     const c = spawn(deps.bin, [], { stdio: ['pipe', 'pipe', 'inherit'] });
     c.stdin!.on('error', () => undefined); // EPIPE when it died: its exit event says so
     createInterface({ input: c.stdout! }).on('line', onLine);
     exited = new Promise((resolve) => {
       c.on('error', (err) => {
-        deps.log.warn('tftp pump failed to start; transfers run in JavaScript', { bin: deps.bin, err: err.message });
+        deps.log.warn('tftp pump failed to start; transfers run in JavaScript meanwhile', { bin: deps.bin, err: err.message, waitMs: waitAfterEnd() });
         if (child === c) [child, queued] = [null, []];
         fail('failed', `tftp pump failed: ${err.message}`);
         resolve();
       });
       c.on('exit', (code, signal) => {
         if (child === c) [child, queued] = [null, []]; // commands for it must not reach the next one
-        if (!closing) deps.log.warn('tftp pump exited; it is started again at the next transfer', { code, signal });
+        const waitMs = waitAfterEnd();
+        if (!closing) deps.log.warn('tftp pump exited; it is started again at a transfer after the wait', { code, signal, waitMs });
         if (closing) fail('aborted', 'server shutting down');
         else fail('failed', 'tftp pump exited');
         resolve();

@@ -174,6 +174,39 @@ describe('tftp pump', skipUnless('pump'), () => {
     }
   });
 
+  it('waits before starting a pump again, longer while pumps die young', async () => {
+    let now = 0;
+    const pump = createTftpPump({ bin: '/bin/false', log: nullLogger, now: () => now }); // dies at once
+    const spec = {
+      bindHost: '127.0.0.1', client: { address: '127.0.0.1', port: 9 }, file: path.join(tmp.dir, 'f.bin'), size: DATA.length, blksize: 512,
+      windowsize: 1, timeoutMs: 1000, retries: 1, maxBackoffMs: 1000, busyPollUs: 0, busyPollMaxTransfers: 0, oack: null,
+    };
+    // Starts a transfer if a pump may start now; resolves with its end, or null (serve it in JavaScript).
+    const attempt = () =>
+      new Promise<string | null>((resolve) => {
+        const job = pump.start(spec, { progressed: () => undefined, ended: (r) => resolve(`${r.status}: ${r.reason}`) });
+        if (!job) resolve(null);
+      });
+    try {
+      assert.equal(await attempt(), 'failed: tftp pump exited');
+      assert.equal(await attempt(), null, 'not again at once');
+      now += 1_000;
+      assert.equal(await attempt(), 'failed: tftp pump exited', 'again after 1 s');
+      now += 1_000;
+      assert.equal(await attempt(), null, 'the second young death doubled the wait');
+      now += 1_000;
+      assert.equal(await attempt(), 'failed: tftp pump exited');
+      now += 4_000; // the third young death: 4 s
+      const long = attempt();
+      now += 11_000; // ...and this one "ran" 11 s before it died
+      assert.equal(await long, 'failed: tftp pump exited');
+      now += 1_000;
+      assert.equal(await attempt(), 'failed: tftp pump exited', 'after a pump that lived, the wait is 1 s again');
+    } finally {
+      await pump.close();
+    }
+  });
+
   describe('what it takes', () => {
     let pump: TftpPump;
     let server: TftpServer;
