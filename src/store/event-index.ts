@@ -35,14 +35,19 @@ export class EventIndex<R extends EventRef> {
     return this.all.length;
   }
 
-  /** The matching entries, oldest first. */
+  /** The matching entries, oldest first (the first `limit`, or with `newest` the last). */
   query(q: EventQuery = {}): R[] {
     const list = q.subject === undefined ? this.all : (this.bySubject.get(q.subject) ?? []);
     const limit = q.limit ?? Infinity;
     if (limit <= 0) return [];
     const types = q.types ? new Set(q.types) : undefined;
     const out: R[] = [];
-    for (let i = firstAfter(list, q.afterSeq ?? 0); i < list.length && out.length < limit; i++) {
+    const start = firstAfter(list, q.afterSeq ?? 0);
+    if (q.newest) {
+      for (let i = list.length - 1; i >= start && out.length < limit; i--) if (!types || types.has(list[i]!.type)) out.push(list[i]!);
+      return out.reverse();
+    }
+    for (let i = start; i < list.length && out.length < limit; i++) {
       const ref = list[i]!;
       if (!types || types.has(ref.type)) out.push(ref);
     }

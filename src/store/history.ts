@@ -37,7 +37,7 @@ export class ClosedSegment {
     return this.cols;
   }
 
-  /** Matching refs, oldest first, at most `limit`. */
+  /** Matching refs, oldest first, at most `limit` (with q.newest: the newest `limit`). */
   async refs(q: EventQuery, limit: number): Promise<JournalEventRef[]> {
     const c = await this.columns();
     this.subjectIds ??= new Map(c.subjects.map((s, i) => [s, i]));
@@ -46,10 +46,14 @@ export class ClosedSegment {
     const types = q.types ? new Set(q.types.map((t) => c.types.indexOf(t)).filter((i) => i >= 0)) : undefined;
     if (types && types.size === 0) return [];
     const out: JournalEventRef[] = [];
-    for (let i = firstAfter(c.seq, q.afterSeq ?? 0); i < c.seq.length && out.length < limit; i++) {
-      if ((subj >= 0 && c.subj[i] !== subj) || (types && !types.has(c.type[i]!))) continue;
-      out.push({ seq: c.seq[i]!, subject: c.subjects[c.subj[i]!]!, type: c.types[c.type[i]!]!, offset: c.offset[i]!, length: c.length[i]!, index: c.index[i]! });
+    const matches = (i: number) => !((subj >= 0 && c.subj[i] !== subj) || (types && !types.has(c.type[i]!)));
+    const ref = (i: number): JournalEventRef => ({ seq: c.seq[i]!, subject: c.subjects[c.subj[i]!]!, type: c.types[c.type[i]!]!, offset: c.offset[i]!, length: c.length[i]!, index: c.index[i]! });
+    const start = firstAfter(c.seq, q.afterSeq ?? 0);
+    if (q.newest) {
+      for (let i = c.seq.length - 1; i >= start && out.length < limit; i--) if (matches(i)) out.push(ref(i));
+      return out.reverse();
     }
+    for (let i = start; i < c.seq.length && out.length < limit; i++) if (matches(i)) out.push(ref(i));
     return out;
   }
 
@@ -152,6 +156,7 @@ export class History {
     const active = this.active;
     const upTo = this.lastSeq;
     const after = q.afterSeq ?? 0;
+    if (q.newest && limit !== Infinity) return this.newest(q, limit, closed, active, upTo);
     const out: HostEvent[] = [];
     for (const seg of closed) {
       if (seg.meta.events === 0 || seg.meta.lastSeq <= after) continue;
@@ -161,6 +166,23 @@ export class History {
     const refs = active.index.query({ ...q, limit: limit - out.length }).filter((r) => r.seq <= upTo);
     out.push(...(await readEvents(active.journal, refs)));
     return out;
+  }
+
+  /** The newest `limit` matches: from the active segment back through the closed ones. */
+  private async newest(q: EventQuery, limit: number, closed: ClosedSegment[], active: ActiveSegment, upTo: number): Promise<HostEvent[]> {
+    // Not yet durable events (seq > upTo) are left out before counting.
+    const refs = active.index.query({ ...q, newest: false, limit: Infinity }).filter((r) => r.seq <= upTo).slice(-limit);
+    const parts: HostEvent[][] = [await readEvents(active.journal, refs)];
+    let got = refs.length;
+    for (let k = closed.length - 1; k >= 0 && got < limit; k--) {
+      const seg = closed[k]!;
+      if (seg.meta.lastSeq <= (q.afterSeq ?? 0)) break; // older segments hold only older events
+      if (seg.meta.events === 0) continue;
+      const part = await seg.read(await seg.refs(q, limit - got));
+      parts.unshift(part);
+      got += part.length;
+    }
+    return parts.flat();
   }
 }
 

@@ -50,6 +50,8 @@ export interface EventQuery {
   /** Only events of these types. */
   types?: string[];
   limit?: number;
+  /** With limit: the newest `limit` matching events instead of the oldest (still oldest first). */
+  newest?: boolean;
 }
 
 /** Told of committed events; what it returns is ignored, what it throws is logged and dropped. */

@@ -144,6 +144,8 @@ for (const impl of impls) {
         assert.deepEqual((await s.events({ types: ['discovered'] })).map((e) => e.seq), [1, 2]);
         assert.deepEqual((await s.events({ subject: 'h1', types: ['state'] })).map((e) => e.seq), [3]);
         assert.deepEqual((await s.events({ limit: 2, afterSeq: 1 })).map((e) => e.seq), [2, 3]);
+        assert.deepEqual((await s.events({ limit: 2, newest: true })).map((e) => e.seq), [3, 4]);
+        assert.deepEqual((await s.events({ subject: 'h1', limit: 1, newest: true })).map((e) => e.seq), [3]);
         assert.deepEqual(await s.events({ subject: 'nobody' }), []);
         assert.deepEqual(await s.events({ limit: 0 }), []);
       }));

@@ -41,6 +41,11 @@ describe('journal rotation', () => {
       assert.deepEqual((await r.events({ subject: 'h3' })).map((e) => e.data?.['i']), Array.from({ length: 20 }, (_, k) => 3 + 10 * k));
       assert.deepEqual((await r.events({ subject: 'h3', types: ['tock'], afterSeq: 100 })).map((e) => e.data?.['i']), [123, 153, 183]);
       assert.equal((await r.events({ afterSeq: 195 })).length, 5);
+      // newest: the last N, across segment boundaries, still oldest first
+      assert.deepEqual((await r.events({ limit: 45, newest: true })).map((e) => e.seq), Array.from({ length: 45 }, (_, i) => 156 + i));
+      assert.deepEqual((await r.events({ subject: 'h3', limit: 4, newest: true })).map((e) => e.data?.['i']), [163, 173, 183, 193]);
+      assert.deepEqual((await r.events({ subject: 'h3', types: ['tock'], limit: 2, newest: true, afterSeq: 150 })).map((e) => e.data?.['i']), [153, 183]);
+      assert.deepEqual((await r.events({ afterSeq: 197, limit: 10, newest: true })).map((e) => e.seq), [198, 199, 200]);
       assert.equal(r.lastSeq(), 200);
       assert.equal(r.get('hosts', 'h7')?.attempts, 197);
     };

@@ -230,10 +230,8 @@ export function hostsRoutes(deps: ApiDeps): AnyRoute[] {
       responses: { 200: { description: '[{seq, at, type, data?}]' }, 404: { description: 'HOST_NOT_FOUND' } },
       handler: async ({ params, query }) => {
         viewOf(params.id);
-        // The store's limit keeps the oldest N; `limit` here means the newest N (a host's recent
-        // boots), so the host's history is read and its tail kept (one host's: bounded by retention).
-        const all = await deps.store.events({ subject: params.id });
-        const events = query.limit !== undefined ? all.slice(-query.limit) : all;
+        // `limit`: the newest N (a host's recent boots), still oldest first.
+        const events = await deps.store.events({ subject: params.id, ...(query.limit !== undefined && { limit: query.limit, newest: true }) });
         return events.map((e) => ({ seq: e.seq, at: new Date(e.at).toISOString(), type: e.type, ...(e.data && { data: e.data }) }));
       },
     }),
