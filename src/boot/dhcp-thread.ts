@@ -26,6 +26,8 @@ export interface DhcpThreadDeps {
   bootUrl: string;
   /** How often the worker sends changed statistics (default 200 ms). */
   statsMs?: number;
+  /** Starts the worker thread (lib/start-worker.ts); tests wrap it to reach the thread. */
+  startWorker?: typeof startWorker;
 }
 
 export function createDhcpThread(d: DhcpThreadDeps): DhcpServer {
@@ -72,7 +74,7 @@ export function createDhcpThread(d: DhcpThreadDeps): DhcpServer {
       ...(d.log.level && { logLevel: d.log.level }),
     };
     return new Promise((resolve, reject) => {
-      const w = startWorker(import.meta.url, 'dhcp-worker', { workerData: init });
+      const w = (d.startWorker ?? startWorker)(import.meta.url, 'dhcp-worker', { workerData: init });
       let started = false;
       w.on('message', (m: FromDhcpWorker) => {
         if (m.kind === 'started') {

@@ -34,6 +34,8 @@ export interface TftpThreadDeps {
   cache?: TftpWorkerInit['cache'];
   /** How often a worker sends changed statistics (default 200 ms). */
   statsMs?: number;
+  /** Starts a worker thread (lib/start-worker.ts); tests wrap it to reach the threads. */
+  startWorker?: typeof startWorker;
 }
 
 export interface TftpThreads {
@@ -133,7 +135,7 @@ export function createTftpThread(d: TftpThreadDeps): TftpThreads {
       slot.pendingPeer = ch.port1;
     }
     return new Promise((resolve, reject) => {
-      const w = startWorker(import.meta.url, 'tftp-worker', { workerData: init, transferList });
+      const w = (d.startWorker ?? startWorker)(import.meta.url, 'tftp-worker', { workerData: init, transferList });
       let started = false;
       w.on('message', (m: FromTftpWorker) => {
         if (m.kind === 'started') {

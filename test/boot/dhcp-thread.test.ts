@@ -8,7 +8,9 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import type { Worker } from 'node:worker_threads';
 import { createDhcpThread } from '../../src/boot/dhcp-thread.js';
+import { startWorker } from '../../src/lib/start-worker.js';
 import { decodeDhcp, encodeDhcp } from '../../src/dhcp/codec.js';
 import { getMessageType, type DhcpPacket } from '../../src/dhcp/packet.js';
 import type { DhcpServer } from '../../src/dhcp/server.js';
@@ -37,6 +39,7 @@ describe('DHCP in its worker thread', () => {
   let dhcp: DhcpServer;
   let relay: dgram.Socket;
   const replies = new Map<number, (p: DhcpPacket) => void>();
+  const workers: Worker[] = []; // every worker thread started, in order
 
   const exchange = async (m: string, xid: number, over: Partial<DhcpPacket> = {}): Promise<DhcpPacket | undefined> => {
     const p = fixture('bios-ipxe-rom-discover.hex', { giaddr: LO, macAddr: m, xid, ...over });
@@ -81,6 +84,11 @@ describe('DHCP in its worker thread', () => {
       config: { address: LO, httpBase: 'http://127.0.0.1:8080', ports: { server: 0, proxy: 0, relay: relay.address().port }, watchRogues: false },
       bootUrl: 'http://127.0.0.1:8080',
       statsMs: 20,
+      startWorker: (...a) => {
+        const w = startWorker(...a);
+        workers.push(w);
+        return w;
+      },
     });
     await dhcp.start();
   });
@@ -111,6 +119,18 @@ describe('DHCP in its worker thread', () => {
       return o && getMessageType(o) === 'OFFER' ? o : undefined;
     }, { what: 'an offer for h2 after the load' });
     assert.equal(offer.yiaddr, '127.0.0.12');
+  });
+
+  it('a worker that dies is started again and answers from the leases it had', async () => {
+    const before = workers.length;
+    await workers.at(-1)!.terminate(); // as a crash would end it
+    await waitFor(() => workers.length === before + 1 && dhcp.ports().server > 0, { what: 'a new DHCP worker', timeoutMs: 5000 });
+    const offer = await waitFor(async () => {
+      const o = await exchange(H1, 0x7201 + Math.floor(Math.random() * 1000));
+      return o && getMessageType(o) === 'OFFER' ? o : undefined;
+    }, { what: 'an offer from the new worker' });
+    assert.equal(offer.yiaddr, '127.0.0.11', 'the same address: its lease store survived');
+    assert.equal(getMessageType(await request(H1, '127.0.0.11', 0x7301)), 'ACK');
   });
 
   it('took over the main store leases once, and keeps its own on disk', async () => {

@@ -9,7 +9,9 @@ import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { createClientMap } from '../../src/boot/client-map.js';
 import { sentReporter } from '../../src/boot/tftp-files.js';
+import type { Worker } from 'node:worker_threads';
 import { createTftpThread, tftpWorkerCount, type TftpThreads } from '../../src/boot/tftp-thread.js';
+import { startWorker } from '../../src/lib/start-worker.js';
 import type { Lifecycle } from '../../src/lifecycle/runner.js';
 import type { Logger, LogFields } from '../../src/lib/log.js';
 import { waitFor } from '../fakes/wait.js';
@@ -41,6 +43,7 @@ describe('TFTP in its worker threads', () => {
   let root = rootA;
   let tftp: TftpThreads;
   let port = 0;
+  const workers: Worker[] = []; // every worker thread started, in order
 
   before(async () => {
     mkdirSync(rootA);
@@ -57,6 +60,11 @@ describe('TFTP in its worker threads', () => {
       sent: sentReporter(clients, lifecycle),
       workers: 2,
       statsMs: 20,
+      startWorker: (...a) => {
+        const w = startWorker(...a);
+        workers.push(w);
+        return w;
+      },
     });
     port = await tftp.start();
   });
@@ -118,20 +126,40 @@ describe('TFTP in its worker threads', () => {
     for (const g of again) assert.equal(g.data.toString(), 'the other root\n');
   });
 
+  it('a worker that dies is started again; the other serves meanwhile; the totals survive', async () => {
+    const done = tftp.stats().completed;
+    const served = Buffer.from('the other root\n'); // the root the test above moved to
+    const [w0, w1] = workers.slice(-2) as [Worker, Worker]; // worker 0 (the listener), worker 1
+    await w1.terminate(); // as a crash would end it
+    // Worker 0 serves every request while worker 1 is down, then hands some to the new one.
+    assert.ok((await tftpGet(port, 'undionly.kpxe')).data.equals(served));
+    await waitFor(() => workers.length === 3, { what: 'worker 1 started again', timeoutMs: 5000 });
+    await w0.terminate(); // the listener itself: started again on the configured port (0: a new one)
+    await waitFor(() => workers.length === 4 && tftp.port() !== port, { what: 'worker 0 started again', timeoutMs: 5000 });
+    port = tftp.port();
+    const gets = await Promise.all(Array.from({ length: 6 }, () => tftpGet(port, 'undionly.kpxe')));
+    for (const g of gets) assert.ok(g.error === null && g.data.equals(served));
+    await waitFor(() => tftp.stats().completed >= done + 7, { what: 'the totals, those of the dead workers included' });
+    assert.ok(workers.length === 4, 'no other restart');
+  });
+
   it('stop leaves nothing running: no thread, the port free, no answer', async () => {
     const threads = () => readdirSync('/proc/self/task').length; // Linux: one entry per thread
     const running = threads();
     await tftp.stop();
     await waitFor(() => threads() <= running - 2, { what: 'both worker threads gone' });
-    // Their pumps too (src/tftp/pump.ts): no child of this process is left.
-    const children = () => readdirSync('/proc').filter((p) => /^\d+$/.test(p)).filter((p) => {
+    // Their pumps too (src/tftp/pump.ts): no child of this process still runs. (Those of the
+    // workers killed above ended with them, through PR_SET_PDEATHSIG; as zombies, since the loop
+    // that would have reaped them died too.)
+    const pumpsRunning = () => readdirSync('/proc').filter((p) => /^\d+$/.test(p)).filter((p) => {
       try {
-        return readFileSync(`/proc/${p}/stat`, 'utf8').replace(/^.*\) /, '').split(' ')[1] === String(process.pid) && readFileSync(`/proc/${p}/comm`, 'utf8').startsWith('corral-tftp');
+        const [st, ppid] = readFileSync(`/proc/${p}/stat`, 'utf8').replace(/^.*\) /, '').split(' ');
+        return ppid === String(process.pid) && st !== 'Z' && readFileSync(`/proc/${p}/comm`, 'utf8').startsWith('corral-tftp');
       } catch {
         return false; // exited meanwhile
       }
     });
-    await waitFor(() => children().length === 0, { what: 'no TFTP pump left' });
+    await waitFor(() => pumpsRunning().length === 0, { what: 'no TFTP pump left running' });
     const s = dgram.createSocket('udp4');
     await new Promise<void>((resolve, reject) => {
       s.once('error', reject);
