@@ -130,7 +130,7 @@ describe('journal rotation', () => {
 
 /** One provisioning run of `id`: requested at `at`, two boots, active `ms` later. */
 async function provision(s: CorralStore, id: string, at: number, ms: number): Promise<void> {
-  const ev = (type: string, t: number, data: object) => s.transact((tx) => tx.event({ subject: id, type, at: t, data }));
+  const ev = (type: string, t: number, data: Record<string, unknown>) => s.transact((tx) => tx.event({ subject: id, type, at: t, data }));
   await ev('provision.requested', at, { new_state: 'provisioning', new_stage: 'power' });
   await ev('power.acked', at + 10, { new_state: 'provisioning', new_stage: 'dhcp' });
   await ev('checkpoint', at + ms / 2, { new_state: 'provisioning', new_stage: 'power' }); // boot 2 starts
