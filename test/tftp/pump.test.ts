@@ -11,9 +11,9 @@ import { after, before, describe, it } from 'node:test';
 import { systemClock } from '../../src/lib/clock.js';
 import { nullLogger } from '../../src/lib/log.js';
 import { encodeAck, encodeRequest } from '../../src/tftp/codec.js';
-import { createFileResolver } from '../../src/tftp/files.js';
+import { createFileResolver, type TftpResolver } from '../../src/tftp/files.js';
 import { createTftpPump, findTftpPump, type TftpPump } from '../../src/tftp/pump.js';
-import { createTftpServer, type TftpServer } from '../../src/tftp/server.js';
+import { createTftpServer, type TftpServerOptions } from '../../src/tftp/server.js';
 import { waitFor } from '../fakes/wait.js';
 import { PUMP_BIN, randomBytes, RawSocket, skipUnless, tempDir, tftpGet } from './helpers.js';
 
@@ -35,6 +35,17 @@ describe('tftp pump', skipUnless('pump'), () => {
   const DATA = randomBytes(200_000, 3);
   before(() => writeFileSync(path.join(tmp.dir, 'f.bin'), DATA));
   after(() => tmp.cleanup());
+
+  /** A server on loopback whose files on disk go to a pump of its own; close() stops both. */
+  async function pumped(options: Partial<TftpServerOptions>, o: { resolve?: TftpResolver; now?: () => number } = {}) {
+    const pump = createTftpPump({ bin: PUMP_BIN!, log: nullLogger, ...(o.now && { now: o.now }) });
+    const server = createTftpServer({
+      clock: systemClock, log: nullLogger, pump, resolve: o.resolve ?? createFileResolver({ root: tmp.dir }),
+      options: { host: '127.0.0.1', port: 0, ...options },
+    });
+    const { port } = await server.listen();
+    return { pump, server, port, close: () => server.close().then(() => pump.close()) };
+  }
 
   it('answers malformed commands with a failed end, ignores unknown ones, then still serves', async () => {
     const child = spawn(PUMP_BIN!, [], { stdio: ['pipe', 'pipe', 'inherit'] });
@@ -88,12 +99,7 @@ describe('tftp pump', skipUnless('pump'), () => {
   it('fails a transfer whose file shrank, with an ERROR to the client', async () => {
     const file = path.join(tmp.dir, 'shrinks.bin');
     writeFileSync(file, DATA);
-    const pump = createTftpPump({ bin: PUMP_BIN!, log: nullLogger });
-    const server = createTftpServer({
-      clock: systemClock, log: nullLogger, pump, resolve: createFileResolver({ root: tmp.dir, cacheFileMaxBytes: 0 }),
-      options: { host: '127.0.0.1', port: 0, timeoutMs: 2000 },
-    });
-    const { port } = await server.listen();
+    const { server, port, close } = await pumped({ timeoutMs: 2000 }, { resolve: createFileResolver({ root: tmp.dir, cacheFileMaxBytes: 0 }) });
     const c = await RawSocket.open();
     try {
       c.send(encodeRequest('rrq', 'shrinks.bin', 'octet'), port);
@@ -105,19 +111,13 @@ describe('tftp pump', skipUnless('pump'), () => {
       await waitFor(() => server.stats().failed === 1 && server.stats().active === 0, { what: 'the transfer failed' });
     } finally {
       await c.close();
-      await server.close();
-      await pump.close();
+      await close();
     }
   });
 
   it('fails the transfers of a pump that dies, and serves the next request with a new one', async () => {
     let now = 0;
-    const pump = createTftpPump({ bin: PUMP_BIN!, log: nullLogger, now: () => now });
-    const server = createTftpServer({
-      clock: systemClock, log: nullLogger, pump, resolve: createFileResolver({ root: tmp.dir }),
-      options: { host: '127.0.0.1', port: 0, timeoutMs: 5000 },
-    });
-    const { port } = await server.listen();
+    const { pump, server, port, close } = await pumped({ timeoutMs: 5000 }, { now: () => now });
     const c = await RawSocket.open();
     try {
       c.send(encodeRequest('rrq', 'f.bin', 'octet'), port);
@@ -133,18 +133,12 @@ describe('tftp pump', skipUnless('pump'), () => {
       assert.notEqual(pump.pid(), pid, 'served by a new pump');
     } finally {
       await c.close();
-      await server.close();
-      await pump.close();
+      await close();
     }
   });
 
   it('lock-step: a duplicate ACK draws nothing, a lost one a retransmission after the timeout, not before', async () => {
-    const pump = createTftpPump({ bin: PUMP_BIN!, log: nullLogger });
-    const server = createTftpServer({
-      clock: systemClock, log: nullLogger, pump, resolve: createFileResolver({ root: tmp.dir }),
-      options: { host: '127.0.0.1', port: 0, timeoutMs: 400, retries: 3 },
-    });
-    const { port } = await server.listen();
+    const { server, port, close } = await pumped({ timeoutMs: 400, retries: 3 });
     const c = await RawSocket.open();
     try {
       c.send(encodeRequest('rrq', 'f.bin', 'octet'), port);
@@ -169,8 +163,7 @@ describe('tftp pump', skipUnless('pump'), () => {
       assert.equal(await c.next(100), null, 'an ERROR is never answered');
     } finally {
       await c.close();
-      await server.close();
-      await pump.close();
+      await close();
     }
   });
 
@@ -208,23 +201,15 @@ describe('tftp pump', skipUnless('pump'), () => {
   });
 
   describe('what it takes', () => {
+    let s: Awaited<ReturnType<typeof pumped>>;
     let pump: TftpPump;
-    let server: TftpServer;
     let port: number;
     before(async () => {
       writeFileSync(path.join(tmp.dir, 'text.txt'), 'a\nb\n');
-      pump = createTftpPump({ bin: PUMP_BIN!, log: nullLogger });
-      server = createTftpServer({
-        clock: systemClock, log: nullLogger, pump,
-        resolve: createFileResolver({ root: tmp.dir, virtual: { 'gen.txt': () => 'generated\n' } }),
-        options: { host: '127.0.0.1', port: 0 },
-      });
-      ({ port } = await server.listen());
+      s = await pumped({}, { resolve: createFileResolver({ root: tmp.dir, virtual: { 'gen.txt': () => 'generated\n' } }) });
+      ({ pump, port } = s);
     });
-    after(async () => {
-      await server.close();
-      await pump.close();
-    });
+    after(() => s.close());
 
     it('files on disk in octet mode; netascii and generated files are served in JavaScript', async () => {
       assert.equal(pump.pid(), undefined, 'started at the first transfer it takes');
