@@ -70,7 +70,7 @@ tar -C dist --exclude=./electron --exclude=./test --exclude=./bench --exclude=./
   --exclude='*.map' -cf - . | tar -C "$lib/dist" -xf -
 cp -a "$cache/node_modules" "$lib/"
 # The TFTP pump (native/tftp-pump.c, src/tftp/pump.ts finds it under build/native/ of the app).
-CORRAL_REQUIRE_NATIVE=1 bash scripts/build-native.sh
+CORRAL_REQUIRE_NATIVE=1 node scripts/build-native.mjs
 mkdir -p "$lib/build/native"
 install -m 0755 build/native/corral-tftp-pump "$lib/build/native/corral-tftp-pump"
 install -m 0755 packaging/deb/corral.sh "$stage/usr/bin/corral"

@@ -35,7 +35,7 @@ if [ "${CORRAL_SKIP_NPM_CI:-}" != 1 ]; then
 fi
 # The TFTP pump (native/tftp-pump.c): `npm ci` builds it; built here too when npm ci is skipped.
 # As root (where gcc was installed above) a missing compiler is an error, not a silent fallback.
-if [ "$(id -u)" = 0 ]; then CORRAL_REQUIRE_NATIVE=1 bash scripts/build-native.sh; else bash scripts/build-native.sh; fi
+if [ "$(id -u)" = 0 ]; then CORRAL_REQUIRE_NATIVE=1 node scripts/build-native.mjs; else node scripts/build-native.mjs; fi
 
 shopt -s globstar nullglob
 # Arguments, if any, are the test files to run (same reporting and CI rules); default: all.

@@ -109,7 +109,7 @@ async function start(): Promise<void> {
   statsTimer = setInterval(sendStats, init.statsMs);
   if (init.index === 0) {
     if (pumpBin) log.info('tftp: files on disk are sent by the pump', { bin: pumpBin });
-    else log.info('tftp: no pump (scripts/build-native.sh builds it); transfers run in JavaScript');
+    else log.info('tftp: no pump (scripts/build-native.mjs builds it); transfers run in JavaScript');
   }
   parent.on('message', (m: ToTftpWorker) => {
     switch (m.kind) {

@@ -65,7 +65,7 @@ const unhex = (s: string | undefined) => Buffer.from(s ?? '', 'hex').toString('u
 
 /**
  * The pump binary: $CORRAL_TFTP_PUMP (a path; "off" or "0": none), else build/native/ of the
- * package this file belongs to (from src/ or dist/src/), if it was built (scripts/build-native.sh).
+ * package this file belongs to (from src/ or dist/src/), if it was built (scripts/build-native.mjs).
  */
 export function findTftpPump(env: NodeJS.ProcessEnv = process.env): string | null {
   const asked = env.CORRAL_TFTP_PUMP?.trim();

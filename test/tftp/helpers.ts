@@ -180,7 +180,7 @@ export const PUMP_BIN = findTftpPump();
 
 /** describe() options: the pump's cases skip, saying why, when it was not built. */
 export function skipUnless(engine: Engine): { skip: string | false } {
-  return { skip: engine === 'pump' && !PUMP_BIN ? 'the TFTP pump is not built: scripts/build-native.sh needs a C compiler (apt-get install gcc)' : false };
+  return { skip: engine === 'pump' && !PUMP_BIN ? 'the TFTP pump is not built: scripts/build-native.mjs needs a C compiler (apt-get install gcc)' : false };
 }
 
 /** A server of that engine; closing it also stops its pump. */
