@@ -48,7 +48,9 @@ test('a cross-site form POST from another origin, sent by Chromium, is refused a
   const browser = spawn(
     CHROMIUM,
     ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', `--user-data-dir=${profile}`, '--virtual-time-budget=10000', '--dump-dom', evilUrl],
-    { stdio: 'ignore' },
+    // Its own process group: Chromium's helpers (zygote, utility processes) outlive a kill of the
+    // main process and keep writing into the profile; the whole group is killed below.
+    { stdio: 'ignore', detached: true },
   );
   try {
     await within(arrived, { timeoutMs: 60_000, what: 'the browser to post the form' });
@@ -61,8 +63,12 @@ test('a cross-site form POST from another origin, sent by Chromium, is refused a
     assert.equal((await t.store.events({ subject: 'h1' })).filter((e) => e.type.startsWith('reclaim')).length, 0);
   } finally {
     const exited = new Promise((r) => (browser.exitCode !== null ? r(null) : browser.once('exit', r)));
-    browser.kill('SIGKILL');
-    await exited; // its helpers may still write into the profile for a moment: rm retries below
+    try {
+      process.kill(-browser.pid!, 'SIGKILL'); // the group: the browser and its helpers
+    } catch {
+      browser.kill('SIGKILL'); // the group is gone already
+    }
+    await exited; // a helper may still be dying for a moment: rm retries below
     await closeTcp(evil);
     await closeTcp(api);
     t.app.events.close();
