@@ -9,6 +9,7 @@
 // transfer's own socket (its TID, RFC 1350 §4), so that client's ACKs reach that thread directly.
 import { parentPort, workerData, type MessagePort } from 'node:worker_threads';
 import { systemClock } from '../lib/clock.js';
+import { perTurn } from '../lib/per-turn.js';
 import { setThreadNice } from '../lib/thread-priority.js';
 import { TftpDispatcher } from '../tftp/dispatch.js';
 import { createTftpPump, type TftpPump } from '../tftp/pump.js';
@@ -54,16 +55,8 @@ function attachListener(p: MessagePort): void {
 
 // Files sent, posted once per event-loop turn: a message wakes the main thread, and a hundred
 // clients finishing together would wake it a hundred times.
-let sentQueue: { ip: string; file: string }[] = [];
-function postSent(ip: string, file: string): void {
-  if (sentQueue.length === 0) {
-    setImmediate(() => {
-      post({ kind: 'sent', files: sentQueue });
-      sentQueue = [];
-    });
-  }
-  sentQueue.push({ ip, file });
-}
+const sentFiles = perTurn<{ ip: string; file: string }>((files) => post({ kind: 'sent', files }));
+const postSent = (ip: string, file: string) => sentFiles.push({ ip, file });
 
 let server: TftpServer | undefined;
 // The data phase of files on disk runs in the pump when it was built (src/tftp/pump.ts).

@@ -15,8 +15,9 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
-import { fileURLToPath } from 'node:url';
 import type { Logger } from '../lib/log.js';
+import { packageRoot } from '../lib/package-root.js';
+import { perTurn } from '../lib/per-turn.js';
 import type { TransferResult } from './transfer.js';
 import type { UdpPeer } from './udp.js';
 
@@ -71,15 +72,14 @@ export function findTftpPump(env: NodeJS.ProcessEnv = process.env): string | nul
   const asked = env.CORRAL_TFTP_PUMP?.trim();
   if (asked === 'off' || asked === '0') return null;
   if (asked) return existsSync(asked) ? asked : null;
-  let dir = path.dirname(fileURLToPath(import.meta.url));
-  for (let i = 0; i < 4; i++) {
-    if (existsSync(path.join(dir, 'package.json'))) {
-      const bin = path.join(dir, 'build', 'native', 'corral-tftp-pump');
-      return existsSync(bin) ? bin : null;
-    }
-    dir = path.dirname(dir);
+  let root: string;
+  try {
+    root = packageRoot();
+  } catch {
+    return null; // not inside Corral's package: no pump of ours
   }
-  return null;
+  const bin = path.join(root, 'build', 'native', 'corral-tftp-pump');
+  return existsSync(bin) ? bin : null;
 }
 
 interface Live {
@@ -99,16 +99,11 @@ export function createTftpPump(deps: { bin: string; log: Logger; now?: () => num
   let exited: Promise<void> = Promise.resolve();
   // Commands wait for the end of the event-loop turn and go out in one write: a burst of requests
   // (a rack powering on) costs the pump one wake-up, not one per transfer.
-  let queued: string[] = [];
-  const flush = () => {
-    const lines = queued.join('');
-    queued = [];
-    if (child?.stdin?.writable) child.stdin.write(lines);
-  };
+  const commands = perTurn<string>((lines) => {
+    if (child?.stdin?.writable) child.stdin.write(lines.join(''));
+  });
   const send = (c: ChildProcess, line: string) => {
-    if (c !== child) return;
-    if (queued.length === 0) setImmediate(flush);
-    queued.push(line);
+    if (c === child) commands.push(line);
   };
 
   function fail(status: 'failed' | 'aborted', reason: string): void {
@@ -152,12 +147,18 @@ export function createTftpPump(deps: { bin: string; log: Logger; now?: () => num
     exited = new Promise((resolve) => {
       c.on('error', (err) => {
         deps.log.warn('tftp pump failed to start; transfers run in JavaScript meanwhile', { bin: deps.bin, err: err.message, waitMs: waitAfterEnd() });
-        if (child === c) [child, queued] = [null, []];
+        if (child === c) {
+          child = null;
+          commands.clear();
+        }
         fail('failed', `tftp pump failed: ${err.message}`);
         resolve();
       });
       c.on('exit', (code, signal) => {
-        if (child === c) [child, queued] = [null, []]; // commands for it must not reach the next one
+        if (child === c) {
+          child = null;
+          commands.clear(); // commands for it must not reach the next one
+        }
         const waitMs = waitAfterEnd();
         if (!closing) deps.log.warn('tftp pump exited; it is started again at a transfer after the wait', { code, signal, waitMs });
         if (closing) fail('aborted', 'server shutting down');
@@ -190,7 +191,7 @@ export function createTftpPump(deps: { bin: string; log: Logger; now?: () => num
     pid: () => child?.pid,
     async close() {
       closing = true;
-      flush();
+      commands.flush();
       const c = child;
       child = null;
       c?.stdin?.end(); // end of input: the pump closes its transfers and exits
