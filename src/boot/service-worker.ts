@@ -2,7 +2,7 @@
 // main-thread sides have in common: log lines and changed statistics posted to the main thread,
 // the stop handshake, and warnings limited to one a minute per kind.
 import type { Worker } from 'node:worker_threads';
-import type { LogFields, Logger, LogLevel } from '../lib/log.js';
+import { LOG_LEVEL_ORDER as ORDER, type LogFields, type Logger, type LogLevel } from '../lib/log.js';
 
 export type LogMessage = { kind: 'log'; level: LogLevel; msg: string; fields: LogFields };
 
@@ -17,8 +17,6 @@ export function failedMessage(e: unknown): FailedMessage {
 
 /** On the main thread: the worker's start error again, code included. */
 export const errorOf = (m: FailedMessage): Error => Object.assign(new Error(m.message), m.code && { code: m.code });
-
-const ORDER: Record<LogLevel, number> = { debug: 10, info: 20, warn: 30, error: 40 };
 
 /**
  * In a worker: a Logger whose lines go to the main thread's logger. Lines below `level` (the main

@@ -14,7 +14,8 @@ export interface Logger {
   readonly level?: LogLevel;
 }
 
-const ORDER: Record<LogLevel, number> = { debug: 10, info: 20, warn: 30, error: 40 };
+/** Severity order of the levels: a line is written when its level's is at least the logger's. */
+export const LOG_LEVEL_ORDER: Record<LogLevel, number> = { debug: 10, info: 20, warn: 30, error: 40 };
 
 export interface LoggerOptions {
   level?: LogLevel;
@@ -23,11 +24,11 @@ export interface LoggerOptions {
 }
 
 export function createLogger(opts: LoggerOptions = {}, base: LogFields = {}): Logger {
-  const min = ORDER[opts.level ?? 'info'];
+  const min = LOG_LEVEL_ORDER[opts.level ?? 'info'];
   const write = opts.write ?? ((line: string) => process.stderr.write(line + '\n'));
   const pretty = opts.pretty ?? false;
   const emit = (level: LogLevel, msg: string, fields?: LogFields) => {
-    if (ORDER[level] < min) return;
+    if (LOG_LEVEL_ORDER[level] < min) return;
     const all = { ...base, ...fields };
     if (pretty) {
       const extra = Object.entries(all)
