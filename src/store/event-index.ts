@@ -41,18 +41,23 @@ export class EventIndex<R extends EventRef> {
     const limit = q.limit ?? Infinity;
     if (limit <= 0) return [];
     const types = q.types ? new Set(q.types) : undefined;
-    const out: R[] = [];
     const start = firstAfter(list, q.afterSeq ?? 0);
-    if (q.newest) {
-      for (let i = list.length - 1; i >= start && out.length < limit; i--) if (!types || types.has(list[i]!.type)) out.push(list[i]!);
-      return out.reverse();
-    }
-    for (let i = start; i < list.length && out.length < limit; i++) {
-      const ref = list[i]!;
-      if (!types || types.has(ref.type)) out.push(ref);
-    }
-    return out;
+    return pickIndices(start, list.length, limit, q.newest, (i) => !types || types.has(list[i]!.type)).map((i) => list[i]!);
   }
+}
+
+/**
+ * The indices in [start, end) where `matches` holds, ascending: the first `limit` of them, or
+ * with `newest` the last `limit` (scanned from the end, so the rest is never looked at).
+ */
+export function pickIndices(start: number, end: number, limit: number, newest: boolean | undefined, matches: (i: number) => boolean): number[] {
+  const out: number[] = [];
+  if (newest) {
+    for (let i = end - 1; i >= start && out.length < limit; i--) if (matches(i)) out.push(i);
+    return out.reverse();
+  }
+  for (let i = start; i < end && out.length < limit; i++) if (matches(i)) out.push(i);
+  return out;
 }
 
 /** Index of the first entry with seq > after (binary search: the lists are sorted by seq). */

@@ -5,7 +5,7 @@
 import { open } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { HostEvent } from '../model/index.js';
-import { EventIndex } from './event-index.js';
+import { EventIndex, pickIndices } from './event-index.js';
 import { readEvents, type JournalEventRef, type LineSource } from './event-reader.js';
 import type { Journal } from './journal.js';
 import { readIndexColumns, scanClosed, segmentFile, toColumns, type Columns, type SegmentMeta } from './segments.js';
@@ -45,16 +45,10 @@ export class ClosedSegment {
     if (subj === undefined) return [];
     const types = q.types ? new Set(q.types.map((t) => c.types.indexOf(t)).filter((i) => i >= 0)) : undefined;
     if (types && types.size === 0) return [];
-    const out: JournalEventRef[] = [];
     const matches = (i: number) => !((subj >= 0 && c.subj[i] !== subj) || (types && !types.has(c.type[i]!)));
-    const ref = (i: number): JournalEventRef => ({ seq: c.seq[i]!, subject: c.subjects[c.subj[i]!]!, type: c.types[c.type[i]!]!, offset: c.offset[i]!, length: c.length[i]!, index: c.index[i]! });
-    const start = firstAfter(c.seq, q.afterSeq ?? 0);
-    if (q.newest) {
-      for (let i = c.seq.length - 1; i >= start && out.length < limit; i--) if (matches(i)) out.push(ref(i));
-      return out.reverse();
-    }
-    for (let i = start; i < c.seq.length && out.length < limit; i++) if (matches(i)) out.push(ref(i));
-    return out;
+    return pickIndices(firstAfter(c.seq, q.afterSeq ?? 0), c.seq.length, limit, q.newest, matches).map(
+      (i): JournalEventRef => ({ seq: c.seq[i]!, subject: c.subjects[c.subj[i]!]!, type: c.types[c.type[i]!]!, offset: c.offset[i]!, length: c.length[i]!, index: c.index[i]! }),
+    );
   }
 
   async read(refs: JournalEventRef[]): Promise<HostEvent[]> {
@@ -156,7 +150,7 @@ export class History {
     const active = this.active;
     const upTo = this.lastSeq;
     const after = q.afterSeq ?? 0;
-    if (q.newest && limit !== Infinity) return this.newest(q, limit, closed, active, upTo);
+    if (q.newest && limit !== Infinity) return this.newest(q, limit, after, closed, active, upTo);
     const out: HostEvent[] = [];
     for (const seg of closed) {
       if (seg.meta.events === 0 || seg.meta.lastSeq <= after) continue;
@@ -169,14 +163,14 @@ export class History {
   }
 
   /** The newest `limit` matches: from the active segment back through the closed ones. */
-  private async newest(q: EventQuery, limit: number, closed: ClosedSegment[], active: ActiveSegment, upTo: number): Promise<HostEvent[]> {
+  private async newest(q: EventQuery, limit: number, after: number, closed: ClosedSegment[], active: ActiveSegment, upTo: number): Promise<HostEvent[]> {
     // Not yet durable events (seq > upTo) are left out before counting.
     const refs = active.index.query({ ...q, newest: false, limit: Infinity }).filter((r) => r.seq <= upTo).slice(-limit);
     const parts: HostEvent[][] = [await readEvents(active.journal, refs)];
     let got = refs.length;
     for (let k = closed.length - 1; k >= 0 && got < limit; k--) {
       const seg = closed[k]!;
-      if (seg.meta.lastSeq <= (q.afterSeq ?? 0)) break; // older segments hold only older events
+      if (seg.meta.lastSeq <= after) break; // older segments hold only older events
       if (seg.meta.events === 0) continue;
       const part = await seg.read(await seg.refs(q, limit - got));
       parts.unshift(part);
