@@ -175,6 +175,13 @@ static int same_peer(const addr_t *a, const addr_t *b) {
     return a->v6.sin6_port == b->v6.sin6_port && memcmp(&a->v6.sin6_addr, &b->v6.sin6_addr, 16) == 0;
 }
 
+/* One datagram from sock to `to`, or to its connected peer when `to` is NULL; a failed send is a
+ * lost datagram, which retransmission covers. */
+static void send_dgram(int sock, const addr_t *to, socklen_t to_len, const void *p, size_t n) {
+    if (to) sendto(sock, p, n, MSG_DONTWAIT, &to->sa, to_len);
+    else send(sock, p, n, MSG_DONTWAIT);
+}
+
 static void send_error(int sock, const addr_t *to, socklen_t to_len, int code, const char *msg) {
     unsigned char pkt[512];
     size_t n = strlen(msg);
@@ -185,19 +192,14 @@ static void send_error(int sock, const addr_t *to, socklen_t to_len, int code, c
     pkt[3] = (unsigned char)code;
     memcpy(pkt + 4, msg, n);
     pkt[4 + n] = 0;
-    if (to) sendto(sock, pkt, 5 + n, MSG_DONTWAIT, &to->sa, to_len);
-    else send(sock, pkt, 5 + n, MSG_DONTWAIT);
+    send_dgram(sock, to, to_len, pkt, 5 + n);
 }
 
 /* Where to send: nowhere to name when the socket is connected (open_tid connects it exactly when
  * the second socket exists), else the client's address. */
 static const addr_t *client_of(const transfer_t *t) { return t->others >= 0 ? NULL : &t->client; }
 
-static void to_client(transfer_t *t, const void *p, size_t n) {
-    const addr_t *to = client_of(t);
-    if (to) sendto(t->sock, p, n, 0, &to->sa, t->client_len);
-    else send(t->sock, p, n, 0);
-}
+static void to_client(transfer_t *t, const void *p, size_t n) { send_dgram(t->sock, client_of(t), t->client_len, p, n); }
 
 static void end_event(transfer_t *t, const char *status, const char *reason) {
     char hex[401];
